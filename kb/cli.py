@@ -1,0 +1,324 @@
+"""The plankb command line: build, check, search, duties, departments, export, serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from kb.errors import PlankbError
+from kb.model import KIND_LABELS, KINDS
+
+KIND_CHOICES = click.Choice([*KINDS, "duty"], case_sensitive=False)
+
+
+def data_option(f):
+    f = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_CORPUS", help="规划文件夹（默认 corpus/；环境变量 PLANKB_CORPUS）")(f)
+    return click.option("--data", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_DATA", help="数据目录（默认 data/；环境变量 PLANKB_DATA）")(f)
+
+
+def output_option(f):
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入文件（默认输出到标准输出）")(f)
+
+
+class Progress:
+    """A progress bar on stderr for builds that take more than a moment."""
+
+    LABELS = {"parse": "解析规划", "tokenize": "分词", "index": "写入索引"}
+
+    def __init__(self, enabled=None):
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.monotonic()
+        self.stage = None
+
+    def __call__(self, stage, done, total):
+        if not self.enabled or time.monotonic() - self.start < 0.5 or not total:
+            return
+        width = 30
+        filled = int(width * done / total)
+        bar = "█" * filled + "░" * (width - filled)
+        end = "\n" if done >= total else ""
+        click.echo(f"\r{self.LABELS.get(stage, stage):<6} {bar} {done * 100 // total:3d}% {done}/{total}", err=True, nl=False)
+        if end:
+            click.echo("", err=True)
+
+
+def _write(output: Path | None, data, binary=False):
+    """Write to -o FILE or standard output; binary formats need a file or a pipe."""
+    if output:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                output.write_bytes(data)
+            else:
+                output.write_text(data, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"{output}: 无法写入（{exc.strerror or exc}）") from None
+        click.echo(f"已写入 {output}", err=True)
+        return
+    if isinstance(data, bytes):
+        if sys.stdout.isatty():
+            raise click.ClickException("二进制格式请用 -o FILE 指定输出文件")
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        click.echo(data)
+
+
+def _kb(data, corpus):
+    from kb.store import open_kb
+
+    return open_kb(data, corpus, notify=lambda m: click.echo(m, err=True))
+
+
+class KbError(click.ClickException):
+    """A kb error as the CLI shows it: one line, exit 1."""
+
+    def show(self, file=None):
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+class KbGroup(click.Group):
+    """Turns named kb exceptions into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PlankbError as exc:
+            raise KbError(str(exc)) from None
+        except OSError as exc:
+            raise KbError(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip()) from None
+
+
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="plankb", message="%(prog)s %(version)s")
+def cli():
+    """plankb：规划文本知识库与中文全文检索。
+
+    先运行 plankb build 构建知识库，再用 search、duties、departments 查询，
+    或用 plankb serve 启动网站。
+    """
+
+
+@cli.command()
+@data_option
+@click.option("--force", is_flag=True, help="即使没有变化也重新构建")
+@click.option("--encoding", help="文本文件的编码（默认自动识别）")
+def build(data, corpus, force, encoding):
+    """解析规划文件夹中的全部规划，写入知识库和检索索引。
+
+    没有变化时跳过；构建在旁边进行，完成后原子切换，失败不影响正在使用的知识库。
+
+    Example: plankb build --corpus corpus --data data
+    """
+    from kb.store import build as do_build
+
+    report = do_build(corpus, data, force=force, progress=Progress(), encoding=encoding)
+    if report.skipped:
+        click.echo(f"知识库已是最新（{report.clauses} 条，{report.generation}），无需重建。使用 --force 强制重建。")
+        return
+    errors = 0
+    for d in report.documents:
+        if d.status == "error":
+            errors += 1
+            click.echo(f"错误：{d.error}", err=True)
+            continue
+        status = {"parsed": "已解析", "cached": "未变化，沿用上次解析"}[d.status]
+        click.echo(f"{d.title} [{d.doc}] {status}")
+        click.echo("  " + " · ".join(f"{KIND_LABELS[k]} {n}" for k, n in d.counts.items() if n))
+        click.echo(f"  警告 {len(d.warnings)} 条")
+        for w in d.warnings:
+            click.echo(f"    {w}")
+    click.echo(f"知识库已写入 {Path(report.data) / report.generation}（{len(report.documents) - errors} 个规划，{report.clauses} 条，{report.seconds:.1f} 秒）")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_CORPUS", help="取部门名录和规划清单的文件夹")
+@click.option("--encoding", help="文本文件的编码（默认自动识别）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def check(files, corpus, encoding, as_json):
+    """检查规划文件：格式、编码、标题、结构和每条警告（含行号）。
+
+    有文件不能作为规划读取时退出码为 1。
+
+    Example: plankb check corpus/新规划.txt
+    """
+    from kb.store import check_file, default_corpus
+
+    corpus = Path(corpus or default_corpus())
+    failed, reports = 0, []
+    for path in files:
+        try:
+            rep = check_file(path, corpus, encoding=encoding)
+        except PlankbError as exc:
+            failed += 1
+            click.echo(f"错误：{exc}", err=True)
+            reports.append({"file": str(path), "error": str(exc)})
+            continue
+        reports.append(rep)
+        if not as_json:
+            click.echo(_format_check(rep))
+    if as_json:
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+    if failed:
+        sys.exit(1)
+
+
+def _format_check(rep) -> str:
+    lines = [f"{rep['file']}", f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}", f"  标题 {rep['title']}", f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}，规划期 {rep['period'] or '—'}"]
+    lines.append("  结构：")
+    for part in rep["outline"]:
+        lines.append(f"    {part['heading']}  （{_counts(part['counts'])}）")
+        for sec in part["sections"]:
+            lines.append(f"      {sec['heading']}  （{_counts(sec['counts'])}）")
+    lines.append("  合计：" + _counts(rep["counts"]))
+    lines.append(f"  警告 {len(rep['warnings'])} 条")
+    lines += [f"    {w['file']}:{w['line']}: {w['message']}" for w in rep["warnings"]]
+    return "\n".join(lines)
+
+
+def _counts(counts) -> str:
+    return " · ".join(f"{KIND_LABELS[k]} {n}" for k, n in counts.items() if n) or "无条款"
+
+
+@cli.command()
+@data_option
+@click.option("--doc", help="只统计这个文档")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def departments(data, corpus, doc, as_json):
+    """列出每个部门承担的目标、措施，共同承担和文中提及的条款数。
+
+    Example: plankb departments --json
+    """
+    rows = _kb(data, corpus).department_counts(doc)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'部门':<14}{'目标':>6}{'措施':>6}{'共同':>6}{'提及':>6}  全称")
+    for r in rows:
+        click.echo(f"{_pad(r['department'], 14)}{r['goals']:>6}{r['measures']:>6}{r['shared']:>6}{r['mentioned']:>6}  {r['full']}")
+
+
+def _pad(text, width):
+    """Left-justify for a terminal where CJK characters take two columns."""
+    cols = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return text + " " * max(1, width - cols)
+
+
+@cli.command()
+@data_option
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@output_option
+def export(data, corpus, fmt, output):
+    """导出整个知识库（JSON：documents 和 clauses，见 README 的 JSON 约定）。
+
+    Example: plankb export -o kb.json
+    """
+    from kb.exports import dumps
+
+    _write(output, dumps(_kb(data, corpus).export()))
+
+
+@cli.command()
+@click.argument("dept")
+@data_option
+@click.option("--doc", help="只列出这个文档的条款")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv", "xlsx", "docx"]), default="md", show_default=True)
+@output_option
+def duties(dept, data, corpus, doc, fmt, output):
+    """一个部门的任务清单：本部门承担、各成员单位共同承担、文中提及。
+
+    DEPT 可以是简称、全称或别名（人社局 = 人力资源和社会保障局）。
+
+    Example: plankb duties 卫健局 --format xlsx -o 卫健局.xlsx
+    """
+    from kb import exports
+
+    kbobj = _kb(data, corpus)
+    d = kbobj.duties(dept, doc)
+    titles = {x.id: x.title for x in kbobj.documents}
+    if fmt == "json":
+        out = exports.dumps(exports.duties_json(d))
+    elif fmt == "csv":
+        out = exports.duties_csv(d, titles)
+    elif fmt == "md":
+        out = exports.duties_markdown(d, titles)
+    elif fmt == "xlsx":
+        out = exports.duties_xlsx(d, exports.export_title(kbobj, doc), titles)
+    else:
+        out = exports.duties_docx(d, exports.export_title(kbobj, doc))
+    _write(output, out)
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@data_option
+@click.option("--dept", help="部门（简称、全称或别名）")
+@click.option("--kind", type=KIND_CHOICES, help="类别")
+@click.option("--domain", help="领域，如 健康")
+@click.option("--doc", help="文档编号")
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True, help="最多显示多少条；0 表示全部")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--literal", is_flag=True, help="按字面检索，不识别部门、类别和同义词")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（见 README 的 JSON 约定）")
+def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, as_json):
+    """检索条款：关键词、部门意图（妇联负责哪些措施）或 dept:/kind:/domain:/doc: 语法。
+
+    Example: plankb search 宫颈癌 --kind goal
+    """
+    from kb.search import open_searcher
+
+    s = open_searcher(data, corpus, notify=lambda m: click.echo(m, err=True))
+    res = s.search(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, page=page, limit=limit or None)
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False, indent=2))
+        return
+    it = res["interpreted"]
+    if it["description"]:
+        click.echo(it["description"] + ("，关键词：" + " ".join(it["keywords"]) if it["keywords"] else ""))
+    for note in it["notes"]:
+        click.echo(f"提示：{note}")
+    click.echo(f"共 {res['total']} 条")
+    labels = {"assigned": "承担", "shared": "共同承担", "mentioned": "提及", "text": ""}
+    from kb.search import plain_highlight
+
+    for i, h in enumerate(res["hits"], (page - 1) * (limit or 0) + 1):
+        tag = labels[h["match"]]
+        click.echo("")
+        click.echo(click.style(f"{i}. {h['citation']}", bold=True) + f"  [{KIND_LABELS[h['kind']]}]" + (f"  {tag}" if tag else "") + f"  {h['id']}")
+        if h["departments"]:
+            click.echo("   责任单位：" + "、".join(h["departments"]))
+        click.echo("   " + plain_highlight(h["highlight"]))
+
+
+@cli.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+def serve(data, corpus, host, port, threads):
+    """用 waitress 启动网站（生产服务器，可在 Windows 上运行）。
+
+    Example: plankb serve --port 8000
+    """
+    import waitress
+
+    from search_app import create_app
+
+    app = create_app({"PLANKB_DATA": str(data) if data else None, "PLANKB_CORPUS": str(corpus) if corpus else None})
+    with app.app_context():
+        from search_app.views import get_searcher
+
+        s = get_searcher()
+        click.echo(f"知识库：{len(s.kb.documents)} 个规划，{len(s.kb.clauses)} 条", err=True)
+    click.echo(f"plankb 正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="plankb")
+
+
+def main():
+    """Console entry point."""
+    cli(prog_name="plankb")

@@ -1,0 +1,474 @@
+"""Search: query understanding, the engine call, highlights and facets as plain data.
+
+``Searcher.search`` takes what a person typed (and optional filters) and
+returns the JSON contract of ``plankb search --json`` and ``/api/search``.
+User text never reaches Whoosh's query language: keywords become engine
+queries built as objects, and only the documented ``dept: kind: domain:
+doc:`` syntax is read as filters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import UnknownDepartment
+from kb.index import EngineQuery, Index, normalise
+from kb.model import KIND_LABELS, KINDS
+from kb.store import KnowledgeBase, live_generation, open_kb
+
+MAX_QUERY = 200
+MAX_KEYWORDS = 12
+DUTY = ["goal", "measure"]
+KIND_WORDS = {
+    "主要目标": ["goal"], "目标": ["goal"], "goals": ["goal"], "goal": ["goal"],
+    "策略措施": ["measure"], "措施": ["measure"], "measures": ["measure"], "measure": ["measure"],
+    "职责": DUTY, "任务": DUTY, "工作": DUTY, "责任": DUTY, "duties": DUTY, "duty": DUTY, "tasks": DUTY,
+}
+KIND_VALUES = {**{k: k for k in KINDS}, **{v: k for k, v in KIND_LABELS.items()}, "目标": "goal", "措施": "measure"}
+FILLER = sorted(
+    "有哪些 哪些 负责 涉及 承担 牵头 参与 相关 有关 关于 需要 请问 查询 查找 列出 所有 全部 以及 什么 "
+    "的 和 与 及 或 哪 是 了 吗 呢 有 由 中 在 "
+    "which what are is the of for and or does do by in with to list show all involve involves involving responsible".split(),
+    key=len,
+    reverse=True,
+)
+FILTER_KEYS = {"dept": "departments", "部门": "departments", "kind": "kind", "类别": "kind", "domain": "domain", "领域": "domain", "doc": "doc", "文档": "doc"}
+RE_FILTER = re.compile(r"(?<![\w:：])(dept|kind|domain|doc|部门|类别|领域|文档)[:：](\S*)", re.I)
+RE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+RE_SEP = re.compile(r"[\s,，、;；]+")
+FACET_LABELS = {"kind": "类别", "domain": "领域", "departments": "部门", "doc": "文档"}
+
+
+def load_synonyms(path: Path) -> dict[str, list[str]]:
+    """synonyms.txt: `词 => 扩展 扩展` per line; missing file, no synonyms."""
+    out: dict[str, list[str]] = {}
+    if not path.exists():
+        return out
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=>" not in line:
+            continue
+        left, right = line.split("=>", 1)
+        for key in left.split():
+            out.setdefault(key.strip(), [])
+            out[key.strip()] += [w for w in right.split() if w and w != key]
+    return out
+
+
+@dataclass
+class Interpretation:
+    """How a query was read: filters it became, keywords left, notes for the user."""
+
+    query: str
+    departments: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    mode: str = "keywords"  # keywords, department, department-bare, filters, all
+    literal: bool = False
+    notes: list[str] = field(default_factory=list)
+    recognised: list[str] = field(default_factory=list)  # words read as filters, not keywords
+
+    def description(self) -> str:
+        parts = []
+        if self.departments:
+            parts.append("部门 " + "、".join(self.departments))
+        if self.kinds:
+            parts.append("、".join(KIND_LABELS[k] for k in self.kinds))
+        if self.domains:
+            parts.append("领域 " + "、".join(self.domains))
+        if self.docs:
+            parts.append("文档 " + "、".join(self.docs))
+        if not parts:
+            return ""
+        return "已按" + "，".join(parts) + "筛选"
+
+    def to_dict(self) -> dict:
+        return {
+            "departments": self.departments,
+            "kinds": self.kinds,
+            "domains": self.domains,
+            "docs": self.docs,
+            "keywords": self.keywords,
+            "synonyms": self.synonyms,
+            "mode": self.mode,
+            "literal": self.literal,
+            "recognised": self.recognised,
+            "description": self.description(),
+            "notes": self.notes,
+        }
+
+
+def clean_query(text: str) -> tuple[str, list[str]]:
+    """Drop control characters, fold NFKC spaces, cap the length."""
+    notes = []
+    text = RE_CONTROL.sub(" ", text or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_QUERY:
+        text = text[:MAX_QUERY]
+        notes.append(f"查询过长，只使用了前 {MAX_QUERY} 个字符")
+    return text, notes
+
+
+class Searcher:
+    """Search over one loaded knowledge base and its index."""
+
+    def __init__(self, kb: KnowledgeBase, index: Index):
+        self.kb = kb
+        self.index = index
+        self.synonyms = load_synonyms(Path(kb.path) / "synonyms.txt") if kb.path else {}
+        self.registry = kb.registry
+        known = set(kb.department_names()) | {g.name for g in self.registry.groups}
+        self.spellings = [(s, c) for s, c in self.registry.spellings() if c in known]
+        self.spellings += [(n, g.name) for g in self.registry.groups for n in g.names()]
+        self.spellings.sort(key=lambda p: -len(p[0]))
+
+    # -- interpretation --------------------------------------------------
+    def interpret(self, query: str, *, dept=None, kind=None, domain=None, doc=None, literal=False) -> Interpretation:
+        """Read a query into filters and keywords; explicit arguments add filters."""
+        text, notes = clean_query(query)
+        it = Interpretation(query=text, literal=bool(literal), notes=notes)
+        for d in _listify(dept):
+            it.departments.append(self._department(d))
+        for k in _listify(kind):
+            self._add_kind(it, k)
+        for d in _listify(domain):
+            self._add_domain(it, d)
+        for d in _listify(doc):
+            self._add_doc(it, d)
+        if not literal:
+            text = self._explicit_filters(text, it)
+        if literal:
+            it.keywords = [k for k in RE_SEP.split(text) if k]
+        else:
+            self._free_text(text, it)
+        if len(it.keywords) > MAX_KEYWORDS:
+            it.notes.append(f"关键词过多，只使用了前 {MAX_KEYWORDS} 个")
+            it.keywords = it.keywords[:MAX_KEYWORDS]
+        if not it.literal:
+            for k in it.keywords:
+                if self.synonyms.get(k):
+                    it.synonyms[k] = self.synonyms[k]
+        it.departments = _unique(it.departments)
+        it.kinds = _unique(it.kinds)
+        if it.mode == "keywords" and not it.keywords:
+            it.mode = "filters" if (it.departments or it.kinds or it.domains or it.docs) else "all"
+        return it
+
+    def _department(self, name: str) -> str:
+        group = self.registry.group(name)
+        if group:
+            return group.name
+        return self.kb.resolve_department(name)
+
+    def _add_kind(self, it, value):
+        k = KIND_VALUES.get(value.strip().lower()) or KIND_VALUES.get(value.strip())
+        if k:
+            it.kinds.append(k)
+        elif value.strip() in ("duty", "duties", "职责", "任务"):
+            it.kinds += DUTY
+        else:
+            it.notes.append(f"未知类别“{value}”：可用 goal、measure、principle、implementation、monitoring、text")
+
+    def _add_domain(self, it, value):
+        value = value.strip()
+        domains = self.kb.domains()
+        if value in domains:
+            it.domains.append(value)
+            return
+        hits = [d for d in domains if value and value in d]
+        if hits:
+            it.domains += hits if len({_short(h) for h in hits}) == 1 else [h for h in hits if _short(h) == value] or hits
+        else:
+            it.notes.append(f"没有领域“{value}”：现有 " + "、".join(_short(d) for d in domains))
+            it.domains.append(value)
+
+    def _add_doc(self, it, value):
+        value = value.strip()
+        if value in self.kb.docs:
+            it.docs.append(value)
+            return
+        hits = [d.id for d in self.kb.documents if value and value in d.title]
+        if hits:
+            it.docs += hits
+        else:
+            it.notes.append(f"没有文档“{value}”：现有 " + "、".join(self.kb.docs))
+            it.docs.append(value)
+
+    def _explicit_filters(self, text, it):
+        def take(m):
+            key, value = m.group(1).lower(), m.group(2)
+            target = FILTER_KEYS.get(key, FILTER_KEYS.get(m.group(1)))
+            if not value:
+                it.notes.append(f"“{m.group(0)}”后面缺少取值，已忽略")
+                return " "
+            for v in [v for v in re.split(r"[,，、]", value) if v]:
+                if target == "departments":
+                    try:
+                        it.departments.append(self._department(v))
+                    except UnknownDepartment as exc:
+                        it.notes.append(str(exc))
+                        it.departments.append(v)
+                elif target == "kind":
+                    self._add_kind(it, v)
+                elif target == "domain":
+                    self._add_domain(it, v)
+                else:
+                    self._add_doc(it, v)
+            it.recognised.append(m.group(0))
+            return " "
+
+        return RE_FILTER.sub(take, text)
+
+    def _free_text(self, text, it):
+        """Departments, kind words and filler in free text become filters (only with a department)."""
+        spans = self._department_spans(text)
+        if not spans:
+            it.keywords = [k for k in RE_SEP.split(text) if k]
+            return
+        found = _unique(c for _, _, c, _ in spans)
+        rest = list(text)
+        for start, end, _, _ in spans:
+            for i in range(start, end):
+                rest[i] = " "
+        rest = "".join(rest)
+        kinds, stripped = [], rest
+        for word in sorted(KIND_WORDS, key=len, reverse=True):
+            pattern = re.compile(re.escape(word), re.I) if word.isascii() else re.compile(re.escape(word))
+            if pattern.search(stripped):
+                kinds += KIND_WORDS[word]
+                it.recognised.append(word)
+                stripped = pattern.sub(" ", stripped)
+        filler_found = False
+        for word in FILLER:
+            pattern = re.compile(r"\b%s\b" % re.escape(word), re.I) if word.isascii() else re.compile(re.escape(word))
+            if pattern.search(stripped):
+                filler_found = True
+                stripped = pattern.sub(" ", stripped)
+        leftovers = [k for k in RE_SEP.split(stripped) if k and not RE_SEP.fullmatch(k)]
+        it.recognised += [s for _, _, _, s in spans]
+        it.departments += found
+        it.kinds += kinds
+        if kinds or filler_found:
+            it.mode = "department"
+            if not kinds:
+                it.kinds += DUTY
+        elif leftovers:
+            it.mode = "department"
+        else:
+            it.mode = "department-bare"
+            # Ctrl+F parity: the name as typed also finds every clause whose text contains it.
+            it.keywords = [text.strip()]
+            return
+        it.keywords = leftovers
+
+    def _department_spans(self, text):
+        """(start, end, canonical, spelling) of department names in text, longest first."""
+        taken = [False] * len(text)
+        spans = []
+        for spelling, canonical in self.spellings:
+            for m in re.finditer(re.escape(spelling), text):
+                if not any(taken[m.start() : m.end()]):
+                    spans.append((m.start(), m.end(), canonical, spelling))
+                    for i in range(m.start(), m.end()):
+                        taken[i] = True
+        # Unambiguous partial names that read like a unit: 生态环境局 → 市生态环境局镇原县分局.
+        for m in re.finditer(r"[\u4e00-\u9fff]{2,14}?(?:局|部|委|会|办|院|联)", text):
+            if any(taken[m.start() : m.end()]):
+                continue
+            for start in range(m.start(), m.end() - 2):
+                cand = text[start : m.end()]
+                hits = self.registry.partial(cand)
+                if len(hits) == 1 and hits[0] in set(c for _, c in self.spellings):
+                    spans.append((start, m.end(), hits[0], cand))
+                    for i in range(start, m.end()):
+                        taken[i] = True
+                    break
+        spans.sort()
+        return spans
+
+    # -- searching ---------------------------------------------------------
+    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20) -> dict:
+        """Search and return the public result contract (query, interpreted, total, hits, facets)."""
+        it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal)
+        page = max(1, int(page or 1))
+        offset = 0 if limit is None else (page - 1) * limit
+        filters = {"doc": it.docs, "kind": it.kinds, "domain": it.domains}
+        bare = it.mode == "department-bare"
+        if it.departments and not bare:
+            filters["departments"] = it.departments
+        eq = EngineQuery(
+            keywords=[[k, *it.synonyms.get(k, [])] for k in it.keywords],
+            filters=filters,
+            department=it.departments[0] if bare else None,
+            offset=offset,
+            limit=limit,
+        )
+        res = self.index.search(eq)
+        needles = _unique([v for group in eq.keywords for v in group])
+        if it.departments:
+            needles += [s for s, c in self.spellings if c in it.departments]
+        words = [t for t in res.terms if len(t) > 1]
+        hits = []
+        for h in res.hits:
+            c = self.kb.clauses[h.position]
+            hits.append(
+                {
+                    "id": c.id,
+                    "doc": c.doc,
+                    "kind": c.kind,
+                    "domain": c.domain,
+                    "number": c.number,
+                    "citation": c.citation,
+                    "text": c.text,
+                    "departments": c.departments,
+                    "lead": c.lead,
+                    "match": self._match(c, it),
+                    "score": round(h.score, 4),
+                    "highlight": highlight(c.text, needles, fallback=words),
+                }
+            )
+        return {
+            "query": it.query,
+            "interpreted": it.to_dict(),
+            "total": res.total,
+            "page": page,
+            "limit": limit,
+            "hits": hits,
+            "facets": self._facets(res.facets, it),
+        }
+
+    def _match(self, clause, it) -> str:
+        for d in it.departments:
+            rel = self.kb.relation(clause, d)
+            if rel:
+                return rel
+        return "text"
+
+    def _facets(self, counts, it) -> dict:
+        selected = {"kind": it.kinds, "domain": it.domains, "departments": it.departments, "doc": it.docs}
+        out = {}
+        for name, values in counts.items():
+            if name == "kind":
+                order = [k for k in KINDS if k in values]
+                label = KIND_LABELS.get
+            elif name == "doc":
+                order = [d.id for d in self.kb.documents if d.id in values]
+                label = lambda v: self.kb.docs[v].title if v in self.kb.docs else v
+            elif name == "domain":
+                order = [d for d in self.kb.domains() if d in values]
+                label = _short
+            else:
+                order = sorted(values, key=lambda v: (-values[v], v))
+                label = lambda v: v
+            out[name] = {
+                "name": name,
+                "label": FACET_LABELS[name],
+                "values": [{"value": v, "label": label(v), "count": values[v], "selected": v in selected[name]} for v in order],
+                "truncated": False,
+            }
+        return out
+
+
+def _short(domain: str) -> str:
+    """妇女与健康 → 健康; 妇女参与决策和管理 → 决策和管理 (for labels)."""
+    return re.sub(r"^(妇女|儿童|女性)(与|参与)?", "", domain or "") or domain
+
+
+short_domain = _short
+
+
+def _listify(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in re.split(r"[,，]", value) if v.strip()]
+    return [v for v in value if v]
+
+
+def _unique(items) -> list:
+    out = []
+    for x in items:
+        if x not in out:
+            out.append(x)
+    return out
+
+
+def highlight(text: str, needles, width: int = 180, fallback=()) -> str:
+    """An HTML-escaped snippet of text with matches wrapped in <mark>; nothing else is markup.
+
+    :param fallback: words to mark when no needle occurs (a keyword matched as scattered words).
+    """
+    norm_chars, index_map = [], []
+    for i, ch in enumerate(text):
+        n = unicodedata.normalize("NFKC", ch).lower()
+        if n.isspace():
+            continue
+        for nc in n:
+            norm_chars.append(nc)
+            index_map.append(i)
+    norm = "".join(norm_chars)
+    marks = [False] * len(text)
+    for needle in needles:
+        nn = normalise(needle)
+        if not nn:
+            continue
+        start = norm.find(nn)
+        while start >= 0:
+            for j in range(index_map[start], index_map[start + len(nn) - 1] + 1):
+                marks[j] = True
+            start = norm.find(nn, start + 1)
+    if fallback and not any(marks):
+        return highlight(text, fallback, width)
+    lo, hi = 0, len(text)
+    if len(text) > width:
+        first = marks.index(True) if True in marks else 0
+        lo = max(0, first - width // 3)
+        hi = min(len(text), lo + width)
+        lo = max(0, hi - width)
+    out, i = [], lo
+    while i < hi:
+        j = i
+        while j < hi and marks[j] == marks[i]:
+            j += 1
+        chunk = html.escape(text[i:j], quote=True)
+        out.append(f"<mark>{chunk}</mark>" if marks[i] else chunk)
+        i = j
+    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
+
+
+def plain_highlight(snippet: str) -> str:
+    """A highlight for the terminal: <mark> becomes 【】, entities are decoded."""
+    return html.unescape(snippet.replace("<mark>", "【").replace("</mark>", "】"))
+
+
+# -- opening, with reload when a new generation goes live ---------------------------
+_lock = threading.Lock()
+_cache: dict[str, tuple[str, Searcher]] = {}
+
+
+def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None) -> Searcher:
+    """The Searcher of the live generation, reopened when a build has swapped in a new one."""
+    from kb.store import default_data
+
+    data = Path(data or default_data())
+    key = str(data.resolve())
+    gen = live_generation(data)
+    with _lock:
+        hit = _cache.get(key)
+        if hit and gen is not None and hit[0] == gen.name:
+            return hit[1]
+        kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify)
+        searcher = Searcher(kbobj, Index(kbobj.path / "index", kbobj))
+        old = _cache.get(key)
+        _cache[key] = (kbobj.path.name, searcher)
+        if old:
+            old[1].index.close()
+        return searcher
