@@ -187,8 +187,12 @@ class Registry:
         pairs = {(s, d.name) for d in self.departments for s in d.names() if len(s) >= 2}
         return sorted(pairs, key=lambda p: (-len(p[0]), p[0]))
 
-    def mentioned_in(self, text: str) -> list[str]:
-        """Departments named in running text, longest spelling wins where names overlap."""
+    def mentioned_in(self, text: str, boundaries: set[int] | None = None) -> list[str]:
+        """Departments named in running text, longest spelling wins where names overlap.
+
+        :param boundaries: word boundaries (offsets) from a segmenter; when given, a
+            two-character spelling must start and end on one (科协 is not in 学科协作).
+        """
         taken = [False] * len(text)
         found = []
         for spelling, canonical in self.spellings():
@@ -197,7 +201,8 @@ class Registry:
                 i = text.find(spelling, start)
                 if i < 0:
                     break
-                if not any(taken[i : i + len(spelling)]):
+                cuts_word = boundaries is not None and len(spelling) <= 2 and not (i in boundaries and i + len(spelling) in boundaries)
+                if not cuts_word and not any(taken[i : i + len(spelling)]):
                     for j in range(i, i + len(spelling)):
                         taken[j] = True
                     if canonical not in found:

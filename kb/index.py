@@ -17,7 +17,6 @@ import json
 import os
 import re
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,11 +26,11 @@ from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
+from kb import segment
 from kb.errors import DataDirError
+from kb.segment import RE_SKIP
 
 FACET_FIELDS = ("kind", "domain", "departments", "doc")
-PARALLEL_THRESHOLD = 4000  # clauses; below this, worker start-up costs more than it saves
-RE_SKIP = re.compile(r"^[\W_]+$")
 # Constant scores put keyword coverage first, then exact substring over scattered words.
 SCORE_GRAMS, SCORE_WORDS = 1000.0, 100.0
 TIER = {"assigned": 30000.0, "shared": 20000.0, "mentioned": 10000.0}
@@ -66,62 +65,7 @@ def schema() -> Schema:
     )
 
 
-# -- tokenising -----------------------------------------------------------------
-_TOKENIZER = None
-
-
-def build_tokenizer(userdict_lines: list[str]):
-    """jieba with its default dictionary plus the registry's names and our domain terms."""
-    global _TOKENIZER
-    import jieba
-
-    jieba.setLogLevel(60)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    for line in userdict_lines:
-        parts = line.split()
-        if parts and not line.startswith("#"):
-            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-            tok.add_word(parts[0], freq)
-    _TOKENIZER = tok
-    return tok
-
-
-def _init_worker(userdict_lines):
-    build_tokenizer(userdict_lines)
-
-
-def tokenize_texts(texts: list[str]) -> list[list[str]]:
-    """jieba tokens (no punctuation) of each text, in the worker's tokenizer."""
-    out = []
-    for text in texts:
-        norm = unicodedata.normalize("NFKC", text).lower()
-        out.append([w for w in _TOKENIZER.cut(norm, HMM=False) if w.strip() and not RE_SKIP.match(w)])
-    return out
-
-
-def _tokenize_all(texts, userdict_lines, progress=None):
-    if len(texts) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        build_tokenizer(userdict_lines)
-        chunks = [texts[i : i + 500] for i in range(0, len(texts), 500)]
-        out = []
-        for i, chunk in enumerate(chunks):
-            out.extend(tokenize_texts(chunk))
-            if progress:
-                progress("tokenize", len(out), len(texts))
-        return out
-    workers = min(os.cpu_count() or 2, 4)
-    size = 1000
-    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-    out = []
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(userdict_lines,)) as pool:
-        for result in pool.map(tokenize_texts, chunks):
-            out.extend(result)
-            if progress:
-                progress("tokenize", len(out), len(texts))
-    return out
-
-
+# -- building -------------------------------------------------------------------
 def userdict_for(kb) -> list[str]:
     """Lines of a jieba user dictionary: corpus/userdict.txt plus every department spelling."""
     lines = []
@@ -130,16 +74,15 @@ def userdict_for(kb) -> list[str]:
         lines += [l.strip() for l in path.read_text(encoding="utf-8-sig").splitlines() if l.strip() and not l.startswith("#")]
     names = {s for d in kb.registry.departments for s in d.names()} | {n for g in kb.registry.groups for n in g.names()}
     names |= {d for c in kb.clauses for d in c.departments}
-    lines += [f"{n} 50000 nt" for n in sorted(names) if len(n) >= 2]
+    # No frequency: jieba then suggests one just high enough to keep the name whole,
+    # without pulling short names out of other words (科协 in 学科协作).
+    lines += [n for n in sorted(names) if len(n) >= 2]
     return lines
 
 
-# -- building -------------------------------------------------------------------
-def build_index(path: Path, kb, progress=None):
-    """Write the index of every clause of kb into path (a fresh directory)."""
+def build_index(path: Path, kb, tokens: list[list[str]], progress=None):
+    """Write the index of every clause of kb into path, from their jieba tokens (kb.segment)."""
     path.mkdir(parents=True, exist_ok=True)
-    texts = [c.text for c in kb.clauses]
-    tokens = _tokenize_all(texts, userdict_for(kb), progress)
     ix = windex.create_in(str(path), schema())
     writer = ix.writer(limitmb=256)
     vocab: dict[str, int] = {}
@@ -168,15 +111,13 @@ def build_index(path: Path, kb, progress=None):
         if progress and (i % 2000 == 0 or i == total - 1):
             progress("index", i + 1, total)
     writer.commit(merge=False)
-    _write_vocab(path, vocab, userdict_for(kb))
+    _write_vocab(path, vocab)
     (path / "plankb-index.json").write_text(json.dumps({"clauses": total, "ids": [kb.clauses[0].id, kb.clauses[-1].id] if total else []}), encoding="utf-8")
 
 
-def _write_vocab(path: Path, vocab: dict[str, int], userdict_lines):
+def _write_vocab(path: Path, vocab: dict[str, int]):
     """A prefix dictionary of the indexed words, so a query needs no 1-second jieba start-up."""
-    import jieba
-
-    base = build_tokenizer.__globals__["_TOKENIZER"] or build_tokenizer(userdict_lines)
+    base = segment.tokenizer()
     freq, total = {}, 0
     for word in vocab:
         f = base.FREQ.get(word) or vocab[word]
@@ -184,7 +125,6 @@ def _write_vocab(path: Path, vocab: dict[str, int], userdict_lines):
         total += f
         for j in range(1, len(word)):
             freq.setdefault(word[:j], 0)
-    del jieba
     (path / "vocab.json").write_text(json.dumps({"total": total, "freq": freq}, ensure_ascii=False), encoding="utf-8")
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import kb
+from kb import segment
 from kb.departments import Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError, UnknownClause, UnknownDocument
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
@@ -322,9 +323,11 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
         if not (work / "departments.toml").exists():
             raise DataFileError(f"{corpus / 'departments.toml'}: 部门名录文件不存在")
         clauses = [c for pd in parsed_docs for c in pd.clauses]
-        kbobj = KnowledgeBase.from_parsed(parsed_docs, Registry.load(work / "departments.toml"), work)
+        kbobj = KnowledgeBase.from_parsed(parsed_docs, Registry.load(work / "departments.toml"), work, mentions={})
+        analysed = segment.analyse_all([c.text for c in clauses], kbindex.userdict_for(kbobj), kbobj.registry, progress)
+        kbobj.set_mentions([m for _, m in analysed])
         _write_json(work / "kb.json", kbobj.to_dict())
-        kbindex.build_index(work / "index", kbobj, progress=progress)
+        kbindex.build_index(work / "index", kbobj, [w for w, _ in analysed], progress=progress)
         meta = {
             "schema": SCHEMA_VERSION,
             "version": kb.__version__,
@@ -378,7 +381,7 @@ class KnowledgeBase:
         self.position = {c.id: i for i, c in enumerate(clauses)}
 
     @classmethod
-    def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None) -> "KnowledgeBase":
+    def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None, mentions=None) -> "KnowledgeBase":
         return cls(
             [p.document for p in parsed],
             [h for p in parsed for h in p.headings],
@@ -386,7 +389,14 @@ class KnowledgeBase:
             registry,
             path,
             [w for p in parsed for w in p.warnings],
+            mentions,
         )
+
+    def set_mentions(self, found: list[list[str]]):
+        """Record the departments each clause names (found by kb.segment, in clause order)."""
+        for c, names in zip(self.clauses, found):
+            known = {d.name for d in self.registry_for(c.doc).departments}
+            self.mentions[c.id] = [d for d in names if d in known and d not in c.departments]
 
     @classmethod
     def load(cls, gen: Path) -> "KnowledgeBase":
