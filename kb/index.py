@@ -34,6 +34,8 @@ FACET_FIELDS = ("kind", "domain", "departments", "doc")
 # Constant scores put keyword coverage first, then exact substring over scattered words.
 SCORE_GRAMS, SCORE_WORDS = 1000.0, 100.0
 TIER = {"assigned": 30000.0, "shared": 20000.0, "mentioned": 10000.0}
+# Words too common or too empty to carry a relaxed (any-word) match on their own.
+STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 
 
 def normalise(text: str) -> str:
@@ -92,7 +94,8 @@ def build_index(path: Path, kb, tokens: list[list[str]], progress=None):
             vocab[w] = vocab.get(w, 0) + 1
         reg = kb.registry_for(c.doc)
         shared = sorted({m for d in c.departments if reg.is_group(d) for m in reg.members(d)})
-        grams_src = normalise(c.text) + ("\n" + normalise(c.departments_raw) if c.departments_raw else "")
+        # Text and tag each end in a one-character token, so nothing spans the seam.
+        grams = bigrams(normalise(c.text)) + (bigrams(normalise(c.departments_raw)) if c.departments_raw else [])
         writer.add_document(
             id=c.id,
             doc=c.doc,
@@ -103,7 +106,7 @@ def build_index(path: Path, kb, tokens: list[list[str]], progress=None):
             text=c.text,
             tag=c.departments_raw or "",
             words=" ".join(words),
-            grams=" ".join(g for g in bigrams(grams_src) if "\n" not in g),
+            grams=" ".join(grams),
             departments=",".join(c.departments),
             shared=",".join(shared),
             mentions=",".join(kb.mentions.get(c.id, [])),
@@ -147,6 +150,7 @@ class EngineQuery:
     keywords: list[list[str]] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments
     department: str | None = None  # rank assigned > shared > mentioned for this department
+    relaxed: bool = False  # any indexed word of a keyword matches (the fallback when nothing matched)
     offset: int = 0
     limit: int | None = 20  # None: all hits
 
@@ -249,10 +253,14 @@ class Index:
         norm = unicodedata.normalize("NFKC", keyword).lower()
         return [w for w in self.tokenizer().cut(norm, HMM=False) if w.strip() and not RE_SKIP.match(w)]
 
-    def _keyword_query(self, variant: str, terms: list[str]):
+    def _keyword_query(self, variant: str, terms: list[str], relaxed: bool = False):
         norm = normalise(variant)
         if not norm:
             return None
+        if relaxed:
+            words = [w for w in self.words(variant) if w not in STOPWORDS and self.tokenizer().FREQ.get(w)]
+            terms.extend(words)
+            return Q.Or([Q.Term("words", w) for w in dict.fromkeys(words)]) if words else None
         if len(norm) == 1:
             grams = Q.Prefix("grams", norm)
         elif len(norm) == 2:
@@ -287,7 +295,7 @@ class Index:
         terms: list[str] = []
         parts = []
         for group in eq.keywords:
-            subs = [q for q in (self._keyword_query(v, terms) for v in group) if q is not None]
+            subs = [q for q in (self._keyword_query(v, terms, eq.relaxed) for v in group) if q is not None]
             if subs:
                 parts.append(Q.Or(subs))
         dept_bits = 0

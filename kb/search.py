@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.errors import UnknownDepartment
+from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
 from kb.model import KIND_LABELS, KINDS
 from kb.store import KnowledgeBase, live_generation, open_kb
@@ -312,6 +312,13 @@ class Searcher:
             limit=limit,
         )
         res = self.index.search(eq)
+        if res.total == 0 and it.keywords and not it.literal:
+            eq.relaxed = True
+            relaxed = self.index.search(eq)
+            if relaxed.total:
+                res = relaxed
+                it.mode = it.mode + "-relaxed" if not it.mode.endswith("-relaxed") else it.mode
+                it.notes.append("没有完全匹配的条款，以下是包含部分关键词的结果")
         needles = _unique([v for group in eq.keywords for v in group])
         if it.departments:
             needles += [s for s, c in self.spellings if c in it.departments]
@@ -466,7 +473,21 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None) -> Searc
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]
         kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify)
-        searcher = Searcher(kbobj, Index(kbobj.path / "index", kbobj))
+        try:
+            index = Index(kbobj.path / "index", kbobj)
+        except DataDirError as exc:
+            # A damaged live index: rebuild from the corpus when we have it, else say what to run.
+            from kb.store import build, default_corpus
+
+            corpus_dir = Path(corpus or default_corpus())
+            if not rebuild or not corpus_dir.is_dir():
+                raise
+            if notify:
+                notify(f"{exc}；正在重新构建……")
+            build(corpus_dir, data, force=True)
+            kbobj = open_kb(data, corpus, rebuild=False)
+            index = Index(kbobj.path / "index", kbobj)
+        searcher = Searcher(kbobj, index)
         old = _cache.get(key)
         _cache[key] = (kbobj.path.name, searcher)
         if old:

@@ -93,6 +93,12 @@ def decode_text(path, data: bytes, encoding: str | None = None) -> tuple[str, st
     except SourceError:
         pass
     try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            # A file cut off in the middle of a character: keep what is whole.
+            return _checked(path, data[: exc.start], "utf-8", "utf-8")
+    try:
         return _checked(path, data, "gb18030", "gb18030")
     except SourceError:
         pass

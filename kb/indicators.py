@@ -1,0 +1,368 @@
+"""Indicators: the quantitative and directional targets a plan sets in its goals and measures.
+
+A numeric target is a rate or ratio with a value (孕产妇死亡率下降到12/10万以下); a
+qualitative target names a quantity and a direction only (乳腺癌人群筛查率逐步提高).
+The rules are written out in docs/indicators.md; tests pin the seed plan's full list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.errors import PlankbError
+from kb.model import DUTY_KINDS
+
+COMPARATORS = ("<=", ">=", "≈", "=")
+COMPARATOR_LABELS = {"<=": "≤", ">=": "≥", "≈": "≈", "=": "="}
+DIRECTION_LABELS = {"up": "↑", "down": "↓"}
+
+# Full-width digits and signs as plans often type them (99.8％ → 99.8%).
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％．／", "0123456789%./")
+
+# Units of a rate or ratio: a number with one of these is a target value.
+RE_RATE = re.compile(r"(?<![\d./])(\d+(?:\.\d+)?)\s*(%|‰|/10万|/100万|/万|/千)")
+# Counted units: a target only right after a target verb (达到79岁), never a year (2035年).
+RE_COUNT = re.compile(r"(?<![\d./])(\d+(?:\.\d+)?)\s*(岁|年|人|个|所|家|张|万人|小时)")
+
+# Target verbs before the value; the direction they give a plain "=" target.
+TARGET_VERBS = {
+    "提高到": "up", "提高至": "up", "提升到": "up", "提升至": "up", "增加到": "up", "增长到": "up", "上升到": "up",
+    "下降到": "down", "下降至": "down", "降低到": "down", "降低至": "down", "降到": "down", "降至": "down",
+    "减少到": "down", "控制在": "down",
+    "保持在": None, "保持": None, "稳定在": None, "维持在": None,
+    "达到": "up", "达": "up",
+    "不低于": "up", "不少于": "up", "不高于": "down", "不超过": "down", "低于": "down",
+}
+RE_TARGET_VERB = re.compile("|".join(sorted(map(re.escape, TARGET_VERBS), key=len, reverse=True)))
+VERB_COMPARATORS = {"不低于": ">=", "不少于": ">=", "不高于": "<=", "不超过": "<=", "低于": "<="}
+QUALIFIERS = {"及以上": ">=", "以上": ">=", "及以下": "<=", "以下": "<=", "以内": "<=", "左右": "≈"}
+RE_QUALIFIER = re.compile(r"\s*(及以上|以上|及以下|以下|以内|左右)")
+# Words before a subject that belong to the sentence, not to the indicator's name.
+RE_LEAD_WORDS = re.compile(r"^(?:并且|并|使|确保|力争|到20\d\d年|全县|全市)+")
+
+# Directional (qualitative) targets.
+UP_VERBS = ("提高", "提升", "增强", "增加", "扩大", "延长")
+DOWN_VERBS = ("降低", "下降", "减少", "缩小", "减缓")
+ADVERBS = ("逐步", "不断", "持续", "稳步", "明显", "显著", "进一步", "有效")
+_V = "|".join(UP_VERBS + DOWN_VERBS)
+_A = "|".join(ADVERBS)
+# "X逐步提高": a quantity, then (an adverb and) a direction verb ending the phrase.
+RE_SUBJECT_VERB = re.compile(rf"^(?:推动|促进|帮助)?(?P<name>.{{2,}}?)(?P<adv>{_A})?(?P<verb>{_V})$")
+# "稳步提高X": a direction verb, then a measurable quantity.
+RE_VERB_OBJECT = re.compile(rf"^(?:并|巩固)?(?P<adv>{_A})?(?P<verb>{_V})(?P<name>.{{2,}})$")
+GOAL_HEADS = ("率", "比例", "比重", "年限", "寿命", "覆盖面", "差距", "水平")
+MEASURE_HEADS = ("率", "比例", "比重", "年限", "覆盖面")
+RE_SEGMENT = re.compile(r"[，,。；;：:！？\n]+")
+RE_LINE_BULLET = re.compile(r"^\s*(?:——|--|—|－－)\s*")
+
+
+class UnknownIndicator(PlankbError):
+    """An indicator id that the knowledge base does not hold."""
+
+    def __init__(self, indicator_id):
+        self.indicator_id = indicator_id
+        super().__init__(f"没有编号为“{indicator_id}”的指标")
+
+
+@dataclass
+class Indicator:
+    """One target of a plan: numeric (value and comparator) or qualitative (direction only)."""
+
+    id: str
+    name: str
+    comparator: str | None
+    value: float | int | None
+    unit: str
+    direction: str | None
+    clause: str
+    departments: list[str]
+    doc: str
+    domain: str | None = None
+    kind: str = ""
+    text: str = ""  # the sentence the target comes from
+    citation: str = ""
+    extra: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def numeric(self) -> bool:
+        return self.value is not None
+
+    @property
+    def target_label(self) -> str:
+        """The target as people write it: ≥98%, ≤12/10万, ≈45%, ↑ 逐步提高."""
+        if self.value is None:
+            return DIRECTION_LABELS.get(self.direction, "") + (" " + self.extra["wording"] if self.extra.get("wording") else "")
+        return f"{COMPARATOR_LABELS[self.comparator]}{_fmt(self.value)}{self.unit}"
+
+    def to_dict(self) -> dict:
+        """The public JSON contract of ``plankb indicators --format json``."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "comparator": self.comparator,
+            "value": self.value,
+            "unit": self.unit,
+            "direction": self.direction,
+            "clause": self.clause,
+            "departments": list(self.departments),
+            "doc": self.doc,
+            "domain": self.domain,
+            "kind": self.kind,
+            "text": self.text,
+            "citation": self.citation,
+            "target": self.target_label,
+        }
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _number(text: str):
+    v = float(text)
+    return int(v) if v.is_integer() and "." not in text else v
+
+
+def normalise(text: str) -> str:
+    """Full-width digits, ％ and ． as ASCII, so 99.8％ reads as 99.8%."""
+    return text.translate(_FULLWIDTH)
+
+
+# -- numeric targets ----------------------------------------------------------------
+@dataclass
+class _Target:
+    name: str
+    comparator: str
+    value: float | int
+    unit: str
+    direction: str | None
+    sentence: str
+
+
+def numeric_targets(segment: str, sentence: str | None = None) -> list[_Target]:
+    """The numeric targets of one comma-free segment, one per subject."""
+    seg = normalise(segment)
+    out = []
+    for m in _values(seg):
+        before, after = seg[: m.start()], seg[m.end():]
+        q = RE_QUALIFIER.match(after)
+        verbs = list(RE_TARGET_VERB.finditer(before))
+        verb = verbs[-1] if verbs and verbs[-1].end() == len(before.rstrip()) else None
+        if verb is None and m.re is RE_COUNT:
+            continue  # 35岁, 2035年: context, not a target
+        if verb is not None:
+            subject = before[: verb.start()]
+            comparator = QUALIFIERS[q.group(1)] if q else VERB_COMPARATORS.get(verb.group(0), "=")
+            direction = TARGET_VERBS[verb.group(0)]
+        elif (not before or before.endswith(("促进", "使", "确保"))) and after.startswith("的"):
+            # 促进70%的妇女在35岁—45岁接受……筛查: the share of a group doing something.
+            subject = after[1:] + "的比例"
+            comparator = QUALIFIERS[q.group(1)] if q else "="
+            direction = "up"
+        else:
+            continue
+        if comparator == ">=":
+            direction = "up"
+        elif comparator == "<=":
+            direction = "down"
+        elif comparator == "≈":
+            direction = None
+        subject = RE_LEAD_WORDS.sub("", subject.strip())
+        if not subject:
+            continue
+        for name in split_subjects(subject):
+            out.append(_Target(name, comparator, _number(m.group(1)), m.group(2), direction, sentence or segment))
+    return out
+
+
+def _values(seg: str):
+    found = list(RE_RATE.finditer(seg))
+    spans = [m.span() for m in found]
+    for m in RE_COUNT.finditer(seg):
+        if not any(a <= m.start() < b for a, b in spans) and not re.fullmatch(r"(19|20)\d\d", m.group(1)):
+            found.append(m)
+    return sorted(found, key=lambda m: m.start())
+
+
+_TOKENIZER = None
+
+
+def _words(text: str) -> list[str]:
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        import jieba
+
+        jieba.setLogLevel(60)
+        _TOKENIZER = jieba.Tokenizer()
+        _TOKENIZER.initialize()
+    return _TOKENIZER.lcut(text)
+
+
+def split_subjects(subject: str) -> list[str]:
+    """One name per subject of an enumeration with 、 (孕产妇艾滋病、梅毒和乙肝检测率 → three).
+
+    A bare "A和B" is a compound modifier (宫颈癌和乳腺癌防治知识知晓率) and stays one name;
+    the shared prefix and suffix are found with the word segmenter.
+    """
+    if "、" not in subject:
+        return [subject]
+    parts = subject.split("、")
+    last = re.split(r"和|及|与|以及", parts[-1], maxsplit=1)
+    items = parts[:-1] + last
+    first_words, last_words = _words(items[0]), _words(items[-1])
+    if len(last_words) < 2:
+        return [subject]
+    first_item, last_item = first_words[-1], last_words[0]
+    prefix = items[0][: len(items[0]) - len(first_item)]
+    suffix = items[-1][len(last_item):]
+    middle = items[1:-1]
+    names = [prefix + it + suffix for it in [first_item, *middle, last_item]]
+    if any(not it for it in [first_item, *middle, last_item]):
+        return [subject]
+    return names
+
+
+# -- qualitative targets -------------------------------------------------------------
+def qualitative_target(segment: str, kind: str) -> tuple[str, str, str] | None:
+    """(name, direction, wording) when a segment sets a direction for a quantity, else None."""
+    seg = normalise(segment).strip()
+    if RE_RATE.search(seg):
+        return None
+    m = RE_SUBJECT_VERB.match(seg)
+    if m and not re.match(rf"^(?:{_V}|{_A})", m.group("name")):
+        name = m.group("name")
+    else:
+        m = RE_VERB_OBJECT.match(seg)
+        heads = GOAL_HEADS if kind == "goal" else MEASURE_HEADS
+        if not m or not m.group("name").endswith(heads):
+            return None
+        name = m.group("name")
+    name = RE_LEAD_WORDS.sub("", name).removesuffix("的")
+    direction = "up" if m.group("verb") in UP_VERBS else "down"
+    return name, direction, (m.group("adv") or "") + m.group("verb")
+
+
+# -- the whole knowledge base -----------------------------------------------------
+def _lines(text: str) -> list[str]:
+    """A clause's lines; sub-items (——……) are lines of their own."""
+    return [RE_LINE_BULLET.sub("", line) for line in text.split("\n") if line.strip()]
+
+
+def _sentences(line: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。；;！？])", line) if s.strip()]
+
+
+def clause_indicators(clause) -> list[Indicator]:
+    """Every target a goal or measure sets, numeric first (n1, n2 …) then qualitative (q1 …)."""
+    numeric, qualitative, seen = [], [], set()
+    for line in _lines(clause.text):
+        for sentence in _sentences(line):
+            for seg in RE_SEGMENT.split(sentence):
+                if not seg.strip():
+                    continue
+                for t in numeric_targets(seg, sentence.strip()):
+                    if t.name in seen:
+                        continue
+                    seen.add(t.name)
+                    numeric.append(t)
+                q = qualitative_target(seg, clause.kind)
+                if q and q[0] not in seen:
+                    seen.add(q[0])
+                    qualitative.append((q, sentence.strip()))
+    out = []
+    common = dict(clause=clause.id, departments=list(clause.departments), doc=clause.doc, domain=clause.domain, kind=clause.kind, citation=clause.citation)
+    for i, t in enumerate(numeric, 1):
+        out.append(Indicator(f"{clause.id}.n{i}", t.name, t.comparator, t.value, t.unit, t.direction, text=t.sentence, **common))
+    for i, ((name, direction, wording), sentence) in enumerate(qualitative, 1):
+        out.append(Indicator(f"{clause.id}.q{i}", name, None, None, "", direction, text=sentence, extra={"wording": wording}, **common))
+    return out
+
+
+def extract(kb, dept: str | None = None, doc: str | None = None, numeric: bool | None = None) -> list[Indicator]:
+    """The indicators of a loaded knowledge base, in clause order.
+
+    :param dept: only indicators of clauses this department is assigned or shares.
+    :param doc: only this document's indicators.
+    :param numeric: True for numeric targets only, False for qualitative only.
+    """
+    dept = kb.resolve_department(dept) if dept else None
+    if doc is not None:
+        kb.document(doc)
+    out = []
+    for c in kb.clauses:
+        if c.kind not in DUTY_KINDS or (doc is not None and c.doc != doc):
+            continue
+        if dept and kb.relation(c, dept) not in ("assigned", "shared"):
+            continue
+        for ind in clause_indicators(c):
+            if numeric is None or ind.numeric == numeric:
+                out.append(ind)
+    return out
+
+
+def get(kb, indicator_id: str) -> Indicator:
+    """One indicator by id; UnknownIndicator when there is none."""
+    clause_id = indicator_id.rsplit(".", 1)[0]
+    if clause_id in kb.by_id:
+        for ind in clause_indicators(kb.by_id[clause_id]):
+            if ind.id == indicator_id:
+                return ind
+    raise UnknownIndicator(indicator_id)
+
+
+# -- output formats -----------------------------------------------------------------
+CSV_HEADER = ["编号", "指标", "目标", "比较", "数值", "单位", "方向", "责任单位", "来源条款", "条款编号", "领域", "规划", "原文"]
+
+
+def _row(ind: Indicator) -> list:
+    return [
+        ind.id, ind.name, ind.target_label, ind.comparator or "", ind.value if ind.value is not None else "", ind.unit,
+        DIRECTION_LABELS.get(ind.direction, ""), "、".join(ind.departments), ind.citation, ind.clause, ind.domain or "", ind.doc, ind.text,
+    ]
+
+
+def to_csv(indicators: list[Indicator]) -> str:
+    """CSV with a Chinese header (the caller writes it as utf-8-sig for Excel)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_HEADER)
+    w.writerows(_row(i) for i in indicators)
+    return buf.getvalue()
+
+
+def to_xlsx(indicators: list[Indicator], title: str = "规划指标") -> bytes:
+    """An Excel workbook with one row per indicator."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标"
+    ws.append(CSV_HEADER)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for ind in indicators:
+        ws.append(_row(ind))
+    for col, width in zip("ABCDEFGHIJKLM", (34, 30, 12, 6, 8, 8, 6, 24, 24, 30, 14, 26, 60)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "C2"
+    wb.properties.title = title
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_table(indicators: list[Indicator]) -> str:
+    """A plain-text table for the terminal."""
+    lines = []
+    for ind in indicators:
+        lines.append(f"{ind.target_label:<14} {ind.name}  [{'、'.join(ind.departments)}]  {ind.id}")
+    numeric = sum(1 for i in indicators if i.numeric)
+    lines.append(f"共 {len(indicators)} 个指标：量化目标 {numeric} 个，定性目标 {len(indicators) - numeric} 个")
+    return "\n".join(lines)

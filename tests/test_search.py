@@ -1,0 +1,250 @@
+"""Search: an evaluation set with judged answers, Ctrl+F parity, query understanding, hostile input."""
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kb.search import highlight, open_searcher
+from kb.store import build
+from tests.helpers import ROOT
+from tests.test_parser import independent_reading
+from tests.helpers import seed_text
+
+CN = "零一二三四五六七八九"
+DOMAIN_ORDER = ["妇女与健康", "妇女与教育", "妇女与经济", "妇女参与决策和管理", "妇女与社会保障", "妇女与家庭建设", "妇女与环境", "妇女与法律"]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    data = tmp_path_factory.mktemp("search") / "data"
+    build(ROOT / "corpus", data)
+    return open_searcher(data, ROOT / "corpus")
+
+
+def all_hits(searcher, q, **kw):
+    return searcher.search(q, limit=None, **kw)
+
+
+def citations(result):
+    return [h["citation"] for h in result["hits"]]
+
+
+def ctrl_f(searcher, needle):
+    """What Ctrl+F finds: every clause whose text or tag contains the string."""
+    fold = lambda s: re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or "")).lower()
+    n = fold(needle)
+    return {c.id for c in searcher.kb.clauses if n in fold(c.text) or n in fold(c.departments_raw)}
+
+
+def tagged(dept_raw_names, kinds=("goal", "measure")):
+    """Our own reading of the plan: citations of items whose tag names one of the spellings."""
+    out = []
+    for domain, kind, n, _, tag in independent_reading(seed_text()):
+        names = re.split(r"[、，,；;]", tag)
+        if kind in kinds and any(x in names for x in dept_raw_names):
+            cite = f"二（{CN[DOMAIN_ORDER.index(domain) + 1]}）{'主要目标' if kind == 'goal' else '策略措施'} 第{n}条"
+            out.append(cite)
+    return out
+
+
+# -- Ctrl+F recall: every clause containing the keyword is returned ---------------------
+KEYWORDS = ["宫颈癌", "宫颈", "乳腺", "人社", "工委", "妇儿工委", "家庭暴力", "生态环境", "统计", "孕产妇", "性骚扰",
+            "托育", "12338", "HPV", "90%", "女职工", "乡村振兴", "妇联组织", "监测", "半边天", "。", "的", "卫健局", "镇原分局", "扶贫办"]
+
+
+@pytest.mark.parametrize("q", KEYWORDS)
+def test_ctrl_f_recall(searcher, q):
+    res = all_hits(searcher, q, literal=True)
+    got = {h["id"] for h in res["hits"]}
+    expected = ctrl_f(searcher, q)
+    assert expected, f"the evaluation keyword {q!r} should occur in the plan"
+    assert expected <= got
+    assert res["total"] == len(got)
+
+
+@pytest.mark.parametrize("q", ["人社", "工委", "宫颈", "卫健"])
+def test_partial_words_rank_whole_words_first(searcher, q):
+    res = all_hits(searcher, q)
+    assert ctrl_f(searcher, q) <= {h["id"] for h in res["hits"]}
+
+
+@pytest.mark.parametrize("q", ["健康", "保险", "预防"])
+def test_whole_word_matches_outrank_ngram_only(searcher, q):
+    # A clause where the query is a word of its own ranks above one where it only
+    # sits inside a longer word (健康 inside 健康预期寿命, 保险 inside 参保率 …).
+    res = all_hits(searcher, q)
+    whole = [q in searcher.index.words(h["text"]) for h in res["hits"]]
+    assert any(whole) and not all(whole)
+    first_partial = whole.index(False)
+    assert all(whole[:first_partial]) and not any(whole[first_partial:])
+
+
+# -- department intent ----------------------------------------------------------------
+INTENT = [
+    ("妇联负责哪些措施", ["妇联"], ("measure",)),
+    ("which measures involve 妇联", ["妇联"], ("measure",)),
+    ("妇联的主要目标", ["妇联"], ("goal",)),
+    ("涉及公安局的目标和措施", ["公安局"], ("goal", "measure")),
+    ("卫健局有哪些任务", ["卫健局"], ("goal", "measure")),
+    ("人力资源和社会保障局负责哪些工作", ["人社局"], ("goal", "measure")),
+    ("生态环境局的措施", ["市生态环境局镇原县分局", "市生态环境局镇原分局"], ("measure",)),
+    ("乡村振兴局负责的目标", ["乡村振兴局", "扶贫办"], ("goal",)),
+    ("which goals involve 民政局", ["民政局"], ("goal",)),
+    ("统计局负责哪些措施", ["统计局"], ("measure",)),
+    ("妇女联合会的职责", ["妇联"], ("goal", "measure")),
+    ("教育局 措施", ["教育局"], ("measure",)),
+]
+
+
+@pytest.mark.parametrize("q,names,kinds", INTENT)
+def test_department_intent_returns_exactly_the_tagged_set(searcher, q, names, kinds):
+    res = all_hits(searcher, q)
+    expected = tagged(names, kinds)
+    assert expected
+    assert sorted(citations(res)) == sorted(expected)
+    it = res["interpreted"]
+    assert it["keywords"] == [] and it["mode"] == "department"
+    assert sorted(it["kinds"]) == sorted(kinds)
+    assert {h["match"] for h in res["hits"]} == {"assigned"}
+    assert it["description"].startswith("已按部门 ")
+
+
+def test_bare_department_name_tagged_first_then_labelled(searcher):
+    res = all_hits(searcher, "统计局")
+    matches = [h["match"] for h in res["hits"]]
+    assert matches[0] == "assigned" and matches.count("assigned") == 1
+    assert matches == sorted(matches, key=["assigned", "shared", "mentioned", "text"].index)
+    assert {h["citation"] for h in res["hits"] if h["match"] == "mentioned"} == {"四（一）", "四（二）"}
+    assert ctrl_f(searcher, "统计局") <= {h["id"] for h in res["hits"]}
+    assert res["interpreted"]["mode"] == "department-bare"
+
+
+def test_explicit_filter_syntax(searcher):
+    res = all_hits(searcher, "dept:妇联 kind:measure domain:健康")
+    assert sorted(citations(res)) == sorted(c for c in tagged(["妇联"], ("measure",)) if c.startswith("二（一）"))
+    assert res["interpreted"]["domains"] == ["妇女与健康"]
+    combined = all_hits(searcher, "宫颈癌 kind:goal")
+    assert citations(combined) == ["二（一）主要目标 第3条"]
+    assert all_hits(searcher, "doc:zhenyuan-women-2021-2030 两癌")["total"] == 3
+
+
+def test_interpretation_can_be_turned_off(searcher):
+    literal = all_hits(searcher, "妇联负责哪些措施", literal=True)
+    assert literal["interpreted"]["mode"] in ("keywords", "keywords-relaxed") and literal["interpreted"]["departments"] == []
+
+
+# -- synonyms -------------------------------------------------------------------------
+@pytest.mark.parametrize("q,needles", [("两癌", ["宫颈癌", "乳腺癌"]), ("家暴", ["家庭暴力"]), ("妇女儿童工作委员会", ["妇儿工委", "妇女儿童工作委员会"])])
+def test_synonyms_expand_queries(searcher, q, needles):
+    res = all_hits(searcher, q)
+    expected = set().union(*(ctrl_f(searcher, n) for n in needles))
+    assert expected <= {h["id"] for h in res["hits"]}
+    assert any("<mark>" in h["highlight"] for h in res["hits"])
+
+
+# -- multi-word ------------------------------------------------------------------------
+def test_multi_word_all_terms_first(searcher):
+    res = all_hits(searcher, "女性 就业 歧视")
+    has_all = [all(w in h["text"] + "".join(h["departments"]) for w in ("女性", "就业", "歧视")) for h in res["hits"]]
+    assert any(has_all)
+    first_partial = has_all.index(False)
+    assert all(has_all[:first_partial]) and not any(has_all[first_partial:])
+
+
+# -- which clause is the answer: MRR ≥ 0.9 ------------------------------------------------
+ANSWERS = [
+    ("孕产妇死亡率", "二（一）主要目标 第2条"),
+    ("宫颈癌人群筛查率", "二（一）主要目标 第3条"),
+    ("九年义务教育巩固率", "二（二）主要目标 第4条"),
+    ("高中阶段毛入学率", "二（二）主要目标 第5条"),
+    ("女职工职业病发病率", "二（三）主要目标 第6条"),
+    ("村委会成员中女性比例", "二（四）主要目标 第8条"),
+    ("社区居委会主任中女性比例", "二（四）主要目标 第9条"),
+    ("生育保险参保率", "二（五）主要目标 第2条"),
+    ("农村自来水普及率", "二（七）主要目标 第6条"),
+    ("HPV疫苗接种", "二（一）策略措施 第5条"),
+    ("好阿姨 陇原妹", "二（三）策略措施 第3条"),
+    ("性骚扰防治机制", "二（三）策略措施 第9条"),
+    ("妇女议事会", "二（四）策略措施 第2条"),
+    ("长期护理保险制度", "二（五）策略措施 第10条"),
+    ("喘息服务", "二（六）策略措施 第9条"),
+    ("白龙江引水配套工程", "二（七）策略措施 第8条"),
+    ("第三卫生间", "二（七）策略措施 第9条"),
+    ("人身保护令", "二（八）策略措施 第4条"),
+    ("12338妇女维权热线", "二（八）策略措施 第12条"),
+    ("援西军纪念馆", "二（二）策略措施 第1条"),
+    ("监测组由县统计局牵头", "四（二）"),
+    ("孕产妇死亡率目标是多少", "二（一）主要目标 第2条"),
+    ("防止返贫监测", "二（三）策略措施 第12条"),
+    ("艾滋病母婴传播率", "二（一）主要目标 第5条"),
+]
+
+
+def test_mean_reciprocal_rank(searcher):
+    ranks = []
+    for q, answer in ANSWERS:
+        cites = citations(searcher.search(q, limit=10))
+        ranks.append(1 / (cites.index(answer) + 1) if answer in cites else 0.0)
+    misses = [q for (q, _), r in zip(ANSWERS, ranks) if r < 1]
+    mrr = sum(ranks) / len(ranks)
+    assert mrr >= 0.9, f"MRR {mrr:.3f}; not first: {misses}"
+
+
+def test_evaluation_set_size():
+    assert len(KEYWORDS) + len(INTENT) + len(ANSWERS) + 3 + 1 + 3 >= 40
+
+
+# -- presentation -----------------------------------------------------------------------
+def test_highlight_escapes_everything_but_our_marks():
+    out = highlight('<b>宫颈癌</b> & "筛查"', ["宫颈癌"])
+    assert out == "&lt;b&gt;<mark>宫颈癌</mark>&lt;/b&gt; &amp; &quot;筛查&quot;"
+    long = "甲" * 300 + "宫颈癌" + "乙" * 300
+    snippet = highlight(long, ["宫颈癌"])
+    assert snippet.startswith("…") and snippet.endswith("…") and "<mark>宫颈癌</mark>" in snippet
+    assert highlight("ＨＰＶ疫苗", ["hpv"]) == "<mark>ＨＰＶ</mark>疫苗"
+
+
+def test_facets_count_the_whole_result(searcher):
+    res = searcher.search("妇联", limit=5)
+    assert len(res["hits"]) == 5 and res["total"] > 5
+    kinds = {v["value"]: v["count"] for v in res["facets"]["kind"]["values"]}
+    assert sum(kinds.values()) == res["total"]
+    depts = {v["value"]: v["count"] for v in res["facets"]["departments"]["values"]}
+    assert depts["妇联"] == 59
+    assert set(res["facets"]) == {"kind", "domain", "departments", "doc"}
+
+
+def test_result_contract(searcher):
+    res = searcher.search("宫颈癌", limit=2)
+    assert set(res) >= {"query", "interpreted", "total", "hits", "facets"}
+    assert set(res["hits"][0]) >= {"id", "doc", "kind", "domain", "number", "citation", "text", "departments", "match", "score", "highlight"}
+    page2 = searcher.search("宫颈癌", limit=2, page=2)
+    assert [h["id"] for h in page2["hits"]] and not {h["id"] for h in page2["hits"]} & {h["id"] for h in res["hits"]}
+
+
+# -- hostile input ----------------------------------------------------------------------
+HOSTILE = ['"unbalanced', "((宫颈癌", "宫颈癌)", "AND", "OR", "NOT", "宫颈癌 AND", "*", "?", "宫*", "field:", "dept:", "kind:", "text:宫颈癌",
+           "x" * 10000, "宫颈癌" * 4000, "\x00", "宫\x00颈癌", "\x1b[31m", "😀", "👩‍👩‍👧 妇联", "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
+           "dept:不存在的局", "kind:nonsense", "domain:火星", "doc:nope", "\\", "%", "'; DROP TABLE x; --", "\u202e反转", "   ", "", "：", "dept:妇联 dept:卫健局"]
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_hostile_queries_give_normal_results(searcher, q):
+    res = searcher.search(q)
+    assert isinstance(res["total"], int) and res["total"] >= 0
+    for h in res["hits"]:
+        assert "<script" not in h["highlight"] and "<img" not in h["highlight"]
+
+
+def test_long_query_gets_a_note(searcher):
+    assert any("查询过长" in n for n in searcher.search("x" * 10000)["interpreted"]["notes"])
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=60))
+def test_arbitrary_unicode_never_raises(searcher, q):
+    res = searcher.search(q, limit=3)
+    assert res["total"] >= len(res["hits"])

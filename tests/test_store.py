@@ -1,0 +1,181 @@
+"""Building the knowledge base: generations, skipping, incremental parsing, many documents, faults."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kb.errors import DataDirError, UnknownDepartment, UnknownDocument
+from kb.search import open_searcher
+from kb.store import build, is_stale, live_generation, open_kb
+from tests.helpers import ROOT, SEED, make_corpus, seed_text
+
+CITY = seed_text().replace("镇原县妇女发展规划（2021—2030年）", "庆阳市妇女发展规划（2021—2030年）", 1).replace("（卫健局）", "（市卫健委）")
+CITY_REGISTRY = """
+[[department]]
+name = "市卫健委"
+full = "庆阳市卫生健康委员会"
+issuers = ["庆阳市"]
+"""
+
+
+@pytest.fixture(scope="module")
+def two_docs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("two")
+    corpus = make_corpus(base / "corpus", {"zhenyuan.txt": SEED.read_bytes(), "qingyang.txt": CITY})
+    with open(corpus / "departments.toml", "a", encoding="utf-8") as fh:
+        fh.write(CITY_REGISTRY)
+    build(corpus, base / "data")
+    return corpus, base / "data"
+
+
+def test_manifest_metadata_and_duty_counts(tmp_path):
+    data = tmp_path / "data"
+    report = build(ROOT / "corpus", data)
+    assert not report.skipped and report.clauses == 192
+    kb = open_kb(data, ROOT / "corpus")
+    doc = kb.documents[0].to_dict()
+    assert (doc["id"], doc["title"], doc["issuer"], doc["level"], doc["period"]) == ("zhenyuan-women-2021-2030", "镇原县妇女发展规划（2021—2030年）", "镇原县", "县", "2021-2030")
+    d = kb.duties("卫健局")
+    assert (len(d["assigned"]), len(d["shared"]), len(d["mentioned"])) == (25, 12, 0)
+    assert any(c.departments_raw and "扶贫办" in c.departments_raw for c in kb.duties("乡村振兴局")["assigned"])
+    assert kb.duties("人力资源和社会保障局") == kb.duties("人社局")
+    stat = kb.duties("统计局")
+    assert [c.citation for c in stat["mentioned"]] == ["四（一）", "四（二）"]
+    assert len(stat["assigned"]) == 1
+    with pytest.raises(UnknownDepartment) as err:
+        kb.duties("人事局")
+    assert "人社局" in err.value.suggestions
+    assert build(ROOT / "corpus", data).skipped
+
+
+def test_inferred_metadata_without_manifest(two_docs):
+    corpus, data = two_docs
+    kb = open_kb(data, corpus)
+    city = kb.docs["qingyang"]
+    assert (city.title, city.issuer, city.level, city.period) == ("庆阳市妇女发展规划（2021—2030年）", "庆阳市", "市", "2021-2030")
+
+
+def test_registry_per_issuer(two_docs):
+    corpus, data = two_docs
+    kb = open_kb(data, corpus)
+    city_goal = kb.clause("qingyang.2-1-g1")
+    county_goal = kb.clause("zhenyuan.2-1-g1")
+    assert city_goal.departments == ["市卫健委"] and county_goal.departments == ["卫健局"]
+    alone = seed_text().count("（卫健局）")
+    assert alone == 16
+    assert len(kb.duties("卫健局", doc="qingyang")["assigned"]) == 25 - alone
+    assert len(kb.duties("市卫健委")["assigned"]) == alone
+    with pytest.raises(UnknownDocument):
+        kb.duties("卫健局", doc="nope")
+
+
+def test_search_filters_by_document(two_docs):
+    corpus, data = two_docs
+    s = open_searcher(data, corpus)
+    both = s.search("宫颈癌", limit=None)
+    one = s.search("宫颈癌", doc="qingyang", limit=None)
+    assert both["total"] == 2 * one["total"] == 6
+    assert {h["doc"] for h in one["hits"]} == {"qingyang"}
+    assert {v["value"]: v["count"] for v in both["facets"]["doc"]["values"]} == {"zhenyuan": 3, "qingyang": 3}
+
+
+def test_rebuild_reparses_only_the_changed_document(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes(), "qingyang.txt": CITY})
+    first = build(corpus, tmp_path / "data")
+    assert sorted(d.status for d in first.documents) == ["parsed", "parsed"]
+    (corpus / "qingyang.txt").write_text(CITY.replace("12/10万", "10/10万"), encoding="utf-8")
+    assert is_stale(corpus, tmp_path / "data") == "qingyang.txt 已修改"
+    second = build(corpus, tmp_path / "data")
+    assert {d.file: d.status for d in second.documents} == {"qingyang.txt": "parsed", "zhenyuan.txt": "cached"}
+    kb = open_kb(tmp_path / "data", corpus)
+    assert "10/10万" in kb.clause("qingyang.2-1-g2").text
+
+
+def test_stale_index_is_rebuilt_on_open(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    messages = []
+    kb = open_kb(tmp_path / "data", corpus, notify=messages.append)
+    assert messages == ["尚未构建知识库，正在重新构建知识库……"] and len(kb.clauses) == 192
+    (corpus / "second.txt").write_text(CITY, encoding="utf-8")
+    s = open_searcher(tmp_path / "data", corpus, notify=messages.append)
+    assert len(s.kb.documents) == 2 and "规划文件有增删" in messages[-1]
+
+
+def test_read_only_data_dir_is_a_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        # root ignores permission bits; a regular file where the data dir should be fails for everyone.
+        target = tmp_path / "data"
+        target.write_text("not a directory")
+    else:
+        target = tmp_path / "ro"
+        target.mkdir()
+        target.chmod(0o500)
+    with pytest.raises(DataDirError, match="不可写"):
+        build(ROOT / "corpus", target, force=True)
+
+
+KILLER = """
+import sys, pathlib
+from kb.store import build
+marker = pathlib.Path(sys.argv[3])
+def progress(stage, done, total):
+    if stage == "index":
+        marker.write_text("indexing")
+        import time; time.sleep(30)
+build(sys.argv[1], sys.argv[2], force=True, progress=progress)
+"""
+
+
+def test_killed_build_leaves_the_previous_index_serving(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    data = tmp_path / "data"
+    build(corpus, data)
+    live = live_generation(data)
+    (corpus / "second.txt").write_text(CITY, encoding="utf-8")
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(corpus), str(data), str(marker)], cwd=ROOT)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "the build never reached the index stage"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert live_generation(data) == live
+    assert list(data.glob("build-*")), "the killed build should have left its partial work beside the live one"
+    s = open_searcher(data, corpus, rebuild=False)
+    res = s.search("宫颈癌", limit=None)
+    assert res["total"] == 3 and {h["doc"] for h in res["hits"]} == {"zhenyuan"}
+    # The next build finishes the job and clears the debris.
+    report = build(corpus, data)
+    assert report.clauses == 384 and live_generation(data) != live
+
+
+def test_corrupt_index_is_reported_and_rebuilt(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    data = tmp_path / "data"
+    build(corpus, data)
+    gen = live_generation(data)
+    for seg in (gen / "index").glob("*.seg"):
+        seg.write_bytes(b"garbage")
+    for toc in (gen / "index").glob("*.toc"):
+        toc.write_bytes(toc.read_bytes()[:10])
+    with pytest.raises(DataDirError, match="plankb build --force"):
+        from kb.index import Index
+
+        Index(gen / "index", open_kb(data, corpus))
+    report = build(corpus, data)  # the fingerprint matches but the index does not open: rebuild
+    assert not report.skipped
+    assert open_searcher(data, corpus).search("宫颈癌")["total"] == 3
+
+
+def test_export_contract(tmp_path):
+    build(ROOT / "corpus", tmp_path / "data")
+    exported = open_kb(tmp_path / "data", ROOT / "corpus").export()
+    assert set(exported) == {"documents", "clauses"}
+    assert set(exported["clauses"][0]) == {"id", "doc", "kind", "domain", "number", "text", "departments", "departments_raw", "lead", "citation"}
+    json.dumps(exported, ensure_ascii=False)
