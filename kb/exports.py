@@ -246,13 +246,11 @@ def duties_docx(duties: dict, title: str) -> bytes:
             table.style = "Table Grid"
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
             for cell, text in zip(table.rows[0].cells, ["序号", "类别", "编号", "内容", "责任单位"]):
-                cell.text = ""
                 _font(cell.paragraphs[0].add_run(text), HEAD_FONT, 12)
             for i, c in enumerate(clauses, 1):
                 cells = table.add_row().cells
                 values = [str(i), KIND_LABELS.get(c.kind, c.kind), "" if c.number is None else str(c.number), c.text, _dept_text(c)]
                 for cell, text in zip(cells, values):
-                    cell.text = ""
                     _font(cell.paragraphs[0].add_run(text), BODY_FONT, 12)
             widths = [Mm(12), Mm(20), Mm(12), Mm(95), Mm(30)]
             for row in table.rows:
