@@ -37,7 +37,7 @@ def test_xlsx_layout(kb, duties):
     assert ws["E3"].alignment.wrap_text and ws.column_dimensions["E"].width >= 60
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "2:2"
+    assert ws.print_title_rows in ("2:2", "$2:$2")
     assert wb["各成员单位共同承担"].max_row == 2 + 12
 
 
