@@ -1,0 +1,424 @@
+"""HTML pages: home, search (with exports), departments and duty pages, clauses, overview, documents."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from kb import exports
+from kb.errors import DataDirError, IndexMissing, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
+from kb.model import KIND_LABELS, KINDS
+from kb.search import open_searcher, short_domain
+from search_app import charts
+from search_app.params import FILTERS, search_args, url_args
+
+bp = Blueprint("pages", __name__)
+
+PAGE_SIZE = 20
+MATCH_LABELS = {"assigned": "承担", "shared": "共同承担", "mentioned": "文中提及", "text": ""}
+GROUP_LABELS = {"assigned": "本部门承担", "shared": "各成员单位共同承担", "mentioned": "文中提及本部门"}
+EXAMPLES = ["妇联负责哪些措施", "宫颈癌", "家暴"]
+FACET_PARAM = {"kind": "kind", "domain": "domain", "departments": "dept", "doc": "doc"}
+NAV = [
+    ("pages.index", "检索"),
+    ("pages.departments", "部门任务"),
+    ("pages.overview", "总览"),
+    ("pages.documents", "规划文本"),
+    # INDICATORS: the lead adds ("indicators.index", "监测指标") here; base.html shows it
+    # only once that endpoint is registered, so nothing half-built appears before then.
+    ("indicators.index", "监测指标"),
+]
+
+
+NAV_SECTIONS = {"pages.search": "pages.index", "pages.department": "pages.departments", "pages.document": "pages.documents", "pages.clause": "pages.documents"}
+
+
+def get_searcher():
+    """The Searcher for this app's data and corpus dirs (cached by kb; reloads after a rebuild)."""
+    if "searcher" not in g:
+        cfg = current_app.config
+        g.searcher = open_searcher(cfg.get("PLANKB_DATA"), cfg.get("PLANKB_CORPUS"), notify=current_app.logger.warning)
+    return g.searcher
+
+
+def init_app(app):
+    """Template helpers, error pages, and a warm start that builds a missing or stale index."""
+    app.jinja_env.globals.update(kind_label=lambda k: KIND_LABELS.get(k, k), short_domain=short_domain, match_label=MATCH_LABELS.get)
+
+    @app.context_processor
+    def navigation():
+        items = [(e, label) for e, label in NAV if e in app.view_functions]
+        here = request.endpoint or ""
+        return {"nav": items, "current_nav": NAV_SECTIONS.get(here, here)}
+
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(PlankbError, handle_kb_error)
+    app.register_error_handler(Exception, handle_unexpected)
+    if not app.config.get("TESTING"):
+        with app.app_context():
+            try:
+                get_searcher()
+            except PlankbError as exc:
+                app.logger.error("知识库不可用：%s", exc)
+
+
+# -- errors ------------------------------------------------------------------------
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, message: str, suggestions=(), title=None):
+    """One error shape: JSON {"ok": false, "error", "status"} for the API, error.html otherwise."""
+    if wants_json():
+        body = {"ok": False, "error": message, "status": status}
+        if suggestions:
+            body["suggestions"] = list(suggestions)
+        return current_app.json.response(body), status
+    titles = {400: "请求有误", 404: "没有找到", 405: "不支持的请求方式", 503: "知识库暂不可用"}
+    return render_template("error.html", status=status, message=message, suggestions=list(suggestions), title=title or titles.get(status, "出错了")), status
+
+
+def handle_http_error(exc: HTTPException):
+    messages = {404: "没有这个页面。可以从下面的检索框或部门列表开始。", 405: "这个地址不接受这种请求方式。", 413: "请求太大。"}
+    message = exc.description if exc.description and not exc.description.startswith(("The ", "Method ", "Bad ")) else messages.get(exc.code, "请求有误。")
+    return error_response(exc.code or 500, message)
+
+
+def handle_kb_error(exc: PlankbError):
+    if isinstance(exc, UnknownDepartment):
+        # A name in the path is a page that does not exist; a name in ?dept= is a bad parameter.
+        status = 404 if "name" in (request.view_args or {}) else 400
+        return error_response(status, str(exc), exc.suggestions or _similar_departments(exc.name), "没有这个部门")
+    if isinstance(exc, (UnknownClause, UnknownDocument)):
+        return error_response(404, str(exc))
+    if isinstance(exc, (IndexMissing, DataDirError)):
+        return error_response(503, str(exc))
+    return error_response(400, str(exc))
+
+
+def handle_unexpected(exc: Exception):
+    current_app.logger.exception("unexpected error on %s", request.path)
+    return error_response(500, "服务器内部错误，请稍后再试或联系管理员。")
+
+
+def _similar_departments(name: str) -> list[str]:
+    """Departments sharing characters with a name, for a 404 that helps (registry.suggest found none)."""
+    try:
+        kb = get_searcher().kb
+    except PlankbError:
+        return []
+    chars = set(name)
+    scored = sorted(((len(chars & set(d + (kb.registry.get(d).full if kb.registry.get(d) else ""))), d) for d in kb.department_names()), key=lambda p: -p[0])
+    return [d for n, d in scored if n >= 1][:5]
+
+
+# -- search ------------------------------------------------------------------------
+def run_search(params: dict, limit=PAGE_SIZE) -> dict:
+    """Search with clamped paging: a page past the end shows the last page."""
+    s = get_searcher()
+    call = dict(params)
+    query = call.pop("query")
+    res = s.search(query, dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], page=call["page"], limit=limit)
+    if limit and res["total"] and not res["hits"]:
+        last = (res["total"] - 1) // limit + 1
+        res = s.search(query, dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], page=last, limit=limit)
+    return res
+
+
+def normalised(params: dict, res: dict) -> dict:
+    """The search as explicit filters: what the query text was read as becomes parameters.
+
+    Chips and facet toggles start from this so removing 部门：妇联 from
+    “妇联负责哪些措施” keeps the other filters and the remaining keywords.
+    """
+    it = res["interpreted"]
+    base = {"query": params["query"], "literal": params["literal"], "page": 1}
+    if it["mode"] == "department-bare" or not it["recognised"]:
+        base.update({k: list(params[k]) for k in FILTERS})
+        base["dept"] = list(it["departments"]) if it["mode"] != "department-bare" else list(params["dept"])
+        return base
+    base["query"] = " ".join(it["keywords"])
+    base.update({"dept": list(it["departments"]), "kind": list(it["kinds"]), "domain": list(it["domains"]), "doc": list(it["docs"])})
+    return base
+
+
+def without(base: dict, key: str, value: str) -> dict:
+    out = {k: (list(v) if isinstance(v, list) else v) for k, v in base.items()}
+    if key == "dept" and not out["dept"] and value in out["query"]:
+        out["query"] = ""  # the department-bare query is the name itself
+    elif value in out[key]:
+        out[key].remove(value)
+    return out
+
+
+def with_value(base: dict, key: str, value: str) -> dict:
+    out = {k: (list(v) if isinstance(v, list) else v) for k, v in base.items()}
+    if value not in out[key]:
+        out[key].append(value)
+    return out
+
+
+def decorate(params: dict, res: dict) -> dict:
+    """Toggle URLs for facets and chips, pager links: the app's part of 'facets are data'."""
+    base = normalised(params, res)
+    bare = res["interpreted"]["mode"] == "department-bare"
+    for name, facet in res["facets"].items():
+        key = FACET_PARAM[name]
+        for v in facet["values"]:
+            target = without(base, key, v["value"]) if v["selected"] else with_value(base, key, v["value"])
+            v["url"] = url_for("pages.search", **url_args(target))
+    it = res["interpreted"]
+    chips = []
+    for d in it["departments"]:
+        chips.append({"label": f"部门：{d}", "url": url_for("pages.search", **url_args(without(base, "dept", d) if not bare else dict(base, query="")))})
+    for k in it["kinds"]:
+        chips.append({"label": f"类别：{KIND_LABELS.get(k, k)}", "url": url_for("pages.search", **url_args(without(base, "kind", k)))})
+    for d in it["domains"]:
+        chips.append({"label": f"领域：{short_domain(d)}", "url": url_for("pages.search", **url_args(without(base, "domain", d)))})
+    titles = {doc.id: doc.title for doc in get_searcher().kb.documents}
+    for d in it["docs"]:
+        chips.append({"label": f"文档：{titles.get(d, d)}", "url": url_for("pages.search", **url_args(without(base, "doc", d)))})
+    literal_url = None
+    if it["recognised"] and not it["literal"]:
+        literal_url = url_for("pages.search", q=params["query"], literal="1")
+    limit = res["limit"] or PAGE_SIZE
+    pages = max(1, (res["total"] - 1) // limit + 1) if res["total"] else 1
+    current = dict(params, page=res["page"])
+    window = sorted({1, pages, *range(max(1, res["page"] - 2), min(pages, res["page"] + 2) + 1)})
+    pager = {"page": res["page"], "pages": pages, "items": [], "prev": None, "next": None}
+    last = 0
+    for p in window:
+        if p - last > 1:
+            pager["items"].append({"gap": True})
+        pager["items"].append({"page": p, "url": url_for("pages.search", **url_args(dict(current, page=p))), "current": p == res["page"]})
+        last = p
+    if res["page"] > 1:
+        pager["prev"] = url_for("pages.search", **url_args(dict(current, page=res["page"] - 1)))
+    if res["page"] < pages:
+        pager["next"] = url_for("pages.search", **url_args(dict(current, page=res["page"] + 1)))
+    export_args = url_args(dict(params, page=1))
+    return {
+        "chips": chips,
+        "literal_url": literal_url,
+        "pager": pager,
+        "first": (res["page"] - 1) * limit + 1,
+        "export": {"xlsx": url_for("pages.search_export", ext="xlsx", **export_args), "csv": url_for("pages.search_export", ext="csv", **export_args)},
+        "help": no_result_help(params, res) if not res["total"] else None,
+    }
+
+
+def no_result_help(params: dict, res: dict) -> dict:
+    """Closest department names, synonyms and broader queries for an empty result."""
+    kb = get_searcher().kb
+    it = res["interpreted"]
+    words = [w for w in re.split(r"\s+", params["query"]) if w]
+    near = []
+    for w in words[:3]:
+        for d in kb.registry.suggest(w, 3):
+            if d not in near and d in kb.department_names():
+                near.append(d)
+    broader = []
+    if any(params[k] for k in FILTERS) or it["departments"] or it["kinds"] or it["domains"]:
+        broader.append({"label": f"只检索“{' '.join(it['keywords'])}”，不加筛选" if it["keywords"] else "查看全部条款", "url": url_for("pages.search", q=" ".join(it["keywords"]) or None, literal="1" if it["keywords"] else None)})
+    for k in it["keywords"]:
+        if len(it["keywords"]) > 1:
+            broader.append({"label": f"只检索“{k}”", "url": url_for("pages.search", q=k)})
+        elif len(k) > 2:
+            broader.append({"label": f"检索“{k[:2]}”", "url": url_for("pages.search", q=k[:2])})
+    return {"departments": near[:5], "broader": broader[:5], "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own; answer with the SVG icon instead of a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+@bp.route("/")
+def index():
+    """Home: search box, examples, department picker, the domains and the plan in numbers."""
+    kb = get_searcher().kb
+    counts = {k: 0 for k in KINDS}
+    for c in kb.clauses:
+        counts[c.kind] += 1
+    departments = [r["department"] for r in kb.department_counts()]
+    stats = {"documents": len(kb.documents), "clauses": len(kb.clauses), "goals": counts["goal"], "measures": counts["measure"], "departments": len(departments)}
+    domains = [{"domain": d, "label": short_domain(d), "count": sum(1 for c in kb.clauses if c.domain == d and c.kind in ("goal", "measure"))} for d in kb.domains()]
+    return render_template("index.html", kb=kb, stats=stats, domains=domains, departments=departments, examples=EXAMPLES)
+
+
+@bp.route("/search")
+def search():
+    """Search results with interpreted filters as chips, facets, highlights and paging."""
+    params = search_args()
+    if not params["query"].strip() and not any(params[k] for k in FILTERS):
+        return render_template("search.html", params=params, res=None, view=None)
+    res = run_search(params)
+    # Links carry the query as kb read it (cleaned, at most 200 characters), not as sent.
+    params = dict(params, query=res["query"])
+    return render_template("search.html", params=params, res=res, view=decorate(params, res), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
+
+
+@bp.route("/search/export.<any(xlsx, csv):ext>")
+def search_export(ext):
+    """Every hit of the current search as an Excel workbook or a CSV file."""
+    params = search_args()
+    params["page"] = 1
+    kb = get_searcher().kb
+    res = run_search(params, limit=None)
+    titles = {d.id: d.title for d in kb.documents}
+    header, rows = exports.result_rows(res, titles)
+    label = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "", res["query"])[:30].strip() or res["interpreted"]["description"][:30] or "全部"
+    name = f"检索结果-{label}.{ext}"
+    if ext == "csv":
+        body, mime = exports.to_csv(header, rows), "text/csv"
+    else:
+        title = f"检索结果：{res['query'] or res['interpreted']['description'] or '全部条款'}（共 {res['total']} 条）"
+        body, mime = exports.table_xlsx(title, "检索结果", header, rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return download(body, mime, name)
+
+
+def download(body: bytes, mime: str, name: str) -> Response:
+    resp = Response(body, mimetype=mime)
+    resp.headers["Content-Disposition"] = exports.content_disposition(name)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+# -- departments ------------------------------------------------------------------------
+@bp.route("/departments")
+def departments():
+    """Every department with its counts, a sortable table and a bar chart."""
+    name = request.args.get("name", "").strip()
+    if name:
+        return redirect(url_for("pages.department", name=name[:100]))
+    kb = get_searcher().kb
+    doc = request.args.get("doc") or None
+    rows = kb.department_counts(doc)
+    return render_template("departments.html", rows=rows, chart=charts.bar_chart(rows), doc=doc)
+
+
+@bp.route("/departments/<path:name>")
+def department(name):
+    """A department's duty page: assigned clauses by domain, then shared and mentioned ones."""
+    kb = get_searcher().kb
+    doc = request.args.get("doc") or None
+    duties = kb.duties(name[:100], doc)
+    dept = duties["department"]
+    assigned = group_by_domain(duties["assigned"])
+    info = kb.registry.get(dept)
+    links = {ext: url_for("pages.department_export", name=dept, ext=ext, doc=doc) for ext in ("xlsx", "docx", "csv")}
+    counts = {k: len(duties[k]) for k in ("assigned", "shared", "mentioned")}
+    counts["goals"] = sum(1 for c in duties["assigned"] if c.kind == "goal")
+    counts["measures"] = sum(1 for c in duties["assigned"] if c.kind == "measure")
+    return render_template(
+        "department.html", dept=dept, info=info, duties=duties, assigned=assigned, counts=counts, links=links, doc=doc,
+        title=exports.export_title(kb, doc), asked=name if name != dept else None, is_group=kb.registry.is_group,
+    )
+
+
+def group_by_domain(clauses) -> list[dict]:
+    """Clauses grouped by domain in document order, goals before measures within each."""
+    groups: dict[str, list] = {}
+    for c in clauses:
+        groups.setdefault(c.domain or c.part_title or "其他", []).append(c)
+    order = {k: i for i, k in enumerate(KINDS)}
+    return [{"domain": d, "label": short_domain(d), "clauses": sorted(cs, key=lambda c: (order.get(c.kind, 9), c.order))} for d, cs in groups.items()]
+
+
+@bp.route("/departments/<path:name>/export.<any(xlsx, docx, csv):ext>")
+def department_export(name, ext):
+    """A department's duty list as Excel, Word (公文 style) or CSV, with a Chinese file name."""
+    kb = get_searcher().kb
+    doc = request.args.get("doc") or None
+    duties = kb.duties(name[:100], doc)
+    title = exports.export_title(kb, doc)
+    titles = {d.id: d.title for d in kb.documents}
+    if ext == "xlsx":
+        body, mime = exports.duties_xlsx(duties, title, titles), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif ext == "docx":
+        body, mime = exports.duties_docx(duties, title), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        body, mime = exports.duties_csv(duties, titles), "text/csv"
+    return download(body, mime, exports.filename(title, duties["department"], ext))
+
+
+# -- clauses, overview, documents ------------------------------------------------------------
+@bp.route("/clauses/<path:clause_id>")
+def clause(clause_id):
+    """One clause: full text, citation, departments, neighbours and a permalink."""
+    kb = get_searcher().kb
+    c = kb.clause(clause_id[:200])
+    prev, nxt = kb.siblings(c)
+    mentioned = kb.mentions.get(c.id, [])
+    return render_template(
+        "clause.html", c=c, doc=kb.docs.get(c.doc), prev=prev, next=nxt, mentioned=mentioned,
+        permalink=url_for("pages.clause", clause_id=c.id, _external=True), is_group=kb.registry.is_group,
+        members=[m for d in c.departments if kb.registry.is_group(d) for m in kb.registry.members(d)],
+    )
+
+
+@bp.route("/overview")
+def overview():
+    """Who carries what: a department × domain heat map and per-domain counts."""
+    kb = get_searcher().kb
+    matrix = charts.department_matrix(kb)
+    domains = []
+    for j, d in enumerate(matrix["domains"]):
+        goals = sum(1 for c in kb.clauses if c.domain == d and c.kind == "goal")
+        measures = sum(1 for c in kb.clauses if c.domain == d and c.kind == "measure")
+        involved = sum(1 for r in matrix["rows"] if r["cells"][j])
+        lead = max(matrix["rows"], key=lambda r: r["cells"][j])["department"] if matrix["rows"] else ""
+        domains.append({"domain": d, "label": short_domain(d), "goals": goals, "measures": measures, "departments": involved, "lead": lead})
+    return render_template("overview.html", heat=charts.heat_map(matrix), domains=domains)
+
+
+@bp.route("/documents")
+def documents():
+    """The plans in the knowledge base with their clause counts."""
+    kb = get_searcher().kb
+    rows = []
+    for d in kb.documents:
+        counts = {k: 0 for k in KINDS}
+        for c in kb.clauses:
+            if c.doc == d.id:
+                counts[c.kind] += 1
+        rows.append({"doc": d, "counts": counts, "total": sum(counts.values())})
+    return render_template("documents.html", rows=rows)
+
+
+@bp.route("/documents/<doc_id>")
+def document(doc_id):
+    """A plan's table of contents: parts, sections, counts and links into the clauses."""
+    kb = get_searcher().kb
+    d = kb.document(doc_id[:200])
+    return render_template("document.html", d=d, parts=table_of_contents(kb, d.id))
+
+
+def table_of_contents(kb, doc_id: str) -> list[dict]:
+    """Parts and sections from the headings, with each one's clauses by kind."""
+    parts: dict[int, dict] = {}
+    for h in kb.headings:
+        if h.doc != doc_id:
+            continue
+        if h.level == "part":
+            parts[h.part] = {"part": h.part, "heading": (h.marker + re.sub(r"\s+", "", h.text)).rstrip("。"), "sections": {}, "loose": []}
+        elif h.level == "section" and h.part in parts:
+            parts[h.part]["sections"][h.section] = {"heading": (h.marker + h.text).rstrip("。"), "kinds": {}, "domain": None}
+    for c in kb.clauses:
+        if c.doc != doc_id:
+            continue
+        part = parts.setdefault(c.part if c.part is not None else -1, {"part": c.part, "heading": c.part_title or "其他", "sections": {}, "loose": []})
+        if c.section is not None and (c.section in part["sections"] or c.kind in ("goal", "measure")):
+            sec = part["sections"].setdefault(c.section, {"heading": f"（{c.section}）{c.section_title or ''}", "kinds": {}, "domain": None})
+            sec["kinds"].setdefault(c.kind, []).append(c)
+            sec["domain"] = sec["domain"] or c.domain
+        else:
+            part["loose"].append(c)
+    out = []
+    for p in parts.values():
+        sections = [{**s, "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k), "clauses": cs} for k, cs in s["kinds"].items()], "count": sum(len(cs) for cs in s["kinds"].values())} for s in p["sections"].values()]
+        out.append({**p, "sections": sections, "count": sum(s["count"] for s in sections) + len(p["loose"])})
+    return out
