@@ -294,8 +294,11 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
                 status = "cached"
             else:
                 pd = parse_file(path, registry, entry, encoding=encoding)
-                _write_json(cached, pd.to_dict())
                 status = "parsed"
+                try:
+                    _write_json(cached, pd.to_dict())
+                except OSError:
+                    cached.with_name(cached.name + ".tmp").unlink(missing_ok=True)  # only a cache
         except (SourceError, PlankbError) as exc:
             reports.append(DocReport(path.name, None, "error", error=str(exc)))
             continue
@@ -315,7 +318,10 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
         raise PlankbError("没有可用的规划：" + ("；".join(r.error for r in reports if r.error) or f"{corpus} 中没有 .txt/.html/.docx 文件"))
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{fp[:8]}"
     work = data / f"build-{stamp}"
-    work.mkdir()
+    try:
+        work.mkdir()
+    except OSError as exc:
+        raise DataDirError(f"无法在 {data} 中构建：{exc.strerror or exc}") from None
     try:
         for name in DATA_FILES:
             if (corpus / name).exists():
@@ -341,6 +347,9 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
         gen = data / f"gen-{stamp}"
         os.replace(work, gen)
         _swap(data, gen)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise DataDirError(f"写入 {data} 失败：{exc.strerror or exc}；正在使用的知识库未受影响") from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -76,3 +76,61 @@ def test_csv_and_filename(kb, duties):
 def test_markdown_escapes_pipes(kb):
     md = exports.duties_markdown(kb.duties("统计局"), {})
     assert md.startswith("# 统计局 任务清单") and "文中提及（2 条）" in md
+
+
+LEAD_PLAN = """镇原县儿童发展规划（2021—2030年）
+二、发展领域、主要目标和策略措施
+（一）儿童与健康。
+主要目标：
+1.新生儿死亡率降至3‰以下。（牵头单位：卫健局；配合单位：妇联、教育局）
+策略措施：
+1.加强儿童保健。
+责任单位：卫健局、妇联
+"""
+NATIONAL_PLAN = """中国儿童发展纲要（2021—2030年）
+二、发展领域、主要目标和策略措施
+（一）儿童与健康。
+主要目标：
+1.婴儿死亡率降至5‰以下。
+策略措施：
+1.加强儿童保健，卫健局牵头开展监测。
+"""
+
+
+@pytest.fixture(scope="module")
+def family_kb(tmp_path_factory):
+    from tests.helpers import make_corpus
+
+    base = tmp_path_factory.mktemp("family")
+    corpus = make_corpus(base / "corpus", {"kids.txt": LEAD_PLAN, "national.txt": NATIONAL_PLAN})
+    build(corpus, base / "data")
+    return open_kb(base / "data", corpus)
+
+
+def test_lead_shows_in_json_duty_lists_and_exports(family_kb):
+    from openpyxl import load_workbook
+
+    d = family_kb.duties("妇联", doc="kids")
+    goal = d["assigned"][0]
+    assert (goal.lead, goal.departments) == ("卫健局", ["卫健局", "妇联", "教育局"])
+    assert exports.duties_json(d)["assigned"][0]["lead"] == "卫健局"
+    assert exports.duties_json(d)["assigned"][1]["lead"] is None
+    header, rows = exports.duty_rows(d, {})
+    assert "牵头单位" in header and rows[0][header.index("牵头单位")] == "卫健局"
+    ws = load_workbook(io.BytesIO(exports.duties_xlsx(d, "儿童", {})))["本部门承担"]
+    assert [c.value for c in ws[2]][6] == "牵头单位" and ws["G3"].value == "卫健局"
+    assert "| 牵头单位 |" in exports.duties_markdown(d, {})
+    import docx
+
+    table = docx.Document(io.BytesIO(exports.duties_docx(d, "儿童"))).tables[0]
+    assert table.rows[1].cells[4].text == "卫健局、妇联、教育局（牵头：卫健局）"
+
+
+def test_document_without_tags_says_so(family_kb):
+    national = family_kb.document("national")
+    assert national.assigns_departments is False
+    d = family_kb.duties("卫健局", doc="national")
+    assert d["assigned"] == [] and [c.citation for c in d["mentioned"]] == ["二（一）策略措施 第1条"]
+    assert d["notes"] == ["《中国儿童发展纲要（2021—2030年）》没有为目标和措施标注责任单位，以下只列出文中提及本部门的条款"]
+    assert national.level == "国家"
+    assert "没有为目标和措施标注责任单位" in exports.duties_markdown(d, {})

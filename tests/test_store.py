@@ -179,3 +179,49 @@ def test_export_contract(tmp_path):
     assert set(exported) == {"documents", "clauses"}
     assert set(exported["clauses"][0]) == {"id", "doc", "kind", "domain", "number", "text", "departments", "departments_raw", "lead", "citation"}
     json.dumps(exported, ensure_ascii=False)
+
+
+DISK_FULL = """
+import sys
+from kb.errors import DataDirError
+from kb.store import build
+try:
+    build(sys.argv[1], sys.argv[2], force=True)
+except DataDirError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+
+
+def test_disk_full_during_build_leaves_the_live_index_intact(tmp_path):
+    """A size-limited tmpfs that holds one generation but not a second: the build fails cleanly."""
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    probe = tmp_path / "probe"
+    build(corpus, probe)
+    used = sum(f.stat().st_size for f in probe.rglob("*") if f.is_file())
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    size_kb = 3 * used // 1024  # room for one build and its temporary files
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mnt)], capture_output=True)
+    if mounted.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot mount a tmpfs to simulate a full disk: {mounted.stderr.decode().strip()}")
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        data = mnt / "data"
+        build(corpus, data)
+        live = live_generation(data)
+        # Fill the disk to just under what a second generation needs.
+        filler = mnt / "filler"
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        filler.write_bytes(b"\0" * max(0, free - used // 2))
+        (corpus / "second.txt").write_text(CITY, encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-c", DISK_FULL, str(corpus), str(data)], cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode == 3, proc.stderr
+        assert "失败" in proc.stdout and "未受影响" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
+        assert live_generation(data) == live
+        assert not list(data.glob("build-*"))
+        s = open_searcher(data, corpus, rebuild=False)
+        assert s.search("宫颈癌")["total"] == 3 and len(s.kb.documents) == 1
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
