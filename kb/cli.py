@@ -322,3 +322,8 @@ def serve(data, corpus, host, port, threads):
 def main():
     """Console entry point."""
     cli(prog_name="plankb")
+
+from kb.cli_indicators import indicators, monitor  # noqa: E402
+
+cli.add_command(indicators)
+cli.add_command(monitor)
