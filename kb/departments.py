@@ -55,6 +55,7 @@ class Registry:
     def __init__(self, departments, groups, issuer=None, source="departments.toml"):
         self.issuer = issuer
         self.source = source
+        self._every = list(departments)  # before the issuer filter, for for_issuer()
         self.departments: list[Department] = [
             d for d in departments if issuer is None or not d.issuers or issuer in d.issuers
         ]
@@ -107,10 +108,7 @@ class Registry:
 
     def for_issuer(self, issuer) -> "Registry":
         """The registry as it applies to the plans of one issuer."""
-        all_deps = self._all_departments if hasattr(self, "_all_departments") else self.departments
-        reg = Registry(all_deps, self.groups, issuer=issuer, source=self.source)
-        reg._all_departments = all_deps
-        return reg
+        return Registry(self._every, self.groups, issuer=issuer, source=self.source)
 
     # -- resolving -------------------------------------------------------
     def resolve(self, name: str) -> str | None:
