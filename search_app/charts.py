@@ -33,9 +33,15 @@ def department_matrix(kb) -> dict:
     return {"domains": domains, "rows": rows}
 
 
-def bar_chart(rows: list[dict], width: int = 640, bar: int = 18, gap: int = 6, label_w: int = 132) -> dict:
+def label_width(names, px: int = 13) -> int:
+    """Room for the longest label at font size px (CJK characters are about one em wide)."""
+    return 16 + px * max([sum(1 if ord(ch) > 0x2E7F else 0.6 for ch in n) for n in names] or [4])
+
+
+def bar_chart(rows: list[dict], width: int = 640, bar: int = 18, gap: int = 6) -> dict:
     """Horizontal stacked bars (goals, measures) per department, longest first."""
     rows = sorted((r for r in rows if r["goals"] + r["measures"]), key=lambda r: (-(r["goals"] + r["measures"]), r["department"]))
+    label_w = round(label_width([r["department"] for r in rows]))
     top = max([r["goals"] + r["measures"] for r in rows] or [1])
     plot = width - label_w - 44
     scale = plot / top
@@ -62,8 +68,9 @@ def bar_chart(rows: list[dict], width: int = 640, bar: int = 18, gap: int = 6, l
     return {"width": width, "height": height, "bar": bar, "label_w": label_w, "bars": bars, "ticks": ticks, "goal_fill": GOAL_FILL, "measure_fill": MEASURE_FILL}
 
 
-def heat_map(matrix: dict, cell_w: int = 64, cell_h: int = 26, label_w: int = 132, head_h: int = 40) -> dict:
+def heat_map(matrix: dict, cell_w: int = 96, cell_h: int = 28, head_h: int = 40) -> dict:
     """Cells of the department × domain heat map with fill colours and readable text colours."""
+    label_w = round(label_width([r["department"] for r in matrix["rows"]]))
     top = max([n for r in matrix["rows"] for n in r["cells"]] or [1]) or 1
     columns = [{"domain": d, "label": short_domain(d), "x": label_w + j * cell_w + cell_w / 2} for j, d in enumerate(matrix["domains"])]
     rows = []

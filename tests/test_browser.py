@@ -80,6 +80,7 @@ def page(browser):
 def shot(pg, name):
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}-top.png"))
 
 
 def test_search_facet_department_excel(server, page, tmp_path):
