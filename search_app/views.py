@@ -90,7 +90,9 @@ def handle_kb_error(exc: PlankbError):
     if isinstance(exc, UnknownDepartment):
         # A name in the path is a page that does not exist; a name in ?dept= is a bad parameter.
         status = 404 if "name" in (request.view_args or {}) else 400
-        return error_response(status, str(exc), exc.suggestions or _similar_departments(exc.name), "没有这个部门")
+        suggestions = exc.suggestions or _similar_departments(exc.name)
+        message = str(exc) if wants_json() or not suggestions else f"没有名为“{exc.name}”的部门。"
+        return error_response(status, message, suggestions, "没有这个部门")
     if isinstance(exc, (UnknownClause, UnknownDocument)):
         return error_response(404, str(exc))
     if isinstance(exc, (IndexMissing, DataDirError)):

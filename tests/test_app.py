@@ -222,7 +222,7 @@ def test_xss_payload_is_escaped(client, payload, where):
 def test_search_unknown_department_param(client):
     resp = client.get("/search?dept=卫生健康委员会局")
     assert resp.status_code == 400
-    assert "未知部门" in text_of(resp)
+    assert "没有名为“卫生健康委员会局”的部门" in text_of(resp)
     assert soup(resp).select(".suggestions .dept")
 
 

@@ -156,6 +156,17 @@ def test_pages_render_without_errors(server, page, name, path):
     assert [e for e in page.errors if "404" not in e] == []
 
 
+def test_print_stylesheet_gives_a_clean_list(server, page):
+    page.goto(server + "/departments/卫健局")
+    page.emulate_media(media="print")
+    shot(page, "department-print")
+    assert not page.locator("header.site").is_visible()
+    assert not page.locator(".actions").is_visible()
+    assert page.locator("#assigned .duty").first.is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+
+
 def test_phone_layout(server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, locale="zh-CN")
     pg = context.new_page()
