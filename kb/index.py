@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,24 +178,31 @@ class Index:
         self.kb = kb
         try:
             self.ix = windex.open_dir(str(self.path))
-            self.searcher = self.ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+            self._local = threading.local()
+            check = self.ix.searcher()
         except Exception as exc:
             raise DataDirError(f"索引 {self.path} 无法打开（{type(exc).__name__}）：请运行 plankb build --force") from None
-        n = self.searcher.doc_count_all()
+        n = check.doc_count_all()
         if n != len(kb.clauses):
             raise DataDirError(f"索引 {self.path} 与知识库不一致（{n} ≠ {len(kb.clauses)}）：请运行 plankb build --force")
         self.n = n
         # Documents were added in kb order in one segment, so docnum == clause position;
         # check both ends rather than trust it.
-        first, last = self.searcher.stored_fields(0)["id"], self.searcher.stored_fields(n - 1)["id"] if n else None
+        first, last = (check.stored_fields(0)["id"], check.stored_fields(n - 1)["id"]) if n else (None, None)
+        check.close()
         if n and (first != kb.clauses[0].id or last != kb.clauses[-1].id):
             raise DataDirError(f"索引 {self.path} 的顺序与知识库不一致：请运行 plankb build --force")
         self._bits = self._facet_bits()
         self._all = (1 << n) - 1
         self._tok = None
 
-    def close(self):
-        self.searcher.close()
+    @property
+    def searcher(self):
+        """This thread's Whoosh searcher: searchers share file positions and are not thread-safe."""
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._local.searcher = self.ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+        return s
 
     # -- facets as bitsets: count = popcount(matches & value bits) --
     def _facet_bits(self):

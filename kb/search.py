@@ -472,11 +472,11 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None) -> Searc
         hit = _cache.get(key)
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]
-        kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify)
         try:
+            kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify)
             index = Index(kbobj.path / "index", kbobj)
         except DataDirError as exc:
-            # A damaged live index: rebuild from the corpus when we have it, else say what to run.
+            # A damaged live generation: rebuild from the corpus when we have it, else say what to run.
             from kb.store import build, default_corpus
 
             corpus_dir = Path(corpus or default_corpus())
@@ -488,8 +488,6 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None) -> Searc
             kbobj = open_kb(data, corpus, rebuild=False)
             index = Index(kbobj.path / "index", kbobj)
         searcher = Searcher(kbobj, index)
-        old = _cache.get(key)
+        # The previous Searcher is not closed: requests in flight may still use it.
         _cache[key] = (kbobj.path.name, searcher)
-        if old:
-            old[1].index.close()
         return searcher

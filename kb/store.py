@@ -212,13 +212,17 @@ def _swap(data: Path, gen: Path):
     os.replace(tmp, data / "CURRENT")
 
 
+GRACE_SECONDS = 600  # a generation replaced less than this long ago may still serve requests
+
+
 def _prune(data: Path, keep: int = 2):
-    """Remove all but the newest generations (the previous one may still be read)."""
+    """Remove old generations: all but the newest `keep`, once replaced for a while."""
     live = live_generation(data)
     gens = sorted((p for p in data.glob("gen-*") if p.is_dir()), key=lambda p: p.name)
-    for old in gens[:-keep]:
-        if live is None or old.name != live.name:
-            shutil.rmtree(old, ignore_errors=True)
+    for older, newer in zip(gens[:-keep], gens[1:]):
+        replaced_for = time.time() - newer.stat().st_mtime
+        if (live is None or older.name != live.name) and replaced_for > GRACE_SECONDS:
+            shutil.rmtree(older, ignore_errors=True)
     for junk in data.glob("build-*"):
         # Partial generations of builds that died; ours is renamed before this runs.
         if junk.is_dir() and time.time() - junk.stat().st_mtime > 5:

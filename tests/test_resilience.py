@@ -1,0 +1,103 @@
+"""The live server survives what a county intranet throws at it: rebuilds under load, damaged data."""
+
+import json
+import threading
+import time
+import urllib.request
+
+import pytest
+import waitress.server
+
+from kb.store import build, live_generation
+from search_app import create_app
+from tests.helpers import SEED, make_corpus, seed_text
+
+SECOND = seed_text().replace("镇原县妇女发展规划（2021—2030年）", "庆阳市妇女发展规划（2021—2030年）", 1)
+
+
+def serve(app):
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
+    def run():
+        try:
+            server.run()
+        except OSError:  # the loop notices its sockets closed under it: that is the shutdown
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.effective_port}"
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return resp.status, json.loads(resp.read())
+
+
+def test_rebuild_under_load_gives_no_errors_and_no_mixed_results(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    data = tmp_path / "data"
+    build(corpus, data)
+    server, base = serve(create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(corpus)}))
+    seen, errors, stop = [], [], threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                status, body = get_json(base + "/api/search?q=%E5%AE%AB%E9%A2%88%E7%99%8C&limit=100")
+                ids = sorted(h["id"] for h in body["hits"])
+                seen.append((status, body["total"], tuple(ids)))
+            except Exception as exc:  # any failure is what this test counts
+                errors.append(repr(exc))
+
+    workers = [threading.Thread(target=hammer) for _ in range(6)]
+    try:
+        for w in workers:
+            w.start()
+        time.sleep(0.5)
+        generations = {live_generation(data).name}
+        (corpus / "qingyang.txt").write_text(SECOND, encoding="utf-8")
+        for _ in range(3):
+            build(corpus, data, force=True)
+            generations.add(live_generation(data).name)
+            time.sleep(0.3)
+        stop.set()
+        for w in workers:
+            w.join(30)
+    finally:
+        stop.set()
+        server.close()
+    assert errors == []
+    assert len(generations) == 4 and len(seen) > 20
+    old = [s for s in seen if s[1] == 3]
+    new = [s for s in seen if s[1] == 6]
+    assert old and new and len(old) + len(new) == len(seen)
+    assert {s[0] for s in seen} == {200}
+    assert len({s[2] for s in old}) == 1 and len({s[2] for s in new}) == 1
+    assert all(len(s[2]) == s[1] for s in seen)
+
+
+@pytest.mark.parametrize("damage", ["truncate-kb", "garbage-index", "empty-current", "missing-generation"])
+def test_damaged_data_dir_is_rebuilt_on_start(tmp_path, damage, caplog):
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    data = tmp_path / "data"
+    build(corpus, data)
+    gen = live_generation(data)
+    if damage == "truncate-kb":
+        kbfile = gen / "kb.json"
+        kbfile.write_bytes(kbfile.read_bytes()[:1000])
+    elif damage == "garbage-index":
+        for f in (gen / "index").iterdir():
+            if f.suffix in (".seg", ".toc"):
+                f.write_bytes(b"\0" * 64)
+    elif damage == "empty-current":
+        (data / "CURRENT").write_text("")
+    else:
+        import shutil
+
+        shutil.rmtree(gen)
+    with caplog.at_level("WARNING"):
+        app = create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(corpus)})
+    client = app.test_client()
+    resp = client.get("/api/search?q=宫颈癌")
+    assert resp.status_code == 200 and resp.get_json()["total"] == 3
+    assert any("构建" in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
