@@ -13,6 +13,7 @@ import html
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,9 +121,14 @@ def clean_query(text: str) -> tuple[str, list[str]]:
 class Searcher:
     """Search over one loaded knowledge base and its index."""
 
-    def __init__(self, kb: KnowledgeBase, index: Index):
+    def __init__(self, kb: KnowledgeBase, index: Index, cache_size: int = 0):
         self.kb = kb
         self.index = index
+        # Results per (query, filters, page) for this generation; the web app turns it on,
+        # since staff ask the same questions (妇联负责哪些措施) over and over.
+        self.cache_size = cache_size
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.synonyms = load_synonyms(Path(kb.path) / "synonyms.txt") if kb.path else {}
         self.registry = kb.registry
         known = set(kb.department_names()) | {g.name for g in self.registry.groups}
@@ -296,7 +302,26 @@ class Searcher:
 
     # -- searching ---------------------------------------------------------
     def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20) -> dict:
-        """Search and return the public result contract (query, interpreted, total, hits, facets)."""
+        """Search and return the public result contract (query, interpreted, total, hits, facets).
+
+        With a cache, repeated searches return the same dict: callers must not modify it.
+        """
+        if not self.cache_size:
+            return self._search(query, dept, kind, domain, doc, literal, page, limit)
+        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        result = self._search(query, dept, kind, domain, doc, literal, page, limit)
+        with self._cache_lock:
+            self._cache[key] = result
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    def _search(self, query, dept, kind, domain, doc, literal, page, limit) -> dict:
         it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal)
         page = max(1, int(page or 1))
         offset = 0 if limit is None else (page - 1) * limit
@@ -400,6 +425,10 @@ def _listify(value) -> list[str]:
     return [v for v in value if v]
 
 
+def _freeze(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def _unique(items) -> list:
     out = []
     for x in items:
@@ -461,7 +490,7 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[str, Searcher]] = {}
 
 
-def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None) -> Searcher:
+def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_size=0) -> Searcher:
     """The Searcher of the live generation, reopened when a build has swapped in a new one."""
     from kb.store import default_data
 
@@ -487,7 +516,7 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None) -> Searc
             build(corpus_dir, data, force=True)
             kbobj = open_kb(data, corpus, rebuild=False)
             index = Index(kbobj.path / "index", kbobj)
-        searcher = Searcher(kbobj, index)
+        searcher = Searcher(kbobj, index, cache_size=cache_size)
         # The previous Searcher is not closed: requests in flight may still use it.
         _cache[key] = (kbobj.path.name, searcher)
         return searcher

@@ -475,6 +475,9 @@ class KnowledgeBase:
         known = set(self.department_names())
         if name in known:
             return name
+        group = self.registry.group(name)
+        if group:
+            return group.name  # its duty list: the clauses tagged with the group
         return self.registry.lookup(name)
 
     def relation(self, clause: Clause, dept: str) -> str | None:

@@ -39,7 +39,7 @@ def get_searcher():
     """The Searcher for this app's data and corpus dirs (cached by kb; reloads after a rebuild)."""
     if "searcher" not in g:
         cfg = current_app.config
-        g.searcher = open_searcher(cfg.get("PLANKB_DATA"), cfg.get("PLANKB_CORPUS"), notify=current_app.logger.warning)
+        g.searcher = open_searcher(cfg.get("PLANKB_DATA"), cfg.get("PLANKB_CORPUS"), notify=current_app.logger.warning, cache_size=cfg.get("SEARCH_CACHE", 512))
     return g.searcher
 
 
@@ -166,11 +166,15 @@ def decorate(params: dict, res: dict) -> dict:
     """Toggle URLs for facets and chips, pager links: the app's part of 'facets are data'."""
     base = normalised(params, res)
     bare = res["interpreted"]["mode"] == "department-bare"
+    facets = {}
     for name, facet in res["facets"].items():
+        # Copies: the result may be shared through the search cache.
         key = FACET_PARAM[name]
+        values = []
         for v in facet["values"]:
             target = without(base, key, v["value"]) if v["selected"] else with_value(base, key, v["value"])
-            v["url"] = url_for("pages.search", **url_args(target))
+            values.append(dict(v, url=url_for("pages.search", **url_args(target))))
+        facets[name] = dict(facet, values=values)
     it = res["interpreted"]
     chips = []
     for d in it["departments"]:
@@ -202,6 +206,7 @@ def decorate(params: dict, res: dict) -> dict:
         pager["next"] = url_for("pages.search", **url_args(dict(current, page=res["page"] + 1)))
     export_args = url_args(dict(params, page=1))
     return {
+        "facets": facets,
         "chips": chips,
         "literal_url": literal_url,
         "pager": pager,

@@ -248,3 +248,15 @@ def test_long_query_gets_a_note(searcher):
 def test_arbitrary_unicode_never_raises(searcher, q):
     res = searcher.search(q, limit=3)
     assert res["total"] >= len(res["hits"])
+
+
+def test_cache_returns_the_same_answer(searcher):
+    from kb.search import Searcher
+
+    cached = Searcher(searcher.kb, searcher.index, cache_size=2)
+    first = cached.search("宫颈癌", limit=5)
+    assert cached.search("宫颈癌", limit=5) is first
+    assert first == searcher.search("宫颈癌", limit=5)
+    cached.search("家暴")
+    cached.search("两癌")
+    assert cached.search("宫颈癌", limit=5) is not first  # evicted: the cache is bounded
