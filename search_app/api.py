@@ -56,6 +56,14 @@ def documents():
     return jsonify(out)
 
 
+@bp.route("/api/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    from search_app.openapi import spec
+
+    return jsonify(spec())
+
+
 @bp.route("/healthz")
 def healthz():
     """Liveness and what is loaded: the generation, documents and clauses."""

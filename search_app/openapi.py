@@ -1,0 +1,161 @@
+"""The OpenAPI 3 description of the JSON API, served at /api/openapi.json and fuzzed by the tests."""
+
+from __future__ import annotations
+
+from kb.model import KINDS
+
+NULL_STR = {"type": "string", "nullable": True}
+CLAUSE = {
+    "type": "object",
+    "required": ["id", "doc", "kind", "domain", "number", "text", "departments", "departments_raw", "lead", "citation"],
+    "properties": {
+        "id": {"type": "string"},
+        "doc": {"type": "string"},
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "domain": NULL_STR,
+        "number": {"type": "integer", "nullable": True},
+        "text": {"type": "string"},
+        "departments": {"type": "array", "items": {"type": "string"}},
+        "departments_raw": NULL_STR,
+        "lead": NULL_STR,
+        "citation": {"type": "string"},
+    },
+}
+HIT = {
+    "type": "object",
+    "required": ["id", "doc", "kind", "domain", "number", "citation", "text", "departments", "match", "score", "highlight"],
+    "properties": {
+        **{k: CLAUSE["properties"][k] for k in ("id", "doc", "kind", "domain", "number", "citation", "text", "departments", "lead")},
+        "match": {"type": "string", "enum": ["assigned", "shared", "mentioned", "text"]},
+        "score": {"type": "number"},
+        "highlight": {"type": "string"},
+    },
+}
+FACET = {
+    "type": "object",
+    "required": ["name", "label", "values", "truncated"],
+    "properties": {
+        "name": {"type": "string"},
+        "label": {"type": "string"},
+        "truncated": {"type": "boolean"},
+        "values": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["value", "label", "count", "selected"],
+                "properties": {"value": {"type": "string"}, "label": {"type": "string"}, "count": {"type": "integer", "minimum": 1}, "selected": {"type": "boolean"}},
+            },
+        },
+    },
+}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+SEARCH = {
+    "type": "object",
+    "required": ["query", "interpreted", "total", "page", "limit", "hits", "facets"],
+    "properties": {
+        "query": {"type": "string"},
+        "interpreted": {
+            "type": "object",
+            "required": ["departments", "kinds", "domains", "docs", "keywords", "synonyms", "mode", "literal", "recognised", "description", "notes"],
+            "properties": {
+                "departments": STRINGS, "kinds": {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}, "domains": STRINGS,
+                "docs": STRINGS, "keywords": STRINGS, "synonyms": {"type": "object", "additionalProperties": STRINGS},
+                "mode": {"type": "string"}, "literal": {"type": "boolean"}, "recognised": STRINGS,
+                "description": {"type": "string"}, "notes": STRINGS,
+            },
+        },
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1},
+        "limit": {"type": "integer", "nullable": True},
+        "hits": {"type": "array", "items": HIT},
+        "facets": {"type": "object", "properties": {k: FACET for k in ("kind", "domain", "departments", "doc")}},
+    },
+}
+DUTIES = {
+    "type": "object",
+    "required": ["department", "assigned", "shared", "mentioned"],
+    "properties": {
+        "department": {"type": "string"},
+        "assigned": {"type": "array", "items": CLAUSE},
+        "shared": {"type": "array", "items": CLAUSE},
+        "mentioned": {"type": "array", "items": CLAUSE},
+        "notes": STRINGS,
+    },
+}
+COUNTS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["department", "full", "goals", "measures", "shared", "mentioned", "assigned"],
+        "properties": {k: {"type": "integer", "minimum": 0} for k in ("goals", "measures", "other", "shared", "mentioned", "assigned")} | {"department": {"type": "string"}, "full": {"type": "string"}},
+    },
+}
+ERROR = {
+    "type": "object",
+    "required": ["ok", "error", "status"],
+    "properties": {"ok": {"type": "boolean", "enum": [False]}, "error": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 499}, "suggestions": STRINGS},
+}
+
+
+def _json(schema, description="成功"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name, schema, description):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+ERRORS = {"400": _json(ERROR, "参数错误"), "404": _json(ERROR, "不存在")}
+DOC_PARAM = _query("doc", {"type": "string"}, "文档编号")
+
+
+def spec() -> dict:
+    """The OpenAPI document of /api/*."""
+    array = lambda d: {"type": "array", "items": {"type": "string"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "plankb API", "version": "1", "description": "规划文本知识库的 JSON 接口；与 plankb CLI 的 JSON 输出相同。"},
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "检索条款",
+                    "parameters": [
+                        _query("q", {"type": "string"}, "查询"),
+                        {**_query("dept", array(0), "部门（可重复）"), "style": "form", "explode": True},
+                        {**_query("kind", array(0), "类别（可重复）"), "style": "form", "explode": True},
+                        {**_query("domain", array(0), "领域（可重复）"), "style": "form", "explode": True},
+                        {**_query("doc", array(0), "文档（可重复）"), "style": "form", "explode": True},
+                        _query("literal", {"type": "string"}, "1 表示按字面检索"),
+                        _query("page", {"type": "integer"}, "页码，超出范围时取最近的有效值"),
+                        _query("limit", {"type": "integer"}, "每页条数 1–100"),
+                    ],
+                    "responses": {"200": _json(SEARCH), **ERRORS},
+                }
+            },
+            "/api/clauses/{clause_id}": {
+                "get": {
+                    "summary": "一个条款",
+                    "parameters": [{"name": "clause_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": _json({**CLAUSE, "properties": {**CLAUSE["properties"], "prev": NULL_STR, "next": NULL_STR}}),
+                        **ERRORS,
+                    },
+                }
+            },
+            "/api/departments": {"get": {"summary": "各部门条款数", "parameters": [DOC_PARAM], "responses": {"200": _json(COUNTS), **ERRORS}}},
+            "/api/departments/{name}": {
+                "get": {
+                    "summary": "部门任务清单",
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}, DOC_PARAM],
+                    "responses": {"200": _json(DUTIES), **ERRORS},
+                }
+            },
+            "/api/documents": {"get": {"summary": "规划列表", "responses": {"200": _json({"type": "array", "items": {"type": "object", "required": ["id", "title"]}})}}},
+            "/healthz": {
+                "get": {
+                    "summary": "健康检查",
+                    "responses": {"200": _json({"type": "object", "required": ["ok", "documents", "clauses"], "properties": {"ok": {"type": "boolean"}, "documents": {"type": "integer"}, "clauses": {"type": "integer"}}})},
+                }
+            },
+        },
+    }
