@@ -51,10 +51,11 @@ def create_app(test_config=None):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from search_app import api, views
+    from search_app import api, indicators, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(indicators.bp)
     views.init_app(app)
 
     @app.after_request

@@ -83,9 +83,9 @@ def test_only_highlights_are_marked_safe():
 def test_nav_and_indicator_hook(client, app):
     page = soup(client.get("/departments/卫健局"))
     labels = [a.get_text(strip=True) for a in page.select(".site-nav a")]
-    assert labels == ["检索", "部门任务", "总览", "规划文本"]  # 监测指标 appears once its endpoint exists
+    assert labels == ["检索", "部门任务", "总览", "规划文本", "监测指标"]  # 监测指标 appears once its endpoint exists
     assert page.select_one('.site-nav a[aria-current="page"]').get_text() == "部门任务"
-    assert not page.select("#indicators")
+    assert page.select("#indicators .duty-indicators li")  # the indicators blueprint fills the hook (tests/test_indicators_web.py)
 
 
 def test_favicon_and_static(client):
