@@ -6,51 +6,63 @@ this module (kb.search, the CLI, the web app) speaks only ``EngineQuery`` and
 ``EngineResult``, so another engine (OpenSearch with a Chinese analyzer, see
 the README's design notes) can take its place without touching the rest.
 
-Fields: ``words`` holds jieba tokens (BM25F, whole-word matches); ``grams``
-holds, for every character position, the two characters starting there, so a
-phrase of consecutive bigrams is an exact substring match (Ctrl+F recall).
+Matching has two parts:
+
+* ``words``: jieba tokens in Whoosh, ranked with BM25 (K1 1.2, B 0.75) over
+  the posting lists Whoosh stores.  Posting lists are read once per term and
+  kept as bitsets with their term frequencies (a bounded cache), because
+  walking Whoosh's pure-Python matchers for common terms is what makes the
+  naive recipe slow.
+* Ctrl+F recall: the normalised text and tag of every clause, kept side by
+  side in one string (``substring.txt``) and scanned with ``str.find`` —
+  an exact substring match, the equivalent of a character n-gram field
+  queried as a phrase, and several times cheaper to build and to query.
+
+Ranking: keyword coverage first (each keyword found as a substring counts
+1000, as whole words 100), a department's relation next for bare-name
+queries, BM25 within a tier, then document order.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import math
 import re
 import threading
 import unicodedata
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from heapq import nlargest
 from pathlib import Path
 
 from whoosh import index as windex
-from whoosh import query as Q
 from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.scoring import BM25F
 
 from kb import segment
 from kb.errors import DataDirError
 from kb.segment import RE_SKIP
 
 FACET_FIELDS = ("kind", "domain", "departments", "doc")
-# Constant scores put keyword coverage first, then exact substring over scattered words.
-SCORE_GRAMS, SCORE_WORDS = 1000.0, 100.0
-TIER = {"assigned": 30000.0, "shared": 20000.0, "mentioned": 10000.0}
+SCORE_SUBSTRING, SCORE_WORDS = 1000, 100
+TIER = {"assigned": 30000, "shared": 20000, "mentioned": 10000}
+K1, B = 1.2, 0.75
+SEP = "\x00"  # between clauses in substring.txt; never in normalised text
+TAG_SEP = "\x01"  # between a clause's text and its tag
+POSTING_CACHE = 200_000  # postings kept in memory across cached terms
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
+_BYTE_BITS = [tuple(b for b in range(8) if v >> b & 1) for v in range(256)]
 
 
 def normalise(text: str) -> str:
     """The form both index and query match in: NFKC (full-width → ASCII), lower case, no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
-
-
-def bigrams(text: str) -> list[str]:
-    """One token per character position: the character and the one after it."""
-    return [text[i : i + 2] for i in range(len(text))]
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower().replace(SEP, "").replace(TAG_SEP, "")
 
 
 def schema() -> Schema:
-    spaced = SpaceSeparatedTokenizer() | LowercaseFilter()
     return Schema(
         id=ID(stored=True, unique=True),
         doc=ID(stored=True),
@@ -60,15 +72,11 @@ def schema() -> Schema:
         citation=STORED(),
         text=STORED(),
         tag=STORED(),
-        words=TEXT(analyzer=spaced, phrase=True, field_boost=1.0),
-        grams=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True, field_boost=0.5),
+        words=TEXT(analyzer=SpaceSeparatedTokenizer() | LowercaseFilter(), phrase=False),
         departments=KEYWORD(stored=True, commas=True),
-        shared=KEYWORD(commas=True),
-        mentions=KEYWORD(commas=True),
     )
 
 
-# -- building -------------------------------------------------------------------
 def userdict_for(kb) -> list[str]:
     """Lines of a jieba user dictionary: corpus/userdict.txt plus every department spelling."""
     lines = []
@@ -83,40 +91,59 @@ def userdict_for(kb) -> list[str]:
     return lines
 
 
+# -- building -------------------------------------------------------------------
+class IndexBuilder:
+    """Writes the index chunk by chunk, in clause order, then commits it with its side files."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.writer = windex.create_in(str(path), schema()).writer(limitmb=256)
+        self.vocab: dict[str, int] = {}
+        self.lengths = array("I")
+        self.hay: list[str] = []
+        self.ids: list[str] = []
+
+    def add(self, clauses, tokens):
+        """Add clauses (in kb order) with their jieba tokens."""
+        for c, words in zip(clauses, tokens):
+            for w in words:
+                self.vocab[w] = self.vocab.get(w, 0) + 1
+            self.lengths.append(len(words))
+            self.hay.append(normalise(c.text) + TAG_SEP + normalise(c.departments_raw))
+            self.ids.append(c.id)
+            self.writer.add_document(
+                id=c.id,
+                doc=c.doc,
+                kind=c.kind,
+                domain=c.domain or "",
+                number=c.number,
+                citation=c.citation,
+                text=c.text,
+                tag=c.departments_raw or "",
+                words=" ".join(words),
+                departments=",".join(c.departments),
+            )
+
+    def commit(self):
+        self.writer.commit(merge=False)
+        (self.path / "substring.txt").write_text(SEP.join(self.hay), encoding="utf-8")
+        (self.path / "lengths.bin").write_bytes(self.lengths.tobytes())
+        _write_vocab(self.path, self.vocab)
+        meta = {"clauses": len(self.ids), "ids": [self.ids[0], self.ids[-1]] if self.ids else []}
+        (self.path / "plankb-index.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    def cancel(self):
+        self.writer.cancel()
+
+
 def build_index(path: Path, kb, tokens: list[list[str]], progress=None):
     """Write the index of every clause of kb into path, from their jieba tokens (kb.segment)."""
-    path.mkdir(parents=True, exist_ok=True)
-    ix = windex.create_in(str(path), schema())
-    writer = ix.writer(limitmb=256)
-    vocab: dict[str, int] = {}
-    total = len(kb.clauses)
-    for i, (c, words) in enumerate(zip(kb.clauses, tokens)):
-        for w in words:
-            vocab[w] = vocab.get(w, 0) + 1
-        reg = kb.registry_for(c.doc)
-        shared = sorted({m for d in c.departments if reg.is_group(d) for m in reg.members(d)})
-        # Text and tag each end in a one-character token, so nothing spans the seam.
-        grams = bigrams(normalise(c.text)) + (bigrams(normalise(c.departments_raw)) if c.departments_raw else [])
-        writer.add_document(
-            id=c.id,
-            doc=c.doc,
-            kind=c.kind,
-            domain=c.domain or "",
-            number=c.number,
-            citation=c.citation,
-            text=c.text,
-            tag=c.departments_raw or "",
-            words=" ".join(words),
-            grams=" ".join(grams),
-            departments=",".join(c.departments),
-            shared=",".join(shared),
-            mentions=",".join(kb.mentions.get(c.id, [])),
-        )
-        if progress and (i % 2000 == 0 or i == total - 1):
-            progress("index", i + 1, total)
-    writer.commit(merge=False)
-    _write_vocab(path, vocab)
-    (path / "plankb-index.json").write_text(json.dumps({"clauses": total, "ids": [kb.clauses[0].id, kb.clauses[-1].id] if total else []}), encoding="utf-8")
+    builder = IndexBuilder(path)
+    builder.add(kb.clauses, tokens)
+    if progress:
+        progress("index", len(kb.clauses), len(kb.clauses))
+    builder.commit()
 
 
 def _write_vocab(path: Path, vocab: dict[str, int]):
@@ -138,7 +165,8 @@ def index_ok(path: Path) -> bool:
         meta = json.loads((path / "plankb-index.json").read_text(encoding="utf-8"))
         ix = windex.open_dir(str(path))
         with ix.searcher() as s:
-            return s.doc_count() == meta["clauses"]
+            ok = s.doc_count() == meta["clauses"]
+        return ok and (path / "substring.txt").is_file() and (path / "lengths.bin").is_file()
     except Exception:
         return False
 
@@ -171,40 +199,54 @@ class EngineResult:
 
 
 class Index:
-    """An open index: queries answered with hits in kb.clauses order positions."""
+    """An open index: queries answered with hits as positions in kb.clauses."""
 
     def __init__(self, path: Path, kb):
         self.path = Path(path)
         self.kb = kb
+        self._local = threading.local()
         try:
             self.ix = windex.open_dir(str(self.path))
-            self._local = threading.local()
             check = self.ix.searcher()
+            n = check.doc_count_all()
+            # Documents were added in kb order into one segment, so docnum == clause
+            # position; check both ends rather than trust it.
+            ends = (check.stored_fields(0)["id"], check.stored_fields(n - 1)["id"]) if n else (None, None)
+            check.close()
+            self._hay = (self.path / "substring.txt").read_text(encoding="utf-8")
+            self._lengths = array("I")
+            self._lengths.frombytes((self.path / "lengths.bin").read_bytes())
         except Exception as exc:
             raise DataDirError(f"索引 {self.path} 无法打开（{type(exc).__name__}）：请运行 plankb build --force") from None
-        n = check.doc_count_all()
-        if n != len(kb.clauses):
+        if n != len(kb.clauses) or len(self._lengths) != n:
             raise DataDirError(f"索引 {self.path} 与知识库不一致（{n} ≠ {len(kb.clauses)}）：请运行 plankb build --force")
-        self.n = n
-        # Documents were added in kb order in one segment, so docnum == clause position;
-        # check both ends rather than trust it.
-        first, last = (check.stored_fields(0)["id"], check.stored_fields(n - 1)["id"]) if n else (None, None)
-        check.close()
-        if n and (first != kb.clauses[0].id or last != kb.clauses[-1].id):
+        if n and ends != (kb.clauses[0].id, kb.clauses[-1].id):
             raise DataDirError(f"索引 {self.path} 的顺序与知识库不一致：请运行 plankb build --force")
+        self.n = n
+        self._starts = array("I", [0])
+        pos = self._hay.find(SEP)
+        while pos >= 0:
+            self._starts.append(pos + 1)
+            pos = self._hay.find(SEP, pos + 1)
+        if len(self._starts) != max(n, 1):
+            raise DataDirError(f"索引 {self.path} 的全文数据损坏：请运行 plankb build --force")
+        self._avgdl = (sum(self._lengths) / n) if n else 1.0
         self._bits = self._facet_bits()
         self._all = (1 << n) - 1
         self._tok = None
+        self._postings: OrderedDict[str, tuple[int, dict[int, int]]] = OrderedDict()
+        self._postings_size = 0
+        self._lock = threading.Lock()
 
     @property
     def searcher(self):
         """This thread's Whoosh searcher: searchers share file positions and are not thread-safe."""
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self._local.searcher = self.ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+            s = self._local.searcher = self.ix.searcher()
         return s
 
-    # -- facets as bitsets: count = popcount(matches & value bits) --
+    # -- bitsets: a set of clause positions as one Python int --
     def _facet_bits(self):
         lists: dict[str, dict[str, list[int]]] = {f: {} for f in (*FACET_FIELDS, "shared", "mentions")}
         for i, c in enumerate(self.kb.clauses):
@@ -228,21 +270,14 @@ class Index:
         return int.from_bytes(buf, "little")
 
     @staticmethod
-    def _positions(bits: int, start: int = 0, count: int | None = None) -> list[int]:
-        """Set bit positions in ascending order, skipping `start` of them, at most `count`."""
-        out, skipped = [], 0
+    def _positions(bits: int) -> list[int]:
+        """Set bit positions in ascending order."""
+        out = []
         data = bits.to_bytes((bits.bit_length() + 7) // 8 or 1, "little")
-        for byte_i, byte in enumerate(data):
-            if not byte:
-                continue
-            for b in range(8):
-                if byte >> b & 1:
-                    if skipped < start:
-                        skipped += 1
-                        continue
-                    out.append(byte_i * 8 + b)
-                    if count is not None and len(out) >= count:
-                        return out
+        for i, byte in enumerate(data):
+            if byte:
+                base = i << 3
+                out.extend(base + b for b in _BYTE_BITS[byte])
         return out
 
     # -- query-time tokenising without the 1-second default dictionary --
@@ -258,32 +293,54 @@ class Index:
         return self._tok
 
     def words(self, keyword: str) -> list[str]:
+        """The query-time jieba tokens of a keyword (punctuation dropped)."""
         norm = unicodedata.normalize("NFKC", keyword).lower()
         return [w for w in self.tokenizer().cut(norm, HMM=False) if w.strip() and not RE_SKIP.match(w)]
 
-    def _keyword_query(self, variant: str, terms: list[str], relaxed: bool = False):
-        norm = normalise(variant)
-        if not norm:
-            return None
-        if relaxed:
-            words = [w for w in self.words(variant) if w not in STOPWORDS and self.tokenizer().FREQ.get(w)]
-            terms.extend(words)
-            return Q.Or([Q.Term("words", w) for w in dict.fromkeys(words)]) if words else None
-        if len(norm) == 1:
-            grams = Q.Prefix("grams", norm)
-        elif len(norm) == 2:
-            grams = Q.Term("grams", norm)
-        else:
-            grams = Q.Phrase("grams", [norm[i : i + 2] for i in range(len(norm) - 1)])
-        subs = [Q.ConstantScoreQuery(grams, SCORE_GRAMS)]
-        words = self.words(variant)
-        terms.extend(words)
-        if words:
-            known = [w for w in words if w in self.tokenizer().FREQ and self.tokenizer().FREQ[w] > 0]
-            if len(known) == len(words):
-                subs.append(Q.ConstantScoreQuery(Q.And([Q.Term("words", w) for w in words]), SCORE_WORDS))
-                subs.extend(Q.Term("words", w) for w in set(words))
-        return Q.Or(subs)
+    def _known(self, word: str) -> bool:
+        return bool(self.tokenizer().FREQ.get(word))
+
+    # -- matching --
+    def _substring(self, needle: str) -> int:
+        """Clauses whose normalised text or tag contains needle (what Ctrl+F finds)."""
+        hay, starts = self._hay, self._starts
+        buf = bytearray((self.n + 7) // 8 or 1)
+        pos = hay.find(needle)
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1
+            buf[i >> 3] |= 1 << (i & 7)
+            if i + 1 >= len(starts):
+                break
+            pos = hay.find(needle, starts[i + 1])  # one hit per clause is enough
+        return int.from_bytes(buf, "little")
+
+    def _term(self, word: str) -> tuple[int, dict[int, int]]:
+        """(bitset, {position: term frequency}) of a word, from Whoosh's posting list."""
+        with self._lock:
+            hit = self._postings.get(word)
+            if hit is not None:
+                self._postings.move_to_end(word)
+                return hit
+        reader = self.searcher.reader()
+        tf: dict[int, int] = {}
+        if (("words", word)) in reader:
+            for docnum, freq in reader.postings("words", word).items_as("frequency"):
+                tf[docnum] = freq
+        entry = (self._to_bits(tf), tf)
+        with self._lock:
+            if word not in self._postings:
+                self._postings[word] = entry
+                self._postings_size += len(tf) + 1
+                while self._postings_size > POSTING_CACHE and len(self._postings) > 1:
+                    _, (_, old) = self._postings.popitem(last=False)
+                    self._postings_size -= len(old) + 1
+        return entry
+
+    def _all_words(self, words) -> int:
+        bits = self._all
+        for w in words:
+            bits &= self._term(w)[0]
+        return bits
 
     def _filter_bits(self, filters) -> int:
         bits = self._all
@@ -297,49 +354,108 @@ class Index:
             bits &= any_bits
         return bits
 
+    def _bm25(self, positions, words) -> dict[int, float]:
+        """BM25 of each position for the words (each counted once)."""
+        scores = dict.fromkeys(positions, 0.0)
+        lengths, avgdl, n = self._lengths, self._avgdl, self.n
+        for w in dict.fromkeys(words):
+            _, tf = self._term(w)
+            if not tf:
+                continue
+            idf = math.log(1 + (n - len(tf) + 0.5) / (len(tf) + 0.5))
+            for p in positions:
+                f = tf.get(p)
+                if f:
+                    scores[p] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[p] / avgdl))
+        return scores
+
     def search(self, eq: EngineQuery) -> EngineResult:
         """Answer an EngineQuery: total, the requested page of hits, facet counts."""
         fbits = self._filter_bits(eq.filters)
         terms: list[str] = []
-        parts = []
+        parts = []  # per keyword group: (bits, weight) components of its score
         for group in eq.keywords:
-            subs = [q for q in (self._keyword_query(v, terms, eq.relaxed) for v in group) if q is not None]
-            if subs:
-                parts.append(Q.Or(subs))
-        dept_bits = 0
+            sub, whole = 0, 0
+            for variant in group:
+                norm = normalise(variant)
+                if not norm:
+                    continue
+                words = self.words(variant)
+                if eq.relaxed:
+                    words = [w for w in words if w not in STOPWORDS and self._known(w)]
+                    terms.extend(words)
+                    for w in words:
+                        whole |= self._term(w)[0]
+                    continue
+                terms.extend(words)
+                sub |= self._substring(norm)
+                if words and all(self._known(w) for w in words):
+                    whole |= self._all_words(words)
+            parts.append([(sub, SCORE_SUBSTRING), (whole, SCORE_WORDS)])
+        dept = {}
         if eq.department:
-            for fname in ("departments", "shared", "mentions"):
-                dept_bits |= self._bits[fname].get(eq.department, 0)
-        if not parts and not eq.department:
-            matched = fbits
-            total = matched.bit_count()
-            hits = [EngineHit(p, 0.0) for p in self._positions(matched, eq.offset, eq.limit)]
-            return EngineResult(total, hits, self._facets(matched), terms)
-        if parts:
-            kw_query = Q.Or(parts) if len(parts) > 1 else parts[0]
-            kw_docs = self._to_bits(self.searcher.docs_for_query(kw_query))
-        else:
-            kw_query, kw_docs = None, 0
-        matched = (kw_docs | dept_bits) & fbits
-        total = matched.bit_count()
-        want = None if eq.limit is None else eq.offset + eq.limit
-        scored: dict[int, float] = {}
-        if kw_query is not None and matched:
-            restrict = None if matched == kw_docs else set(self._positions(matched & kw_docs))
-            if restrict is None or restrict:
-                res = self.searcher.search(kw_query, filter=restrict, limit=None if eq.department else want)
-                for hit in res:
-                    scored[hit.docnum] = hit.score
-        if eq.department:
-            tiered = set()
             for tier, fname in (("assigned", "departments"), ("shared", "shared"), ("mentioned", "mentions")):
-                for p in self._positions(self._bits[fname].get(eq.department, 0) & matched):
-                    if p not in tiered:
-                        tiered.add(p)
-                        scored[p] = TIER[tier] + scored.get(p, 0.0)
-        order = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
-        page = order[eq.offset : None if want is None else want]
-        return EngineResult(total, [EngineHit(p, s) for p, s in page], self._facets(matched), terms)
+                dept[tier] = self._bits[fname].get(eq.department, 0)
+        matched = 0
+        for comps in parts:
+            for bits, _ in comps:
+                matched |= bits
+        for bits in dept.values():
+            matched |= bits
+        if not parts and not eq.department:
+            matched = self._all
+        matched &= fbits
+        total = matched.bit_count()
+        facets = self._facets(matched)
+        end = None if eq.limit is None else eq.offset + eq.limit
+        hits, seen = [], 0  # seen: hits in the levels before this one
+        for score, bits in self._levels(matched, parts, dept):
+            count = bits.bit_count()
+            if end is not None and seen >= end:
+                break
+            if seen + count <= eq.offset:
+                seen += count
+                continue
+            lo = max(0, eq.offset - seen)
+            hi = count if end is None else min(count, end - seen)
+            positions = self._positions(bits)
+            if terms:
+                bm = self._bm25(positions, terms)
+                key = lambda p: (bm[p], -p)
+                ranked = nlargest(hi, positions, key=key) if hi < count else sorted(positions, key=key, reverse=True)
+                hits += [EngineHit(p, score + round(bm[p], 4)) for p in ranked[lo:hi]]
+            else:
+                hits += [EngineHit(p, float(score)) for p in positions[lo:hi]]
+            seen += count
+        return EngineResult(total, hits, facets, terms)
+
+    def _levels(self, matched: int, parts, dept) -> list[tuple[int, int]]:
+        """The matched set split by score tier, highest first: [(score, bits)]."""
+        levels = {0: matched}
+        for comps in parts:
+            for bits, weight in comps:
+                nxt: dict[int, int] = {}
+                for score, b in levels.items():
+                    inside = b & bits
+                    if inside:
+                        nxt[score + weight] = nxt.get(score + weight, 0) | inside
+                    rest = b & ~bits
+                    if rest:
+                        nxt[score] = nxt.get(score, 0) | rest
+                levels = nxt
+        if dept:
+            nxt = {}
+            for score, b in levels.items():
+                left = b
+                for tier in ("assigned", "shared", "mentioned"):
+                    inside = left & dept[tier]
+                    if inside:
+                        nxt[score + TIER[tier]] = nxt.get(score + TIER[tier], 0) | inside
+                    left &= ~dept[tier]
+                if left:
+                    nxt[score] = nxt.get(score, 0) | left
+            levels = nxt
+        return sorted(((s, b) for s, b in levels.items() if b), key=lambda x: -x[0])
 
     def _facets(self, matched: int) -> dict[str, dict[str, int]]:
         out = {}

@@ -92,7 +92,7 @@ class Clause:
     order: int = 0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields: a copy is asdict() without its deep walk
 
     def public_dict(self) -> dict:
         """The clause as the export JSON contract gives it."""

@@ -60,25 +60,39 @@ def analyse_texts(texts: list[str]) -> list[tuple[list[str], list[str]]]:
     return out
 
 
-def analyse_all(texts, userdict_lines, registry, progress=None):
-    """analyse_texts over all texts, on every core when there are many."""
+def analyse_stream(texts, userdict_lines, registry, progress=None, chunk=1000):
+    """Yield (start, results) for consecutive chunks of texts, in order, on every core when there are many.
+
+    The caller can index one chunk while the workers segment the next ones.
+    """
+    chunks = [(i, texts[i : i + chunk]) for i in range(0, len(texts), chunk)]
     if len(texts) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
         _init_worker(userdict_lines, registry)
-        out = []
-        for i in range(0, len(texts), 500):
-            out.extend(analyse_texts(texts[i : i + 500]))
+        done = 0
+        for start, part in chunks:
+            result = analyse_texts(part)
+            done += len(part)
             if progress:
-                progress("tokenize", len(out), len(texts))
-        return out
+                progress("tokenize", done, len(texts))
+            yield start, result
+        return
     workers = min(os.cpu_count() or 2, 4)
-    chunks = [texts[i : i + 1000] for i in range(0, len(texts), 1000)]
-    out = []
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(userdict_lines, registry)) as pool:
-        for result in pool.map(analyse_texts, chunks):
-            out.extend(result)
+        results = pool.map(analyse_texts, [part for _, part in chunks])
+        # The vocabulary file needs this process's tokenizer too: load it while the workers start.
+        if _TOKENIZER is None:
+            build_tokenizer(userdict_lines)
+        done = 0
+        for (start, part), result in zip(chunks, results):
+            done += len(part)
             if progress:
-                progress("tokenize", len(out), len(texts))
-    # The vocabulary file needs the main process's tokenizer too.
-    if _TOKENIZER is None:
-        build_tokenizer(userdict_lines)
+                progress("tokenize", done, len(texts))
+            yield start, result
+
+
+def analyse_all(texts, userdict_lines, registry, progress=None):
+    """analyse_texts over all texts, in order."""
+    out = []
+    for _, result in analyse_stream(texts, userdict_lines, registry, progress):
+        out.extend(result)
     return out

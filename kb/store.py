@@ -334,10 +334,18 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
             raise DataFileError(f"{corpus / 'departments.toml'}: 部门名录文件不存在")
         clauses = [c for pd in parsed_docs for c in pd.clauses]
         kbobj = KnowledgeBase.from_parsed(parsed_docs, Registry.load(work / "departments.toml"), work, mentions={})
-        analysed = segment.analyse_all([c.text for c in clauses], kbindex.userdict_for(kbobj), kbobj.registry, progress)
-        kbobj.set_mentions([m for _, m in analysed])
+        # Segment on every core while this process writes the index, chunk by chunk.
+        builder = kbindex.IndexBuilder(work / "index")
+        mentions = []
+        stream = segment.analyse_stream([c.text for c in clauses], kbindex.userdict_for(kbobj), kbobj.registry, progress)
+        for start, result in stream:
+            builder.add(clauses[start : start + len(result)], [w for w, _ in result])
+            mentions += [m for _, m in result]
+            if progress:
+                progress("index", start + len(result), len(clauses))
+        builder.commit()
+        kbobj.set_mentions(mentions)
         _write_json(work / "kb.json", kbobj.to_dict())
-        kbindex.build_index(work / "index", kbobj, [w for w, _ in analysed], progress=progress)
         meta = {
             "schema": SCHEMA_VERSION,
             "version": kb.__version__,
@@ -392,6 +400,8 @@ class KnowledgeBase:
         # Departments a clause's text names without tagging them (统计局 in 四（一）).
         self.mentions: dict[str, list[str]] = mentions
         self.position = {c.id: i for i, c in enumerate(clauses)}
+        self._department_names: list[str] | None = None
+        self._domains: dict[str | None, list[str]] = {}
 
     @classmethod
     def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None, mentions=None) -> "KnowledgeBase":
@@ -407,9 +417,12 @@ class KnowledgeBase:
 
     def set_mentions(self, found: list[list[str]]):
         """Record the departments each clause names (found by kb.segment, in clause order)."""
+        known = {}
         for c, names in zip(self.clauses, found):
-            known = {d.name for d in self.registry_for(c.doc).departments}
-            self.mentions[c.id] = [d for d in names if d in known and d not in c.departments]
+            if c.doc not in known:
+                known[c.doc] = {d.name for d in self.registry_for(c.doc).departments}
+            self.mentions[c.id] = [d for d in names if d in known[c.doc] and d not in c.departments]
+        self._department_names = None
 
     @classmethod
     def load(cls, gen: Path) -> "KnowledgeBase":
@@ -465,10 +478,12 @@ class KnowledgeBase:
 
     def department_names(self) -> list[str]:
         """Departments in registry order that any document tags or mentions, then unknown ones."""
-        used = {d for c in self.clauses for d in c.departments} | {d for m in self.mentions.values() for d in m}
-        names = [d.name for d in self.registry.departments if d.name in used]
-        extra = sorted(u for u in used if u not in names and not self.registry.is_group(u))
-        return names + extra
+        if self._department_names is None:
+            used = {d for c in self.clauses for d in c.departments} | {d for m in self.mentions.values() for d in m}
+            names = [d.name for d in self.registry.departments if d.name in used]
+            extra = sorted(u for u in used if u not in names and not self.registry.is_group(u))
+            self._department_names = names + extra
+        return self._department_names
 
     def resolve_department(self, name: str) -> str:
         """Canonical department from any spelling; UnknownDepartment with suggestions otherwise."""
@@ -546,11 +561,14 @@ class KnowledgeBase:
         return prev, nxt
 
     def domains(self, doc: str | None = None) -> list[str]:
-        seen = []
-        for c in self.clauses:
-            if c.domain and c.domain not in seen and (doc is None or c.doc == doc):
-                seen.append(c.domain)
-        return seen
+        """Domains in document order (all documents, or one)."""
+        if doc not in self._domains:
+            seen = {}
+            for c in self.clauses:
+                if c.domain and (doc is None or c.doc == doc):
+                    seen.setdefault(c.domain, None)
+            self._domains[doc] = list(seen)
+        return self._domains[doc]
 
 
 def check_file(path, corpus: Path, encoding: str | None = None) -> dict:
