@@ -171,6 +171,8 @@ class Monitor:
             if "no such table" in str(exc):
                 return []
             raise MonitorError(f"监测数据库 {self.path} 无法读取：{exc}") from None
+        except sqlite3.DatabaseError as exc:  # not a database at all, or a damaged one
+            raise MonitorError(f"监测数据库 {self.path} 已损坏：{exc}") from None
 
     # -- reading -------------------------------------------------------------
     def observations(self, indicator: str | None = None) -> list[Observation]:

@@ -97,6 +97,33 @@ ERROR = {
 }
 
 
+INDICATOR = {
+    "type": "object",
+    "required": ["id", "name", "comparator", "value", "unit", "direction", "clause", "departments", "doc"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "comparator": {"type": "string", "enum": ["<=", ">=", "≈", "="], "nullable": True},
+        "value": {"type": "number", "nullable": True},
+        "unit": {"type": "string"},
+        "direction": {"type": "string", "enum": ["up", "down"], "nullable": True},
+        "clause": {"type": "string"},
+        "departments": STRINGS,
+        "doc": {"type": "string"},
+    },
+}
+INDICATOR_STATUS = {
+    "type": "object",
+    "required": ["indicator", "status", "latest", "series"],
+    "properties": {
+        "indicator": INDICATOR,
+        "status": {"type": "string", "enum": ["已达标", "未达标", "无数据"]},
+        "series": {"type": "array", "items": {"type": "object", "required": ["year", "value"], "properties": {"year": {"type": "integer"}, "value": {"type": "number"}}}},
+        "warnings": STRINGS,
+    },
+}
+
+
 def _json(schema, description="成功"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -148,6 +175,20 @@ def spec() -> dict:
                     "summary": "部门任务清单",
                     "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}, DOC_PARAM],
                     "responses": {"200": _json(DUTIES), **ERRORS},
+                }
+            },
+            "/api/indicators": {
+                "get": {
+                    "summary": "规划的量化目标和定性目标",
+                    "parameters": [_query("dept", {"type": "string"}, "部门"), DOC_PARAM, _query("domain", {"type": "string"}, "领域")],
+                    "responses": {"200": _json({"type": "array", "items": INDICATOR}), **ERRORS},
+                }
+            },
+            "/api/indicators/{indicator_id}": {
+                "get": {
+                    "summary": "一个指标及其监测状态",
+                    "parameters": [{"name": "indicator_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": _json(INDICATOR_STATUS), **ERRORS, "503": _json({**ERROR, "properties": {**ERROR["properties"], "status": {"type": "integer"}}}, "监测数据暂时无法读取")},
                 }
             },
             "/api/documents": {"get": {"summary": "规划列表", "responses": {"200": _json({"type": "array", "items": {"type": "object", "required": ["id", "title"]}})}}},

@@ -23,7 +23,7 @@ def app(tmp_path_factory):
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-OPERATIONS = ["GET /api/search", "GET /api/clauses/{clause_id}", "GET /api/departments", "GET /api/departments/{name}", "GET /api/documents", "GET /healthz"]
+OPERATIONS = ["GET /api/search", "GET /api/clauses/{clause_id}", "GET /api/departments", "GET /api/departments/{name}", "GET /api/documents", "GET /healthz", "GET /api/indicators", "GET /api/indicators/{indicator_id}"]
 
 
 @pytest.fixture(scope="module")
