@@ -137,13 +137,13 @@ def build(data, corpus, force, encoding):
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_CORPUS", help="取部门名录和规划清单的文件夹")
+@data_option
 @click.option("--encoding", help="文本文件的编码（默认自动识别）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-def check(files, corpus, encoding, as_json):
+def check(files, data, corpus, encoding, as_json):
     """检查规划文件：格式、编码、标题、结构和每条警告（含行号）。
 
-    有文件不能作为规划读取时退出码为 1。
+    部门名录和规划清单取自 --corpus；不读写知识库。有文件不能作为规划读取时退出码为 1。
 
     Example: plankb check corpus/新规划.txt
     """

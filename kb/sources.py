@@ -102,7 +102,23 @@ def decode_text(path, data: bytes, encoding: str | None = None) -> tuple[str, st
         return _checked(path, data, "gb18030", "gb18030")
     except SourceError:
         pass
+    guess = _guess_encoding(data)
+    if guess:
+        try:
+            return _checked(path, data, guess, guess)
+        except (SourceError, LookupError):
+            pass
     raise SourceError(path, "无法识别文本编码（试过 UTF-8、GB18030、UTF-16），可用 --encoding 指定")
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    """charset-normalizer's best guess (Big5, GBK variants …), for what UTF-8 and GB18030 did not read."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        return None
+    best = from_bytes(data[:200_000]).best()
+    return best.encoding if best else None
 
 
 def _checked(path, data, codec, label):

@@ -178,3 +178,12 @@ def test_truncated_html_still_reads_what_is_there(tmp_path):
     src = read_source(path)
     assert src.format == "html" and any("妇女与健康" in l for l in src.lines)
     assert json.dumps(src.lines, ensure_ascii=False).count("镇原县妇女发展规划") >= 1
+
+
+def test_big5_is_detected_by_the_fallback(tmp_path):
+    """Neither UTF-8 nor GB18030 reads Big5 plausibly; charset-normalizer's guess does."""
+    text = "臺灣婦女發展綱要\n一、總體目標\n（一）婦女與健康。\n主要目標：\n1.婦女健康水準提高。（衛生局）\n" * 3
+    path = tmp_path / "big5.txt"
+    path.write_bytes(text.encode("big5"))
+    src = read_source(path)
+    assert src.lines[0] == "臺灣婦女發展綱要" and "big5" in src.encoding.replace("_", "").lower()
