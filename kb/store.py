@@ -320,7 +320,9 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
         progress("parse", len(files), len(files))
     if not parsed_docs:
         raise PlankbError("没有可用的规划：" + ("；".join(r.error for r in reports if r.error) or f"{corpus} 中没有 .txt/.html/.docx 文件"))
-    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{fp[:8]}"
+    # Unique even for two builds of the same corpus in one second; sorts by time.
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now / 1e9)) + f".{now % 10**9:09d}-{os.getpid()}-{fp[:8]}"
     work = data / f"build-{stamp}"
     try:
         work.mkdir()
