@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -35,6 +38,53 @@ NAV = [
 NAV_SECTIONS = {"pages.search": "pages.index", "pages.department": "pages.departments", "pages.document": "pages.documents", "pages.clause": "pages.documents", "indicators.indicator": "indicators.index"}
 
 
+# Rendered pages per (generation, monitoring data, URL): the site is read-only between builds and
+# imports, and staff open the same duty pages and ask the same questions over and over.
+PAGE_CACHE_SIZE = 1024
+PAGE_CACHE_MAX_BYTES = 512 * 1024
+CACHEABLE = {"pages.index", "pages.search", "pages.departments", "pages.department", "pages.clause", "pages.overview", "pages.documents", "pages.document"}
+_pages: OrderedDict = OrderedDict()
+_pages_lock = threading.Lock()
+
+
+def _page_key():
+    if request.method != "GET" or request.endpoint not in CACHEABLE or current_app.config.get("PAGE_CACHE", True) is False:
+        return None
+    s = get_searcher()
+    monitor = Path(s.kb.path).parent / "monitor.sqlite" if s.kb.path else None
+    stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (monitor, Path(f"{monitor}-wal"))) if monitor else ()
+    return (s.kb.path.name if s.kb.path else "", stamp, request.full_path)
+
+
+def cached_page():
+    """before_request: answer a GET for a page rendered before, for the same generation and data."""
+    key = _page_key()
+    g.page_key = key
+    if key is None:
+        return None
+    with _pages_lock:
+        hit = _pages.get(key)
+        if hit is not None:
+            _pages.move_to_end(key)
+    if hit is None:
+        return None
+    g.page_key = None
+    return Response(hit[0], status=200, mimetype=hit[1])
+
+
+def store_page(response):
+    """after_request: keep a rendered 200 page for cached_page()."""
+    key = g.pop("page_key", None)
+    if key is not None and response.status_code == 200 and not response.direct_passthrough:
+        body = response.get_data()
+        if len(body) <= PAGE_CACHE_MAX_BYTES:
+            with _pages_lock:
+                _pages[key] = (body, response.mimetype)
+                while len(_pages) > PAGE_CACHE_SIZE:
+                    _pages.popitem(last=False)
+    return response
+
+
 def get_searcher():
     """The Searcher for this app's data and corpus dirs (cached by kb; reloads after a rebuild)."""
     if "searcher" not in g:
@@ -53,6 +103,8 @@ def init_app(app):
         here = request.endpoint or ""
         return {"nav": items, "current_nav": NAV_SECTIONS.get(here, here)}
 
+    app.before_request(cached_page)
+    app.after_request(store_page)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(PlankbError, handle_kb_error)
     app.register_error_handler(Exception, handle_unexpected)
