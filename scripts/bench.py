@@ -652,7 +652,7 @@ def wait_ready(host, port, proc, timeout=180) -> None:
     raise SystemExit("bench: plankb serve did not answer /healthz in time")
 
 
-def bench_load(duration: float, connections: list[int], n: str, seed: int, threads: int) -> dict:
+def bench_load(duration: float, connections: list[int], n: str, seed: int, threads: int, endpoints=("search", "api")) -> dict:
     """plankb serve under load from a second process: rps, p50/p99, errors, server RSS."""
     import psutil
 
@@ -685,13 +685,16 @@ def bench_load(duration: float, connections: list[int], n: str, seed: int, threa
                 conn.getresponse().read()
         conn.close()
         rss.append(server.memory_info().rss)
+        series, t_start = [], time.time()
         for c in connections:
-            for endpoint, paths in mixes.items():
+            for endpoint, paths in ((e, mixes[e]) for e in endpoints):
                 cfg = {"host": host, "port": port, "paths": paths, "connections": c, "duration": duration, "max_requests": int(duration * 5000), "timeout": 10}
                 gen = subprocess.Popen([sys.executable, __file__, "--_loadgen", json.dumps(cfg)], stdout=subprocess.PIPE)
                 server_cpu0 = server.cpu_times()
                 while gen.poll() is None:
                     rss.append(server.memory_info().rss)
+                    if not series or time.time() - t_start - series[-1][0] >= 10:
+                        series.append((round(time.time() - t_start, 1), round(rss[-1] / 2**20, 1)))
                     try:
                         gen.wait(timeout=0.5)
                     except subprocess.TimeoutExpired:
@@ -727,6 +730,7 @@ def bench_load(duration: float, connections: list[int], n: str, seed: int, threa
         "kb": kb_version(),
         "phases": phases,
         "server_rss_mb": {"start": mb[0], "end": mb[-1], "max": max(mb), "samples": len(mb)},
+        "rss_series_mb": series,
         "targets": {
             "search_pages_per_s_at_16": {"want": ">= 300", "got": first16 and first16["rps"], "ok": bool(first16 and first16["rps"] >= 300)},
             "search_p99_ms_at_16": {"want": "<= 100", "got": first16 and first16["p99_ms"], "ok": bool(first16 and first16["p99_ms"] is not None and first16["p99_ms"] <= 100)},
@@ -876,12 +880,26 @@ def main(argv=None):
     ap.add_argument("--connections", default="16,64", help="concurrent connections per load phase (default 16,64)")
     ap.add_argument("--load-corpus", default="seed", help="corpus for --load: 'seed' (corpus/) or a number of plans")
     ap.add_argument("--threads", type=int, default=8, help="waitress threads for --load (default 8)")
+    ap.add_argument("--soak", type=float, metavar="SECONDS", help="one long /search phase at 16 connections, RSS sampled every 10 s (bench/results/soak.json)")
     ap.add_argument("--report", action="store_true", help="only rewrite docs/BENCHMARKS.md from bench/results/")
     args = ap.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
     if args.report:
         print(write_report())
+        return
+    if args.soak:
+        result = bench_load(args.soak, [16], args.load_corpus, args.seed, args.threads, endpoints=("search",))
+        rss = [mb for _, mb in result["rss_series_mb"]]
+        half = rss[len(rss) // 2 :]
+        result["soak"] = {
+            "seconds": args.soak,
+            "rss_first_minute_mb": rss[min(6, len(rss) - 1)],
+            "rss_end_mb": rss[-1],
+            "growth_second_half_mb": round(max(half) - min(half), 1) if half else None,
+        }
+        (RESULTS / "soak.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {RESULTS / 'soak.json'}: RSS {result['soak']}", file=sys.stderr)
         return
     if args.load:
         duration = args.duration or (10 if args.quick else 60)
