@@ -27,7 +27,7 @@ import kb
 from kb import segment
 from kb.departments import Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError, UnknownClause, UnknownDocument
-from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
+from kb.model import DUTY_KINDS, KINDS, Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.parser import parse_lines
 from kb.sources import PLAN_SUFFIXES, read_source
 
@@ -553,6 +553,33 @@ class KnowledgeBase:
         for r in rows.values():
             r["assigned"] = r["goals"] + r["measures"] + r["other"]
         return list(rows.values())
+
+    def kind_counts(self, doc: str | None = None) -> dict[str, int]:
+        """Clauses per kind (all documents, or one), in the canonical kind order."""
+        counts = {k: 0 for k in KINDS}
+        for c in self.clauses:
+            if doc is None or c.doc == doc:
+                counts[c.kind] += 1
+        return counts
+
+    def department_matrix(self, doc: str | None = None) -> dict:
+        """Assigned goals and measures per department and domain, busiest department first.
+
+        Counted like a search with dept=, domain= and kind=goal,measure, so every cell
+        matches the hits of that search.
+        """
+        domains = self.domains(doc)
+        names = [r["department"] for r in self.department_counts(doc)]
+        counts = {n: {d: 0 for d in domains} for n in names}
+        for c in self.clauses:
+            if c.kind not in DUTY_KINDS or c.domain not in domains or (doc is not None and c.doc != doc):
+                continue
+            for d in c.departments:
+                if d in counts:
+                    counts[d][c.domain] += 1
+        rows = [{"department": n, "cells": [counts[n][d] for d in domains], "total": sum(counts[n].values())} for n in names]
+        rows = sorted((r for r in rows if r["total"]), key=lambda r: -r["total"])
+        return {"domains": domains, "rows": rows}
 
     def siblings(self, clause: Clause) -> tuple[Clause | None, Clause | None]:
         """Previous and next clause of the same list (same doc, section and kind)."""

@@ -12,27 +12,6 @@ MEASURE_FILL = "#7fb0e0"
 LOW, HIGH = (0xEE, 0xF3, 0xF9), (0x12, 0x3F, 0x7A)
 
 
-def department_matrix(kb) -> dict:
-    """Assigned goals and measures per department and domain (the heat map's data).
-
-    Counted like a search with dept=, domain= and kind=goal,measure so every cell
-    links to a search with exactly that many hits.
-    """
-    domains = kb.domains()
-    names = [r["department"] for r in kb.department_counts()]
-    counts = {n: {d: 0 for d in domains} for n in names}
-    for c in kb.clauses:
-        if c.kind not in ("goal", "measure") or c.domain not in domains:
-            continue
-        for d in c.departments:
-            if d in counts:
-                counts[d][c.domain] += 1
-    rows = [{"department": n, "cells": [counts[n][d] for d in domains], "total": sum(counts[n].values())} for n in names]
-    rows = [r for r in rows if r["total"]]
-    rows.sort(key=lambda r: -r["total"])
-    return {"domains": domains, "rows": rows}
-
-
 def label_width(names, px: int = 13) -> int:
     """Room for the longest label at font size px (CJK characters are about one em wide)."""
     return 16 + px * max([sum(1 if ord(ch) > 0x2E7F else 0.6 for ch in n) for n in names] or [4])

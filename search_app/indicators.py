@@ -11,7 +11,7 @@ import math
 import sqlite3
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from kb import indicators as ki
 from kb import monitor as km

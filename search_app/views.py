@@ -299,9 +299,7 @@ def favicon():
 def index():
     """Home: search box, examples, department picker, the domains and the plan in numbers."""
     kb = get_searcher().kb
-    counts = {k: 0 for k in KINDS}
-    for c in kb.clauses:
-        counts[c.kind] += 1
+    counts = kb.kind_counts()
     departments = [r["department"] for r in kb.department_counts()]
     stats = {"documents": len(kb.documents), "clauses": len(kb.clauses), "goals": counts["goal"], "measures": counts["measure"], "departments": len(departments)}
     domains = [{"domain": d, "label": short_domain(d), "count": sum(1 for c in kb.clauses if c.domain == d and c.kind in ("goal", "measure"))} for d in kb.domains()]
@@ -423,7 +421,7 @@ def clause(clause_id):
 def overview():
     """Who carries what: a department × domain heat map and per-domain counts."""
     kb = get_searcher().kb
-    matrix = charts.department_matrix(kb)
+    matrix = kb.department_matrix()
     domains = []
     for j, d in enumerate(matrix["domains"]):
         goals = sum(1 for c in kb.clauses if c.domain == d and c.kind == "goal")
@@ -440,10 +438,7 @@ def documents():
     kb = get_searcher().kb
     rows = []
     for d in kb.documents:
-        counts = {k: 0 for k in KINDS}
-        for c in kb.clauses:
-            if c.doc == d.id:
-                counts[c.kind] += 1
+        counts = kb.kind_counts(d.id)
         rows.append({"doc": d, "counts": counts, "total": sum(counts.values())})
     return render_template("documents.html", rows=rows)
 

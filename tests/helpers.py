@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +33,30 @@ def make_corpus(dest: Path, plans: dict[str, bytes | str], manifest: str | None 
     if manifest is not None:
         (dest / "plans.toml").write_text(manifest, encoding="utf-8")
     return dest
+
+
+@contextmanager
+def serving(app, threads: int = 4):
+    """waitress serving app in a thread on a free loopback port; yields the base URL, then stops."""
+    import waitress.server
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads)
+
+    def run():
+        try:
+            server.run()
+        except OSError:  # the loop notices its sockets closed under it: that is the shutdown
+            pass
+
+    threading.Thread(target=run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.close()

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,25 +25,11 @@ def _missing(reason):
 @pytest.fixture(scope="module")
 def server(data_dir):
     """waitress serving the app in a thread on a free loopback port; yields the base URL."""
-    waitress = pytest.importorskip("waitress")
     from search_app import create_app
+    from tests.helpers import serving
 
-    app = create_app({"PLANKB_DATA": str(data_dir), "PLANKB_CORPUS": str(ROOT / "corpus")})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield base
-    srv.close()
+    with serving(create_app({"PLANKB_DATA": str(data_dir), "PLANKB_CORPUS": str(ROOT / "corpus")})) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,6 @@ Reuses test_browser's chromium fixtures and its rule: skip when chromium is miss
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
-import urllib.request
 
 import pytest
 
@@ -20,27 +16,15 @@ from test_indicators_web import MMR, SCREEN, midterm_values, seed
 @pytest.fixture(scope="module")
 def indicator_server(data_dir, tmp_path_factory):
     """waitress over a copy of the test KB holding 2021—2025 values for most indicators."""
-    waitress = pytest.importorskip("waitress")
     from search_app import create_app
 
     data = tmp_path_factory.mktemp("indicators") / "data"
     shutil.copytree(data_dir, data)
     seed(data, midterm_values(data))
-    app = create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(ROOT / "corpus")})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=srv.run, daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield base
-    srv.close()
+    from tests.helpers import serving
+
+    with serving(create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(ROOT / "corpus")})) as base:
+        yield base
 
 
 def test_indicator_table_and_filters(indicator_server, page):

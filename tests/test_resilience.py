@@ -6,26 +6,12 @@ import time
 import urllib.request
 
 import pytest
-import waitress.server
 
 from kb.store import build, live_generation
 from search_app import create_app
-from tests.helpers import SEED, make_corpus, seed_text
+from tests.helpers import SEED, make_corpus, seed_text, serving
 
 SECOND = seed_text().replace("镇原县妇女发展规划（2021—2030年）", "庆阳市妇女发展规划（2021—2030年）", 1)
-
-
-def serve(app):
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
-    def run():
-        try:
-            server.run()
-        except OSError:  # the loop notices its sockets closed under it: that is the shutdown
-            pass
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return server, f"http://127.0.0.1:{server.effective_port}"
 
 
 def get_json(url):
@@ -37,7 +23,6 @@ def test_rebuild_under_load_gives_no_errors_and_no_mixed_results(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
     data = tmp_path / "data"
     build(corpus, data)
-    server, base = serve(create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(corpus)}))
     seen, errors, stop = [], [], threading.Event()
 
     def hammer():
@@ -50,7 +35,7 @@ def test_rebuild_under_load_gives_no_errors_and_no_mixed_results(tmp_path):
                 errors.append(repr(exc))
 
     workers = [threading.Thread(target=hammer) for _ in range(6)]
-    try:
+    with serving(create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(corpus)})) as base:
         for w in workers:
             w.start()
         time.sleep(0.5)
@@ -63,9 +48,6 @@ def test_rebuild_under_load_gives_no_errors_and_no_mixed_results(tmp_path):
         stop.set()
         for w in workers:
             w.join(30)
-    finally:
-        stop.set()
-        server.close()
     assert errors == []
     assert len(generations) == 4 and len(seen) > 20
     old = [s for s in seen if s[1] == 3]
