@@ -31,7 +31,7 @@ import re
 import threading
 import unicodedata
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from heapq import nlargest
@@ -51,7 +51,7 @@ TIER = {"assigned": 30000, "shared": 20000, "mentioned": 10000}
 K1, B = 1.2, 0.75
 SEP = "\x00"  # between clauses in substring.txt; never in normalised text
 TAG_SEP = "\x01"  # between a clause's text and its tag
-POSTING_CACHE = 200_000  # postings kept in memory across cached terms
+CACHE_BYTES = 64 * 2**20  # posting lists and substring results kept in memory
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 _BYTE_BITS = [tuple(b for b in range(8) if v >> b & 1) for v in range(256)]
@@ -234,8 +234,11 @@ class Index:
         self._bits = self._facet_bits()
         self._all = (1 << n) - 1
         self._tok = None
-        self._postings: OrderedDict[str, tuple[int, dict[int, int]]] = OrderedDict()
-        self._postings_size = 0
+        # Posting lists and substring results, kept within CACHE_BYTES together: the engine's
+        # equivalent of a filter cache; repeated words and strings skip Whoosh and the scan.
+        self._postings: OrderedDict = OrderedDict()
+        self._substrings: OrderedDict = OrderedDict()
+        self._cache_bytes = 0
         self._lock = threading.Lock()
 
     @property
@@ -302,7 +305,12 @@ class Index:
 
     # -- matching --
     def _substring(self, needle: str) -> int:
-        """Clauses whose normalised text or tag contains needle (what Ctrl+F finds)."""
+        """Clauses whose normalised text or tag contains needle (what Ctrl+F finds), cached."""
+        with self._lock:
+            hit = self._substrings.get(needle)
+            if hit is not None:
+                self._substrings.move_to_end(needle)
+                return hit[0]
         hay, starts = self._hay, self._starts
         buf = bytearray((self.n + 7) // 8 or 1)
         pos = hay.find(needle)
@@ -312,29 +320,39 @@ class Index:
             if i + 1 >= len(starts):
                 break
             pos = hay.find(needle, starts[i + 1])  # one hit per clause is enough
-        return int.from_bytes(buf, "little")
+        bits = int.from_bytes(buf, "little")
+        self._remember(self._substrings, needle, bits, len(buf) + len(needle) * 4 + 64)
+        return bits
 
-    def _term(self, word: str) -> tuple[int, dict[int, int]]:
-        """(bitset, {position: term frequency}) of a word, from Whoosh's posting list."""
+    def _term(self, word: str) -> tuple[int, array, array]:
+        """(bitset, positions, term frequencies) of a word, from Whoosh's posting list (cached)."""
         with self._lock:
             hit = self._postings.get(word)
             if hit is not None:
                 self._postings.move_to_end(word)
-                return hit
+                return hit[:3]
         reader = self.searcher.reader()
-        tf: dict[int, int] = {}
-        if (("words", word)) in reader:
+        docs, tfs = array("I"), array("I")
+        if ("words", word) in reader:
             for docnum, freq in reader.postings("words", word).items_as("frequency"):
-                tf[docnum] = freq
-        entry = (self._to_bits(tf), tf)
-        with self._lock:
-            if word not in self._postings:
-                self._postings[word] = entry
-                self._postings_size += len(tf) + 1
-                while self._postings_size > POSTING_CACHE and len(self._postings) > 1:
-                    _, (_, old) = self._postings.popitem(last=False)
-                    self._postings_size -= len(old) + 1
+                docs.append(docnum)
+                tfs.append(freq)
+        entry = (self._to_bits(docs), docs, tfs)
+        self._remember(self._postings, word, entry, len(docs) * 8 + self.n // 8)
         return entry
+
+    def _remember(self, cache: OrderedDict, key, value, size: int):
+        """Keep value in a cache bounded by bytes (shared by postings and substring results)."""
+        with self._lock:
+            if key in cache:
+                return
+            cache[key] = (*value, size) if isinstance(value, tuple) else (value, size)
+            self._cache_bytes += size
+            while self._cache_bytes > CACHE_BYTES and len(cache) > 1:
+                for c in (self._substrings, self._postings):
+                    if c and self._cache_bytes > CACHE_BYTES and len(c) > 1:
+                        _, old = c.popitem(last=False)
+                        self._cache_bytes -= old[-1]
 
     def _all_words(self, words) -> int:
         bits = self._all
@@ -354,19 +372,31 @@ class Index:
             bits &= any_bits
         return bits
 
-    def _bm25(self, positions, words) -> dict[int, float]:
-        """BM25 of each position for the words (each counted once)."""
+    def _bm25(self, positions, words, level: int) -> dict[int, float]:
+        """BM25 of each position for the words (each counted once).
+
+        Walks whichever is shorter: the term's postings (checked against the level's bits)
+        or the positions (looked up in the postings by bisection).
+        """
         scores = dict.fromkeys(positions, 0.0)
         lengths, avgdl, n = self._lengths, self._avgdl, self.n
+        member = level.to_bytes((self.n + 7) // 8 or 1, "little")
         for w in dict.fromkeys(words):
-            _, tf = self._term(w)
-            if not tf:
+            _, docs, tfs = self._term(w)
+            if not docs:
                 continue
-            idf = math.log(1 + (n - len(tf) + 0.5) / (len(tf) + 0.5))
-            for p in positions:
-                f = tf.get(p)
-                if f:
-                    scores[p] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[p] / avgdl))
+            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            if len(docs) <= 4 * len(positions):
+                for d, f in zip(docs, tfs):
+                    if member[d >> 3] >> (d & 7) & 1:
+                        scores[d] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[d] / avgdl))
+            else:
+                last = len(docs)
+                for p in positions:
+                    i = bisect_left(docs, p)
+                    if i < last and docs[i] == p:
+                        f = tfs[i]
+                        scores[p] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[p] / avgdl))
         return scores
 
     def search(self, eq: EngineQuery) -> EngineResult:
@@ -420,7 +450,7 @@ class Index:
             hi = count if end is None else min(count, end - seen)
             positions = self._positions(bits)
             if terms:
-                bm = self._bm25(positions, terms)
+                bm = self._bm25(positions, terms, bits)
                 key = lambda p: (bm[p], -p)
                 ranked = nlargest(hi, positions, key=key) if hi < count else sorted(positions, key=key, reverse=True)
                 hits += [EngineHit(p, score + round(bm[p], 4)) for p in ranked[lo:hi]]
