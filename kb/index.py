@@ -324,6 +324,11 @@ class Index:
         self._remember(self._substrings, needle, bits, len(buf) + len(needle) * 4 + 64)
         return bits
 
+    def contains(self, text: str) -> bool:
+        """True when some clause's text or tag contains text (after normalisation)."""
+        norm = normalise(text)
+        return bool(norm) and self._substring(norm) != 0
+
     def _term(self, word: str) -> tuple[int, array, array]:
         """(bitset, positions, term frequencies) of a word, from Whoosh's posting list (cached)."""
         with self._lock:

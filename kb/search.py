@@ -239,6 +239,16 @@ class Searcher:
         if not spans:
             it.keywords = [k for k in RE_SEP.split(text) if k]
             return
+        stripped_text = text.strip()
+        if (
+            len(stripped_text) > max(e - b for b, e, _, _ in spans)
+            and not RE_SEP.search(stripped_text)
+            and self.index.contains(stripped_text)
+        ):
+            # Pasted from the plan (监测组由县统计局牵头): what Ctrl+F would find comes first.
+            it.keywords = [stripped_text]
+            it.notes.append("这段文字在规划中原样出现，已按原文检索")
+            return
         found = _unique(c for _, _, c, _ in spans)
         rest = list(text)
         for start, end, _, _ in spans:

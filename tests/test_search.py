@@ -131,6 +131,14 @@ def test_explicit_filter_syntax(searcher):
     assert all_hits(searcher, "doc:zhenyuan-women-2021-2030 两癌")["total"] == 3
 
 
+def test_text_pasted_from_the_plan_is_searched_as_written(searcher):
+    res = all_hits(searcher, "监测组由县统计局牵头")
+    assert citations(res)[0] == "四（二）" and res["interpreted"]["departments"] == []
+    assert ctrl_f(searcher, "妇联组织") <= {h["id"] for h in all_hits(searcher, "妇联组织")["hits"]}
+    # Not in the plan as written: read as a question.
+    assert all_hits(searcher, "妇联负责哪些措施")["interpreted"]["mode"] == "department"
+
+
 def test_interpretation_can_be_turned_off(searcher):
     literal = all_hits(searcher, "妇联负责哪些措施", literal=True)
     assert literal["interpreted"]["mode"] in ("keywords", "keywords-relaxed") and literal["interpreted"]["departments"] == []
