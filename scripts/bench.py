@@ -824,8 +824,10 @@ def write_report() -> Path:
             "## Load — the web app under waitress",
             "",
             f"{r['date']} · {m.get('cpus')} CPUs · {r['server']} · {r['client']} · corpus {r['corpus']} ({r['n_docs']} plan(s)) · "
-            f"{r['duration_s']:g} s per phase · {r.get('distinct_urls', r['queries'])} distinct URLs in rotation ({r['queries']} queries × filters × pages, "
-            "more than the app's result cache holds) · kb at " + r.get("kb", {}).get("commit", "?") + ". Client and server share the machine's two cores.",
+            f"{r['duration_s']:g} s per phase · {r.get('distinct_urls', r['queries'])} distinct URLs in rotation ({r['queries']} queries × filters × pages) · "
+            "kb at " + r.get("kb", {}).get("commit", "?") + ". Client and server share the machine's two cores. The app keeps up to 1,024 rendered "
+            "pages and 512 search results per generation, so after the first pass most `/search` pages are served from the page cache and "
+            "`/api/search` from the result cache (its JSON is encoded each time); an uncached `/search` page costs about 4 ms of server CPU.",
             "",
             "| endpoint | connections | requests | req/s | p50 ms | p99 ms | max ms | errors | server CPU s |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -838,6 +840,25 @@ def write_report() -> Path:
         for name, t in r["targets"].items():
             out.append(f"| {name} {t['want']} | {t['got']} | {'yes' if t['ok'] else '**no**'} |")
         out.append("")
+    soak = RESULTS / "soak.json"
+    if soak.exists():
+        r = json.loads(soak.read_text(encoding="utf-8"))
+        p = r["phases"][0]
+        series = r.get("rss_series_mb", [])
+        out += [
+            "## Soak — memory over a long run",
+            "",
+            f"{r['date']} · `/search` at {p['connections']} connections for {r['soak']['seconds']:g} s · {p['requests']:,} requests, "
+            f"{p['rps']:.0f} req/s, p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms, {p['errors']} errors · kb at {r.get('kb', {}).get('commit', '?')}.",
+            "",
+            f"Server RSS after the first minute {r['soak']['rss_first_minute_mb']} MB, at the end {r['soak']['rss_end_mb']} MB; "
+            f"range over the second half {r['soak']['growth_second_half_mb']} MB.",
+            "",
+            "| seconds | " + " | ".join(f"{t:g}" for t, _ in series[:: max(1, len(series) // 12)]) + " |",
+            "|---|" + "---:|" * len(series[:: max(1, len(series) // 12)]),
+            "| RSS MB | " + " | ".join(f"{mb}" for _, mb in series[:: max(1, len(series) // 12)]) + " |",
+            "",
+        ]
     out += [
         "## How to rerun",
         "",
@@ -847,6 +868,7 @@ def write_report() -> Path:
         ".venv/bin/python scripts/bench.py --scale seed       # the real plan (corpus/) instead of a synthetic one",
         ".venv/bin/python scripts/bench.py --quick            # 1 and 10 plans, fewer rounds",
         ".venv/bin/python scripts/bench.py --load --duration 60   # waitress under 16 and 64 connections",
+        ".venv/bin/python scripts/bench.py --soak 600        # ten minutes of /search, server RSS sampled",
         ".venv/bin/python scripts/bench.py --report           # rewrite this file from bench/results/",
         ".venv/bin/python scripts/make_corpus.py --n 100 --out /tmp/corpus-100   # just the synthetic corpus",
         "```",
