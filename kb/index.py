@@ -177,7 +177,7 @@ class EngineQuery:
     """What search asks of the engine: keyword groups (any variant matches), filters, ranking."""
 
     keywords: list[list[str]] = field(default_factory=list)
-    filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments
+    filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments[_all]
     department: str | None = None  # rank assigned > shared > mentioned for this department
     relaxed: bool = False  # any indexed word of a keyword matches (the fallback when nothing matched)
     offset: int = 0
@@ -369,6 +369,11 @@ class Index:
         bits = self._all
         for fname, values in filters.items():
             if not values:
+                continue
+            if fname.endswith("_all"):  # every value: departments_all
+                table = self._bits.get(fname[: -len("_all")], {})
+                for v in values:
+                    bits &= table.get(v, 0)
                 continue
             table = self._bits.get(fname, {})
             any_bits = 0

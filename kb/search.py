@@ -28,13 +28,14 @@ DUTY = ["goal", "measure"]
 KIND_WORDS = {
     "主要目标": ["goal"], "目标": ["goal"], "goals": ["goal"], "goal": ["goal"],
     "策略措施": ["measure"], "措施": ["measure"], "measures": ["measure"], "measure": ["measure"],
-    "职责": DUTY, "任务": DUTY, "工作": DUTY, "责任": DUTY, "duties": DUTY, "duty": DUTY, "tasks": DUTY,
+    "职责": DUTY, "任务": DUTY, "工作": DUTY, "责任": DUTY, "指标": DUTY, "duties": DUTY, "duty": DUTY, "tasks": DUTY,
 }
 KIND_VALUES = {**{k: k for k in KINDS}, **{v: k for k, v in KIND_LABELS.items()}, "目标": "goal", "措施": "measure"}
 FILLER = sorted(
     "有哪些 哪些 负责 涉及 承担 牵头 参与 相关 有关 关于 需要 请问 查询 查找 列出 所有 全部 以及 什么 "
-    "的 和 与 及 或 哪 是 了 吗 呢 有 由 中 在 "
-    "which what are is the of for and or does do by in with to list show all involve involves involving responsible".split(),
+    "共同 一起 同时 分别 条款 内容 事项 "
+    "的 和 与 及 或 哪 是 了 吗 呢 有 由 中 在 都 "
+    "which what are is the of for and or does do by in with to list show all involve involves involving responsible both clauses items".split(),
     key=len,
     reverse=True,
 )
@@ -73,6 +74,7 @@ class Interpretation:
     keywords: list[str] = field(default_factory=list)
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     mode: str = "keywords"  # keywords, department, department-bare, filters, all
+    all_departments: bool = False  # free text naming several units: clauses tagged with every one
     literal: bool = False
     notes: list[str] = field(default_factory=list)
     recognised: list[str] = field(default_factory=list)  # words read as filters, not keywords
@@ -80,7 +82,7 @@ class Interpretation:
     def description(self) -> str:
         parts = []
         if self.departments:
-            parts.append("部门 " + "、".join(self.departments))
+            parts.append("部门 " + ("和".join(self.departments) + "（共同承担）" if self.all_departments else "、".join(self.departments)))
         if self.kinds:
             parts.append("、".join(KIND_LABELS[k] for k in self.kinds))
         if self.domains:
@@ -100,6 +102,7 @@ class Interpretation:
             "keywords": self.keywords,
             "synonyms": self.synonyms,
             "mode": self.mode,
+            "all_departments": self.all_departments,
             "literal": self.literal,
             "recognised": self.recognised,
             "description": self.description(),
@@ -272,6 +275,8 @@ class Searcher:
         it.recognised += [s for _, _, _, s in spans]
         it.departments += found
         it.kinds += kinds
+        # 妇联和教育局共同负责的措施: the clauses both are tagged on.
+        it.all_departments = len(found) > 1
         if kinds or filler_found:
             it.mode = "department"
             if not kinds:
@@ -338,7 +343,7 @@ class Searcher:
         filters = {"doc": it.docs, "kind": it.kinds, "domain": it.domains}
         bare = it.mode == "department-bare"
         if it.departments and not bare:
-            filters["departments"] = it.departments
+            filters["departments_all" if it.all_departments else "departments"] = it.departments
         eq = EngineQuery(
             keywords=[[k, *it.synonyms.get(k, [])] for k in it.keywords],
             filters=filters,

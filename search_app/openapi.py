@@ -56,11 +56,11 @@ SEARCH = {
         "query": {"type": "string"},
         "interpreted": {
             "type": "object",
-            "required": ["departments", "kinds", "domains", "docs", "keywords", "synonyms", "mode", "literal", "recognised", "description", "notes"],
+            "required": ["departments", "kinds", "domains", "docs", "keywords", "synonyms", "mode", "all_departments", "literal", "recognised", "description", "notes"],
             "properties": {
                 "departments": STRINGS, "kinds": {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}, "domains": STRINGS,
                 "docs": STRINGS, "keywords": STRINGS, "synonyms": {"type": "object", "additionalProperties": STRINGS},
-                "mode": {"type": "string"}, "literal": {"type": "boolean"}, "recognised": STRINGS,
+                "mode": {"type": "string"}, "all_departments": {"type": "boolean"}, "literal": {"type": "boolean"}, "recognised": STRINGS,
                 "description": {"type": "string"}, "notes": STRINGS,
             },
         },

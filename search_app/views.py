@@ -189,6 +189,10 @@ def normalised(params: dict, res: dict) -> dict:
     """
     it = res["interpreted"]
     base = {"query": params["query"], "literal": params["literal"], "page": 1}
+    if it.get("all_departments"):
+        # 妇联和教育局共同负责…: explicit dept= values mean any of them, so keep the words.
+        base.update({k: list(params[k]) for k in FILTERS})
+        return base
     if it["mode"] == "department-bare" or not it["recognised"]:
         base.update({k: list(params[k]) for k in FILTERS})
         base["dept"] = list(it["departments"]) if it["mode"] != "department-bare" else list(params["dept"])
@@ -230,7 +234,11 @@ def decorate(params: dict, res: dict) -> dict:
     it = res["interpreted"]
     chips = []
     for d in it["departments"]:
-        chips.append({"label": f"部门：{d}", "url": url_for("pages.search", **url_args(without(base, "dept", d) if not bare else dict(base, query="")))})
+        if it.get("all_departments"):
+            target = dict(base, query=re.sub(r"\s+", " ", base["query"].replace(d, " ")).strip())  # the question without this unit
+        else:
+            target = without(base, "dept", d) if not bare else dict(base, query="")
+        chips.append({"label": f"部门：{d}", "url": url_for("pages.search", **url_args(target))})
     for k in it["kinds"]:
         chips.append({"label": f"类别：{KIND_LABELS.get(k, k)}", "url": url_for("pages.search", **url_args(without(base, "kind", k)))})
     for d in it["domains"]:

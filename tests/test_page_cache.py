@@ -37,3 +37,18 @@ def test_pages_are_cached_per_generation_and_monitoring_data(tmp_path, monkeypat
     (data / "monitor.sqlite").write_bytes(b"")
     client.get("/departments/卫健局")
     assert len(renders) == n + 1
+
+
+def test_facet_links_keep_a_several_department_question(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    build(corpus, tmp_path / "data")
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(tmp_path / "data"), "PLANKB_CORPUS": str(corpus)}).test_client()
+    from urllib.parse import quote
+
+    api = client.get("/api/search?q=妇联和教育局共同负责哪些措施&limit=100").get_json()
+    both = [h for h in api["hits"] if {"妇联", "教育局"} <= set(h["departments"])]
+    assert api["total"] == len(both) == len(api["hits"]) >= 3
+    page = client.get("/search?q=妇联和教育局共同负责哪些措施").get_data(as_text=True)
+    assert f"共 <strong>{api['total']}</strong>" in page and "共同承担" in page
+    assert quote("妇联和教育局共同负责哪些措施") in page  # facet links keep the question
+    assert quote("和教育局共同负责哪些措施") in page  # the 部门：妇联 chip drops only 妇联

@@ -112,6 +112,19 @@ def test_department_intent_returns_exactly_the_tagged_set(searcher, q, names, ki
     assert it["description"].startswith("已按部门 ")
 
 
+@pytest.mark.parametrize("q", ["妇联和教育局共同负责哪些措施", "教育局、妇联都负责的措施", "which measures involve both 妇联 and 教育局"])
+def test_several_departments_in_a_question_mean_all_of_them(searcher, q):
+    res = all_hits(searcher, q)
+    both = sorted(set(tagged(["妇联"], ("measure",))) & set(tagged(["教育局"], ("measure",))))
+    assert len(both) >= 3 and sorted(citations(res)) == both
+    assert res["interpreted"]["all_departments"] and res["interpreted"]["keywords"] == []
+
+
+@pytest.mark.parametrize("q,names,kinds", [("涉及统计局的条款", ["统计局"], ("goal", "measure")), ("卫健局的指标", ["卫健局"], ("goal", "measure"))])
+def test_more_intent_words(searcher, q, names, kinds):
+    assert sorted(citations(all_hits(searcher, q))) == sorted(tagged(names, kinds))
+
+
 def test_bare_department_name_tagged_first_then_labelled(searcher):
     res = all_hits(searcher, "统计局")
     matches = [h["match"] for h in res["hits"]]
