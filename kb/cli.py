@@ -32,7 +32,6 @@ class Progress:
     def __init__(self, enabled=None):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.start = time.monotonic()
-        self.stage = None
 
     def __call__(self, stage, done, total):
         if not self.enabled or time.monotonic() - self.start < 0.5 or not total:
@@ -40,13 +39,10 @@ class Progress:
         width = 30
         filled = int(width * done / total)
         bar = "█" * filled + "░" * (width - filled)
-        end = "\n" if done >= total else ""
-        click.echo(f"\r{self.LABELS.get(stage, stage):<6} {bar} {done * 100 // total:3d}% {done}/{total}", err=True, nl=False)
-        if end:
-            click.echo("", err=True)
+        click.echo(f"\r{self.LABELS.get(stage, stage):<6} {bar} {done * 100 // total:3d}% {done}/{total}", err=True, nl=done >= total)
 
 
-def _write(output: Path | None, data, binary=False):
+def _write(output: Path | None, data):
     """Write to -o FILE or standard output; binary formats need a file or a pipe."""
     if output:
         try:

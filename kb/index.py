@@ -1,6 +1,6 @@
 """The search engine seam: the only module that knows Whoosh.
 
-``build_index`` writes a Whoosh index of every clause; ``Index`` answers
+``IndexBuilder`` writes a Whoosh index of every clause; ``Index`` answers
 ``EngineQuery`` objects with ranked hits and facet counts.  Everything above
 this module (kb.search, the CLI, the web app) speaks only ``EngineQuery`` and
 ``EngineResult``, so another engine (OpenSearch with a Chinese analyzer, see
@@ -132,18 +132,6 @@ class IndexBuilder:
         _write_vocab(self.path, self.vocab)
         meta = {"clauses": len(self.ids), "ids": [self.ids[0], self.ids[-1]] if self.ids else []}
         (self.path / "plankb-index.json").write_text(json.dumps(meta), encoding="utf-8")
-
-    def cancel(self):
-        self.writer.cancel()
-
-
-def build_index(path: Path, kb, tokens: list[list[str]], progress=None):
-    """Write the index of every clause of kb into path, from their jieba tokens (kb.segment)."""
-    builder = IndexBuilder(path)
-    builder.add(kb.clauses, tokens)
-    if progress:
-        progress("index", len(kb.clauses), len(kb.clauses))
-    builder.commit()
 
 
 def _write_vocab(path: Path, vocab: dict[str, int]):

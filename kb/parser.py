@@ -24,7 +24,6 @@ RE_SECTION = re.compile(r"^\(([一二三四五六七八九十]+)\)\s*(\S.*)$")
 RE_LIST = re.compile(r"^(主要目标|策略措施)\s*:?\s*$")
 RE_ITEM = re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\.(?=\s))\s*(.*)$")
 RE_ITEM_PAREN = re.compile(r"^\((\d{1,3})\)\s*(.*)$")
-RE_SUBITEM = re.compile(r"^(——|--|—)")
 RE_RESP_LINE = re.compile(r"^(责任单位|牵头单位|负责单位|责任部门)\s*:\s*(\S.*)$")
 RE_TAG = re.compile(r"[（(]([^（）()]*)[)）]\s*$")
 RE_TAG_SPLIT = re.compile(r"[、，,；;/／\s]+")
@@ -178,10 +177,8 @@ class PlanParser:
             self.open.tag_line = lineno
             self.open.closed = True
             return
-        if RE_SUBITEM.match(s) and self.open and not self.open.closed:
-            self.open.paragraphs.append(line)
-            return
         if self.open and not self.open.closed:
+            # Continuation paragraphs and ——/-- sub-items stay lines of the open clause.
             self.open.paragraphs.append(line)
             return
         self._paragraph(line, lineno)

@@ -89,10 +89,3 @@ def analyse_stream(texts, userdict_lines, registry, progress=None, chunk=1000):
                 progress("tokenize", done, len(texts))
             yield start, result
 
-
-def analyse_all(texts, userdict_lines, registry, progress=None):
-    """analyse_texts over all texts, in order."""
-    out = []
-    for _, result in analyse_stream(texts, userdict_lines, registry, progress):
-        out.extend(result)
-    return out

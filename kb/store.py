@@ -394,13 +394,9 @@ class KnowledgeBase:
         self.by_id = {c.id: c for c in clauses}
         self.docs = {d.id: d for d in documents}
         self._registries = {}
-        if mentions is None:
-            mentions = {}
-            for c in clauses:
-                found = self.registry_for(c.doc).mentioned_in(c.text)
-                mentions[c.id] = [d for d in found if d not in c.departments]
-        # Departments a clause's text names without tagging them (统计局 in 四（一）).
-        self.mentions: dict[str, list[str]] = mentions
+        # Departments a clause's text names without tagging them (统计局 in 四（一））:
+        # found at build time by kb.segment (set_mentions), read back from kb.json.
+        self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
         self.position = {c.id: i for i, c in enumerate(clauses)}
         self._department_names: list[str] | None = None
         self._domains: dict[str | None, list[str]] = {}
