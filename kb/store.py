@@ -394,7 +394,7 @@ class KnowledgeBase:
         self.by_id = {c.id: c for c in clauses}
         self.docs = {d.id: d for d in documents}
         self._registries = {}
-        # Departments a clause's text names without tagging them (统计局 in 四（一））:
+        # Departments a clause's text names without tagging them (统计局 in 四（一）):
         # found at build time by kb.segment (set_mentions), read back from kb.json.
         self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
         self.position = {c.id: i for i, c in enumerate(clauses)}
