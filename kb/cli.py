@@ -143,7 +143,7 @@ def check(files, data, corpus, encoding, as_json):
 
     Example: plankb check corpus/新规划.txt
     """
-    from kb.store import check_file, default_corpus
+    from kb.corpus import check_file, default_corpus
 
     corpus = Path(corpus or default_corpus())
     failed, reports = 0, []

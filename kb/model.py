@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("goal", "measure", "principle", "implementation", "monitoring", "text")
+KINDS = ("goal", "measure", "principle", "implementation", "monitoring", "text", "notice")
 KIND_LABELS = {
     "goal": "主要目标",
     "measure": "策略措施",
@@ -12,8 +12,17 @@ KIND_LABELS = {
     "implementation": "组织实施",
     "monitoring": "监测评估",
     "text": "正文",
+    "notice": "印发通知",
 }
 DUTY_KINDS = ("goal", "measure")
+# How a clause concerns a department, strongest first (KnowledgeBase.relation).
+RELATIONS = ("assigned", "lead_in_text", "shared", "mentioned")
+RELATION_LABELS = {
+    "assigned": "本部门承担",
+    "lead_in_text": "文中牵头",
+    "shared": "共同承担",
+    "mentioned": "文中提及",
+}
 
 
 @dataclass
@@ -30,6 +39,8 @@ class Document:
     encoding: str | None = None
     sha256: str = ""
     assigns_departments: bool = True
+    doc_number: str | None = None  # 文号 as printed, e.g. 镇政发〔2022〕3号
+    issued: str | None = None  # issue date, ISO 8601 (YYYY-MM-DD)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -20,7 +20,8 @@ from pathlib import Path
 from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
 from kb.model import KIND_LABELS, KINDS
-from kb.store import KnowledgeBase, live_generation, open_kb
+from kb.knowledge import KnowledgeBase
+from kb.store import live_generation, open_kb
 
 MAX_QUERY = 200
 MAX_KEYWORDS = 12
@@ -521,7 +522,8 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
             index = Index(kbobj.path / "index", kbobj)
         except DataDirError as exc:
             # A damaged live generation: rebuild from the corpus when we have it, else say what to run.
-            from kb.store import build, default_corpus
+            from kb.corpus import default_corpus
+            from kb.store import build
 
             corpus_dir = Path(corpus or default_corpus())
             if not rebuild or not corpus_dir.is_dir():

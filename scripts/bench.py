@@ -123,7 +123,7 @@ def mark(text: str, needles, width: int = 180) -> str:
 def load_clauses(corpus: Path) -> list[dict]:
     """Every clause of the corpus, parsed by kb's parser (the anchors index these)."""
     from kb.departments import Registry
-    from kb.store import load_manifest, parse_file, plan_files
+    from kb.corpus import load_manifest, parse_file, plan_files
 
     registry = Registry.load(corpus / "departments.toml")
     manifest = load_manifest(corpus)
@@ -530,7 +530,7 @@ def bench_scale(n: str, seed: int, rounds: int, cold_runs: int) -> dict:
 
 
 def _plan_names(corpus: Path):
-    from kb.store import plan_files
+    from kb.corpus import plan_files
 
     return plan_files(corpus)
 
@@ -715,7 +715,7 @@ def bench_load(duration: float, connections: list[int], n: str, seed: int, threa
         except psutil.TimeoutExpired:
             server.kill()
         log.close()
-    from kb.store import plan_files
+    from kb.corpus import plan_files
 
     mb = [round(x / 2**20, 1) for x in rss]
     first16 = next((p for p in phases if p["endpoint"] == "search" and p["connections"] == 16), None)

@@ -60,3 +60,19 @@ def serving(app, threads: int = 4):
         yield base
     finally:
         server.close()
+
+
+def require_tool(path: str | None, what: str) -> str:
+    """The path of an external tool the test needs: skip without it locally, fail under CI=true."""
+    import os
+    import shutil as _shutil
+
+    import pytest
+
+    found = path if path and Path(path).exists() else (_shutil.which(path) if path else None)
+    if found:
+        return found
+    reason = f"{what} is not installed (scripts/test installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -150,7 +150,7 @@ def test_bad_files_give_one_line_errors(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(BAD[name] if BAD[name] is not None else zip_bytes())
     from kb.departments import Registry
-    from kb.store import parse_file
+    from kb.corpus import parse_file
     from tests.helpers import CORPUS
 
     with pytest.raises(SourceError) as err:

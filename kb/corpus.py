@@ -1,0 +1,174 @@
+"""A corpus folder: its plan files, plans.toml, editable data files and fingerprint; reading one plan."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import kb
+from kb.departments import Registry
+from kb.errors import DataFileError
+from kb.model import Document, ParsedDocument
+from kb.parser import parse_lines
+from kb.sources import PLAN_SUFFIXES, read_source
+
+SCHEMA_VERSION = 3
+DATA_FILES = ("plans.toml", "departments.toml", "synonyms.txt", "userdict.txt")
+REPO_ROOT = Path(kb.__file__).resolve().parent.parent
+
+
+def default_corpus() -> Path:
+    """$PLANKB_CORPUS, else corpus/ beside the package (a source checkout), else ./corpus."""
+    env = os.environ.get("PLANKB_CORPUS")
+    if env:
+        return Path(env)
+    here = REPO_ROOT / "corpus"
+    return here if here.is_dir() else Path.cwd() / "corpus"
+
+
+# -- corpus ------------------------------------------------------------------
+def load_manifest(corpus: Path) -> dict[str, dict]:
+    """plans.toml entries by file name; an absent manifest is an empty one."""
+    path = corpus / "plans.toml"
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: 规划清单格式错误：{exc}") from None
+    out = {}
+    for i, entry in enumerate(data.get("plan", []), 1):
+        if not isinstance(entry, dict) or not entry.get("file"):
+            raise DataFileError(f"{path}: 第 {i} 个 [[plan]] 缺少 file")
+        if entry.get("id") and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", entry["id"]):
+            raise DataFileError(f"{path}: 第 {i} 个 [[plan]] 的 id “{entry['id']}” 只能用字母、数字、- 和 _")
+        out[entry["file"]] = entry
+    return out
+
+
+def plan_files(corpus: Path) -> list[Path]:
+    """Every plan file in the corpus folder, in name order."""
+    if not corpus.is_dir():
+        raise DataFileError(f"{corpus}: 规划文件夹不存在")
+    return sorted(
+        p for p in corpus.iterdir()
+        if p.is_file() and p.suffix.lower() in PLAN_SUFFIXES and not p.name.startswith((".", "~"))
+        and p.name not in DATA_FILES
+    )
+
+
+def doc_id_for(path: Path) -> str:
+    """A URL-safe readable id from the file name (hash-based where the name is not ASCII)."""
+    stem = path.stem
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", stem):
+        return stem
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-")
+    digest = hashlib.sha1(stem.encode("utf-8")).hexdigest()[:8]
+    return f"{slug}-{digest}" if slug else f"plan-{digest}"
+
+
+RE_TITLE_ISSUER = re.compile(r"^(.{2,12}?(?:自治区|省|自治州|市|自治县|县|区|旗|盟))")
+RE_PERIOD = re.compile(r"(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})")
+
+
+def document_for(path: Path, entry: dict, title_hint: str | None, first_line: str | None) -> Document:
+    """Document metadata: the manifest first, then what the text itself says."""
+    title = entry.get("title") or first_line or title_hint or path.stem
+    issuer = entry.get("issuer")
+    if not issuer:
+        m = RE_TITLE_ISSUER.match(title)
+        issuer = m.group(1) if m else None
+    level = entry.get("level")
+    if not level and issuer:
+        for suffix, lvl in (("省", "省"), ("自治区", "省"), ("市", "市"), ("州", "市"), ("县", "县"), ("区", "县"), ("旗", "县")):
+            if issuer.endswith(suffix):
+                level = lvl
+                break
+    if not level and title.startswith("中国"):
+        level = "国家"
+    period = entry.get("period")
+    if not period:
+        m = RE_PERIOD.search(title)
+        period = f"{m.group(1)}-{m.group(2)}" if m else None
+    return Document(id=entry.get("id") or doc_id_for(path), title=title, issuer=issuer, level=level, period=str(period) if period else None, source=path.name)
+
+
+def parse_file(path: Path, registry: Registry, entry: dict | None = None, encoding: str | None = None) -> ParsedDocument:
+    """Read and parse one plan file with the registry of its issuer."""
+    src = read_source(path, encoding=encoding)
+    first = next((line for line in src.lines if line), None)
+    doc = document_for(path, entry or {}, src.title_hint, first)
+    doc.format, doc.encoding = src.format, src.encoding
+    doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer), file=str(path))
+    for h in parsed.headings:
+        if h.level == "title" and not (entry or {}).get("title"):
+            doc.title = h.text
+    return parsed
+
+
+# -- fingerprint ---------------------------------------------------------------
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def corpus_state(corpus: Path) -> dict[str, dict]:
+    """(size, mtime, sha256) of every input file: plans and editable data files."""
+    files = plan_files(corpus) + [corpus / n for n in DATA_FILES if (corpus / n).exists()]
+    out = {}
+    for p in files:
+        st = p.stat()
+        out[p.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _file_digest(p)}
+    return out
+
+
+def fingerprint(state: dict[str, dict]) -> str:
+    h = hashlib.sha256(f"schema={SCHEMA_VERSION};version={kb.__version__}".encode())
+    for name in sorted(state):
+        h.update(f"\0{name}\0{state[name]['sha256']}".encode())
+    return h.hexdigest()[:32]
+
+
+
+def check_file(path, corpus: Path, encoding: str | None = None) -> dict:
+    """What a clerk preparing a new plan needs: format, encoding, title, outline with counts, warnings."""
+    path = Path(path)
+    registry = Registry.load(corpus / "departments.toml")
+    try:
+        entry = load_manifest(corpus).get(path.name, {}) if path.resolve().parent == corpus.resolve() else {}
+    except DataFileError:
+        entry = {}
+    pd = parse_file(path, registry, entry, encoding=encoding)
+    outline = []
+    for h in pd.headings:
+        if h.level == "part":
+            outline.append({"heading": h.marker + h.text, "part": h.part, "sections": [], "counts": {}})
+        elif h.level == "section" and outline:
+            outline[-1]["sections"].append({"heading": h.marker + h.text, "section": h.section, "counts": {}})
+    for c in pd.clauses:
+        for part in outline:
+            if part["part"] == c.part:
+                part["counts"][c.kind] = part["counts"].get(c.kind, 0) + 1
+                for sec in part["sections"]:
+                    if sec["section"] == c.section:
+                        sec["counts"][c.kind] = sec["counts"].get(c.kind, 0) + 1
+                if not any(sec["section"] == c.section for sec in part["sections"]) and c.section is not None:
+                    part["sections"].append({"heading": f"（{c.section}）{c.section_title or ''}", "section": c.section, "counts": {c.kind: 1}})
+    d = pd.document
+    return {
+        "file": str(path),
+        "format": d.format,
+        "encoding": d.encoding,
+        "title": d.title,
+        "id": d.id,
+        "issuer": d.issuer,
+        "level": d.level,
+        "period": d.period,
+        "counts": pd.counts(),
+        "outline": outline,
+        "warnings": [w.to_dict() for w in pd.warnings],
+        "assigns_departments": d.assigns_departments,
+    }
