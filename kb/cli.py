@@ -11,6 +11,8 @@ import click
 
 from kb.errors import PlankbError
 from kb.model import KIND_LABELS, KINDS
+from kb.terminal import display_width, rjust
+from kb.terminal import pad as _pad
 
 KIND_CHOICES = click.Choice([*KINDS, "duty"], case_sensitive=False)
 
@@ -85,8 +87,50 @@ class KbGroup(click.Group):
             return super().invoke(ctx)
         except PlankbError as exc:
             raise KbError(str(exc)) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except OSError as exc:
             raise KbError(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip()) from None
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """A click usage error as one Chinese sentence."""
+    if isinstance(exc, click.NoSuchOption):
+        near = f"（是不是 {'、'.join(exc.possibilities)}？）" if exc.possibilities else ""
+        return f"没有 {exc.option_name} 这个选项{near}"
+    if isinstance(exc, click.MissingParameter):
+        name = exc.param.human_readable_name if exc.param else "参数"
+        return f"缺少 {name}"
+    if isinstance(exc, click.BadParameter):
+        param = exc.param
+        if isinstance(param, click.Option):
+            name = param.opts[-1] if param.opts[-1].startswith("--") else param.opts[0]
+        elif param is not None:
+            name = param.human_readable_name
+        else:
+            name = str(exc.param_hint or "参数").strip("'\"")
+        if isinstance(param, click.Option) or isinstance(param, click.Argument):
+            kind = param.type
+            if isinstance(kind, click.Choice):
+                return f"{name} 只能是 {'、'.join(map(str, kind.choices))}"
+            if isinstance(kind, click.IntRange):
+                bounds = [f"≥ {kind.min}" if kind.min is not None else "", f"≤ {kind.max}" if kind.max is not None else ""]
+                return f"{name} 应是 {'、'.join(b for b in bounds if b)} 的整数"
+            if isinstance(kind, click.types.IntParamType):
+                return f"{name} 应是整数"
+            if isinstance(kind, click.Path):
+                return f"{name} 不是可用的路径：{exc.message}"
+        return f"{name} 的值无效"
+    if isinstance(exc, click.BadOptionUsage):
+        return f"{exc.option_name} 用法不对（{exc.message}）"
+    if "Got unexpected extra argument" in exc.message:
+        return "多余的参数：" + exc.message.split("(", 1)[-1].rstrip(")")
+    if "Missing command" in exc.message:
+        return "请给出命令，如 plankb build；plankb --help 列出全部命令"
+    if "No such command" in exc.message:
+        name = exc.message.split("'")[1] if exc.message.count("'") >= 2 else exc.message
+        return f"没有 {name} 这个命令；plankb --help 列出全部命令"
+    return exc.message
 
 
 @click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,17 +146,19 @@ def cli():
 @cli.command()
 @data_option
 @click.option("--force", is_flag=True, help="即使没有变化也重新构建")
+@click.option("--replace", is_flag=True, help="数据目录原是由另一个规划文件夹构建的：改用 --corpus 重建")
 @click.option("--encoding", help="文本文件的编码（默认自动识别）")
-def build(data, corpus, force, encoding):
+def build(data, corpus, force, replace, encoding):
     """解析规划文件夹中的全部规划，写入知识库和检索索引。
 
-    没有变化时跳过；构建在旁边进行，完成后原子切换，失败不影响正在使用的知识库。
+    数据目录默认是规划文件夹旁边的 data/。没有变化时跳过；构建在旁边进行，完成后原子切换，
+    失败不影响正在使用的知识库。有规划文件不能读取时，其余照常构建，退出码为 1。
 
-    Example: plankb build --corpus corpus --data data
+    Example: plankb build --corpus 我的规划 --data 我的数据
     """
     from kb.store import build as do_build
 
-    report = do_build(corpus, data, force=force, progress=Progress(), encoding=encoding)
+    report = do_build(corpus, data, force=force, progress=Progress(), encoding=encoding, replace=replace)
     if report.skipped:
         click.echo(f"知识库已是最新（{report.clauses} 条，{report.generation}），无需重建。使用 --force 强制重建。")
         return
@@ -129,6 +175,8 @@ def build(data, corpus, force, encoding):
         for w in d.warnings:
             click.echo(f"    {w}")
     click.echo(f"知识库已写入 {Path(report.data) / report.generation}（{len(report.documents) - errors} 个规划，{report.clauses} 条，{report.seconds:.1f} 秒）")
+    if errors:
+        raise KbError(f"{errors} 个文件未能读取（见上），其余规划已构建")
 
 
 @cli.command()
@@ -143,11 +191,14 @@ def check(files, data, corpus, encoding, as_json):
 
     Example: plankb check corpus/新规划.txt
     """
-    from kb.corpus import check_file, default_corpus
+    from kb.corpus import DATA_FILES, check_file, default_corpus
 
     corpus = Path(corpus or default_corpus())
     failed, reports = 0, []
     for path in files:
+        if path.name in DATA_FILES:
+            click.echo(f"{path}: 这是规划文件夹的数据文件，不是规划，已跳过", err=True)
+            continue
         try:
             rep = check_file(path, corpus, encoding=encoding)
         except PlankbError as exc:
@@ -194,15 +245,10 @@ def departments(data, corpus, doc, as_json):
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'部门':<14}{'目标':>6}{'措施':>6}{'共同':>6}{'提及':>6}  全称")
+    width = max([display_width(r["department"]) for r in rows] + [4]) + 2
+    click.echo(_pad("部门", width) + "".join(rjust(h, 6) for h in ("目标", "措施", "共同", "提及")) + "  全称")
     for r in rows:
-        click.echo(f"{_pad(r['department'], 14)}{r['goals']:>6}{r['measures']:>6}{r['shared']:>6}{r['mentioned']:>6}  {r['full']}")
-
-
-def _pad(text, width):
-    """Left-justify for a terminal where CJK characters take two columns."""
-    cols = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-    return text + " " * max(1, width - cols)
+        click.echo(_pad(r["department"], width) + "".join(rjust(str(r[k]), 6) for k in ("goals", "measures", "shared", "mentioned")) + f"  {r['full']}")
 
 
 @cli.command()
@@ -268,6 +314,8 @@ def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, a
     """
     from kb.search import open_searcher
 
+    if not query.strip() and not (dept or kind or domain or doc):
+        raise KbError("请给出检索词，如 plankb search 宫颈癌，或用 --dept/--kind/--domain/--doc 筛选")
     s = open_searcher(data, corpus, notify=lambda m: click.echo(m, err=True))
     res = s.search(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, page=page, limit=limit or None)
     if as_json:
@@ -278,7 +326,7 @@ def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, a
         click.echo(it["description"] + ("，关键词：" + " ".join(it["keywords"]) if it["keywords"] else ""))
     for note in it["notes"]:
         click.echo(f"提示：{note}")
-    click.echo(f"共 {res['total']} 条")
+    click.echo(_shown(res["total"], len(res["hits"]), page, limit))
     labels = {"assigned": "承担", "shared": "共同承担", "mentioned": "提及", "text": ""}
     from kb.search import plain_highlight
 
@@ -289,6 +337,20 @@ def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, a
         if h["departments"]:
             click.echo("   责任单位：" + "、".join(h["departments"]))
         click.echo("   " + plain_highlight(h["highlight"]))
+
+
+def _shown(total: int, count: int, page: int, limit: int) -> str:
+    """显示第 1–10 条，共 40 条；--page 2 或 --limit 0 查看更多."""
+    if total == 0:
+        return "没有找到条款"
+    if not count:
+        return f"共 {total} 条；第 {page} 页没有结果（--page 1 从头查看）"
+    first = (page - 1) * limit + 1 if limit else 1
+    last = first + count - 1
+    out = f"显示第 {first}–{last} 条，共 {total} 条"
+    if last < total:
+        out += f"；--page {page + 1} 或 --limit 0 查看更多"
+    return out
 
 
 @cli.command()
@@ -316,8 +378,39 @@ def serve(data, corpus, host, port, threads):
 
 
 def main():
-    """Console entry point."""
-    cli(prog_name="plankb")
+    """Console entry point: usage errors are one Chinese line and exit 1; a closed pipe ends quietly."""
+    try:
+        code = cli.main(prog_name="plankb", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except click.exceptions.Abort:
+        click.echo("已取消", err=True)
+        sys.exit(1)
+    except click.UsageError as exc:
+        click.echo(f"错误：{usage_message(exc)}", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    else:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+
+
+def _quiet_broken_pipe():
+    """The reader went away (plankb … | head): stop without a message."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(0)
 
 from kb.cli_indicators import indicators, monitor  # noqa: E402
 

@@ -78,7 +78,7 @@ def import_(file, data, corpus):
 
     kbobj = _kb(data, corpus)
     try:
-        report = km.import_file(kbobj, file, data)
+        report = km.import_file(kbobj, file, kbobj.path.parent)
     except km.ImportRejected as exc:
         for line in exc.problems:
             click.echo(line, err=True)
@@ -96,8 +96,9 @@ def export(data, corpus, fmt, output):
     Example: plankb monitor export --format csv -o 监测数据.csv
     """
     from kb import monitor as km
+    from kb.store import resolve_dirs
 
-    text = km.export(data, fmt)
+    text = km.export(resolve_dirs(data, corpus)[0], fmt)
     if fmt == "csv":
         _csv_out(output, text)
     else:
@@ -117,7 +118,7 @@ def status(data, corpus, dept, doc, as_json):
     from kb import monitor as km
 
     kbobj = _kb(data, corpus)
-    with km.open_monitor(data, readonly=True) as mon:
+    with km.open_monitor(kbobj.path.parent, readonly=True) as mon:
         rows = km.status(kbobj, mon, dept=dept, doc=doc)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

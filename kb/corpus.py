@@ -15,7 +15,7 @@ from kb.model import Document, ParsedDocument
 from kb.parser import parse_lines
 from kb.sources import PLAN_SUFFIXES, read_source
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DATA_FILES = ("plans.toml", "departments.toml", "synonyms.txt", "userdict.txt")
 REPO_ROOT = Path(kb.__file__).resolve().parent.parent
 
@@ -103,7 +103,7 @@ def parse_file(path: Path, registry: Registry, entry: dict | None = None, encodi
     doc = document_for(path, entry or {}, src.title_hint, first)
     doc.format, doc.encoding = src.format, src.encoding
     doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer), file=str(path))
+    parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer, doc.level), file=str(path))
     for h in parsed.headings:
         if h.level == "title" and not (entry or {}).get("title"):
             doc.title = h.text

@@ -1,8 +1,15 @@
-"""The department registry: canonical short names, full names, aliases, groups, per issuer."""
+"""Responsible units: a built-in dictionary, a corpus's own departments.toml on top, jurisdictions.
+
+A unit is known by its jurisdiction and its name. Within one plan, a name without a level prefix is
+a unit of the plan's own jurisdiction; 市卫健委 in a county plan is the city's, 省妇联 the province's.
+Names are given relative to the county level: a county's own units keep their short name (卫健局),
+a city's or province's carry their level (市卫健委, 省妇联), so units of different levels never merge.
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -13,7 +20,13 @@ from kb.errors import DataFileError, UnknownDepartment
 # Characters that make a name look like an organisation, used to tell a
 # department tag from an ordinary bracketed remark and to flag unknown units.
 ORG_SUFFIXES = ("局", "委", "部", "会", "办", "院", "联", "站", "处", "所", "中心", "单位", "团", "协", "厅", "室", "队", "司", "署")
-PREFIXES = ("县委", "县", "市", "省")
+BUILTIN = Path(__file__).with_name("units_builtin.toml")
+# Level prefixes as plans write them, longest first, and the level each one names.
+LEVEL_PREFIXES = (("自治区", "省"), ("自治州", "市"), ("省", "省"), ("市", "市"), ("州", "市"), ("盟", "市"), ("县", "县"), ("区", "县"), ("旗", "县"))
+PARTY_PREFIXES = (("省委", "省"), ("市委", "市"), ("州委", "市"), ("县委", "县"), ("区委", "县"))
+LEVEL_MARK = {"省": "省", "市": "市", "县": ""}
+# Names that carry their level in themselves (团市委, 全国妇联) are never prefixed again.
+RE_FIXED_LEVEL = re.compile(r"^(团[县市省]委|团中央|全国|中国|中华全国|[省市县区州]委)")
 
 
 @dataclass
@@ -50,98 +63,208 @@ class Group:
 
 
 class Registry:
-    """Resolves department names for one issuer (or for all, when issuer is None)."""
+    """Resolves unit names for the plans of one issuer and level (or for all, when issuer is None).
 
-    def __init__(self, departments, groups, issuer=None, source="departments.toml"):
+    The departments are the corpus's own (departments.toml, which wins) followed by the built-in
+    dictionary's. ``resolve`` returns a unit's name relative to the county level (see the module doc).
+    """
+
+    def __init__(self, departments, groups, issuer=None, source="departments.toml", *, level=None, builtin=None, members=None):
         self.issuer = issuer
+        self.level = level
         self.source = source
         self._every = list(departments)  # before the issuer filter, for for_issuer()
-        self.departments: list[Department] = [
-            d for d in departments if issuer is None or not d.issuers or issuer in d.issuers
-        ]
-        self.groups: list[Group] = list(groups)
+        self._builtin = builtin  # (departments, groups, party names) of the built-in dictionary, or None
+        own = [d for d in departments if issuer is None or not d.issuers or issuer in d.issuers]
         self._exact: dict[str, str] = {}
-        for d in self.departments:
+        for d in own:
             for n in d.names():
                 self._exact.setdefault(n, d.name)
-        self._groups = {n: g for g in self.groups for n in g.names()}
+        self._builtin_exact: dict[str, str] = {}
+        extra = []
+        if builtin:
+            for d in builtin[0]:
+                for n in d.names():
+                    self._builtin_exact.setdefault(n, d.name)
+                if d.name not in self._exact:
+                    extra.append(d)
+                    for n in d.names():
+                        self._exact.setdefault(n, d.name)
+        self.departments: list[Department] = own + extra
+        self.groups: list[Group] = list(groups) + [g for g in (builtin[1] if builtin else []) if g.name not in {x.name for x in groups}]
+        self._party = set(builtin[2]) if builtin else set()
+        self._groups = {}
+        for g in self.groups:
+            for n in g.names():
+                self._groups.setdefault(n, g)
         self._by_name = {d.name: d for d in self.departments}
+        self._members = members  # units of one document: what a group with members = "*" stands for
 
     # -- loading ---------------------------------------------------------
     @classmethod
-    def load(cls, path, issuer=None) -> "Registry":
-        """Read the registry file; a malformed file raises DataFileError naming it."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise DataFileError(f"{path}: 部门名录文件不存在") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise DataFileError(f"{path}: 部门名录格式错误：{exc}") from None
-        deps, groups = [], []
-        for i, entry in enumerate(data.get("department", []), 1):
-            name = entry.get("name") if isinstance(entry, dict) else None
-            if not isinstance(name, str) or not name.strip():
-                raise DataFileError(f"{path}: 第 {i} 个 [[department]] 缺少 name")
-            issuers = entry.get("issuers")
-            deps.append(
-                Department(
-                    name=name.strip(),
-                    full=str(entry.get("full", "")).strip(),
-                    aliases=[str(a).strip() for a in entry.get("aliases", []) if str(a).strip()],
-                    issuers=[issuers] if isinstance(issuers, str) else issuers,
-                )
-            )
-        for i, entry in enumerate(data.get("group", []), 1):
-            name = entry.get("name") if isinstance(entry, dict) else None
-            if not isinstance(name, str) or not name.strip():
-                raise DataFileError(f"{path}: 第 {i} 个 [[group]] 缺少 name")
-            members = entry.get("members", "*")
-            groups.append(
-                Group(
-                    name=name.strip(),
-                    aliases=[str(a).strip() for a in entry.get("aliases", [])],
-                    members=None if members == "*" else list(members),
-                )
-            )
-        return cls(deps, groups, issuer=issuer, source=str(path))
+    def load(cls, path=None, issuer=None) -> "Registry":
+        """The built-in dictionary with a corpus's departments.toml on top (when the file exists).
 
-    def for_issuer(self, issuer) -> "Registry":
-        """The registry as it applies to the plans of one issuer."""
-        return Registry(self._every, self.groups, issuer=issuer, source=self.source)
+        A malformed file raises DataFileError naming it; a missing one is no error.
+        """
+        deps, groups = [], []
+        if path is not None and Path(path).exists():
+            deps, groups = _read_registry(Path(path))
+        return cls(deps, groups, issuer=issuer, source=str(path or BUILTIN), builtin=_builtin())
+
+    def for_issuer(self, issuer, level=None) -> "Registry":
+        """The registry as it applies to the plans of one issuer (and level: 县, 市, 省)."""
+        return Registry(self._every, self._own_groups(), issuer=issuer, source=self.source, level=level, builtin=self._builtin)
+
+    def for_document(self, issuer, level, units) -> "Registry":
+        """for_issuer, with the units one document names standing for its groups' members."""
+        return Registry(self._every, self._own_groups(), issuer=issuer, source=self.source, level=level, builtin=self._builtin, members=list(units))
+
+    def _own_groups(self):
+        builtin = set(id(g) for g in (self._builtin[1] if self._builtin else []))
+        return [g for g in self.groups if id(g) not in builtin]
+
+    # -- levels ----------------------------------------------------------
+    @property
+    def own_level(self) -> str:
+        """The level whose units this registry's plans name without a prefix."""
+        return self.level if self.level in ("省", "市") else "县"
+
+    def _qualify(self, level: str, name: str) -> str:
+        """A unit name relative to the county level: 卫健局 (own county), 市卫健委, 省妇联."""
+        if not LEVEL_MARK.get(level) or RE_FIXED_LEVEL.match(name) or self._is_qualified(name):
+            return name
+        return LEVEL_MARK[level] + name
+
+    def _is_qualified(self, name: str) -> bool:
+        return name[:1] in ("省", "市") and (name[1:] in self._builtin_exact or name[1:] in self._exact or name[1:] in self._groups)
+
+    def level_of(self, name: str) -> str:
+        """The level of a unit name as ``resolve`` gives it: 省, 市 or 县."""
+        name = _clean(name)
+        for prefix, level in PARTY_PREFIXES:
+            if name.startswith(prefix):
+                return level
+        if self._is_qualified(name):
+            return "省" if name[0] == "省" else "市"
+        m = RE_FIXED_LEVEL.match(name)
+        if m and m.group(0).startswith("团"):
+            return {"县": "县", "市": "市", "省": "省"}.get(m.group(0)[1], "国家")
+        if m and m.group(0).startswith(("全国", "中国", "中华全国")):
+            return "国家"
+        return "县"
 
     # -- resolving -------------------------------------------------------
     def resolve(self, name: str) -> str | None:
-        """Canonical name of a department spelling, or None when unknown."""
+        """A unit's name (see the module doc) from any spelling, or None when it is not a known unit."""
         name = _clean(name)
         if not name:
             return None
         if name in self._exact:
-            return self._exact[name]
-        for prefix in PREFIXES:
-            if name.startswith(prefix) and name[len(prefix):] in self._exact:
-                return self._exact[name[len(prefix):]]
-            if name.startswith(prefix) and prefix + name[len(prefix):] in self._exact:
-                return self._exact[prefix + name[len(prefix):]]
+            return self._qualify(self.own_level, self._exact[name])
+        if name in self._party:
+            return self._party_unit(self.own_level, name)
+        branch = self._branch(name)
+        if branch:
+            return branch
+        for stem in self._issuer_stems():
+            if name.startswith(stem) and len(name) > len(stem) + 1:
+                rest = self.resolve(name[len(stem):])
+                if rest:
+                    return rest
+        for prefix, level in PARTY_PREFIXES:
+            rest = name[len(prefix):]
+            if name.startswith(prefix) and rest in self._party:
+                return self._party_unit(level, rest)
+        for prefix, level in LEVEL_PREFIXES:
+            rest = name[len(prefix):]
+            if not name.startswith(prefix) or len(rest) < 2:
+                continue
+            if level == self.own_level and rest in self._exact:
+                return self._qualify(level, self._exact[rest])
+            canonical = self._builtin_exact.get(rest) or self._exact.get(rest)
+            if canonical:
+                return self._qualify(level, canonical) if level != "县" else canonical
         return None
 
+    def _branch(self, name: str) -> str | None:
+        """A higher unit's branch in this county, spelled with the county's full name.
+
+        市生态环境局镇原分局 and 市生态环境局镇原县分局 are one unit: the city bureau's branch here.
+        """
+        stems = self._issuer_stems()
+        for stem in sorted(stems, key=len, reverse=True):
+            m = re.fullmatch(rf"(.+?[局委厅]){re.escape(stem)}分局", name)
+            if m:
+                canonical = f"{m.group(1)}{self.issuer}分局"
+                return self._exact.get(canonical, canonical)
+        return None
+
+    def _party_unit(self, level: str, name: str) -> str:
+        own = f"{'县' if level == '县' else LEVEL_MARK[level]}委{name}"
+        return self._exact.get(own, own)
+
+    def _issuer_stems(self) -> list[str]:
+        """镇原县 and 镇原: a unit written with the issuer's own name belongs to it."""
+        if not self.issuer:
+            return []
+        stems = [self.issuer]
+        short = re.sub(r"(自治区|自治州|自治县|省|市|县|区|旗|盟)$", "", self.issuer)
+        if len(short) >= 2 and short != self.issuer:
+            stems.append(short)
+        return stems
+
     def group(self, name: str) -> Group | None:
-        """The group a name denotes (妇儿工委各成员单位), or None."""
-        return self._groups.get(_clean(name))
+        """The group a name denotes (妇儿工委各成员单位, 市妇儿工委各成员单位), or None."""
+        name = _clean(name)
+        g = self._groups.get(name)
+        if g is not None:
+            return g if self.own_level == "县" else Group(self._qualify(self.own_level, g.name), [], g.members)
+        for stem in self._issuer_stems():
+            if name.startswith(stem) and name[len(stem):] in self._groups:
+                return self.group(name[len(stem):])
+        for prefix, level in LEVEL_PREFIXES:
+            g = self._groups.get(name[len(prefix):]) if name.startswith(prefix) else None
+            if g is not None:
+                qualified = g.name if level == "县" else LEVEL_MARK[level] + g.name
+                return g if qualified == g.name else Group(qualified, [], g.members)
+        return None
 
     def is_group(self, name: str) -> bool:
         return self.group(name) is not None
 
     def members(self, group_name: str) -> list[str]:
+        """The units a group stands for: its listed members, else the document's units of its level."""
         g = self.group(group_name)
         if g is None:
             return []
-        if g.members is None:
-            return [d.name for d in self.departments]
-        return [m for m in (self.resolve(x) for x in g.members) if m]
+        if g.members is not None:
+            return [m for m in (self.resolve(x) for x in g.members) if m]
+        level = self.level_of(g.name)
+        if self._members is not None:
+            return [u for u in self._members if not self.is_group(u) and self.level_of(u) == level]
+        return [d.name for d in self.departments if self.level_of(d.name) == level]
+
+    def base_name(self, name: str) -> str:
+        """A unit name without its level or jurisdiction: 省妇联 → 妇联, 妇联（镇原县）→ 妇联."""
+        name = re.sub(r"（[^（）]*）$", "", _clean_keep(name))
+        if self._is_qualified(name):
+            name = name[1:]
+        return self._builtin_exact.get(name) or self._exact.get(name) or name
 
     def get(self, canonical: str) -> Department | None:
-        return self._by_name.get(canonical)
+        """The dictionary entry of a unit name (市卫健委 → the entry of 卫健委)."""
+        d = self._by_name.get(canonical)
+        if d is None and self._is_qualified(canonical):
+            d = self._by_name.get(self._exact.get(canonical[1:], "")) or self._by_name.get(self._builtin_exact.get(canonical[1:], ""))
+        return d
+
+    def full_name(self, canonical: str) -> str:
+        """The full name of a unit, with its level where it has one (市卫生健康委员会)."""
+        d = self.get(canonical)
+        if d is None:
+            return ""
+        return (canonical[0] + d.full) if d.name != canonical and self._is_qualified(canonical) and d.full else d.full
 
     def partial(self, text: str) -> list[str]:
         """Departments whose names contain text (生态环境局 → 市生态环境局镇原县分局)."""
@@ -209,9 +332,74 @@ class Registry:
         return found
 
     def looks_like_unit(self, name: str) -> bool:
-        """True when a name reads like an organisation even if the registry lacks it."""
+        """True when a name reads like an organisation even if no dictionary has it (suffix rules)."""
         name = _clean(name)
-        return 2 <= len(name) <= 24 and name.endswith(ORG_SUFFIXES) and "。" not in name
+        return 2 <= len(name) <= 24 and name.endswith(ORG_SUFFIXES) and not re.search(r"[。，,；;：:！？]", name)
+
+
+def _read_registry(path: Path) -> tuple[list[Department], list[Group]]:
+    """Departments and groups of one registry file; a malformed file raises DataFileError naming it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: 部门名录格式错误：{exc}") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: 无法读取部门名录：{exc.strerror or exc}") from None
+    deps, groups = [], []
+    for i, entry in enumerate(data.get("department", []), 1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise DataFileError(f"{path}: 第 {i} 个 [[department]] 缺少 name")
+        issuers = entry.get("issuers")
+        deps.append(
+            Department(
+                name=name.strip(),
+                full=str(entry.get("full", "")).strip(),
+                aliases=[str(a).strip() for a in entry.get("aliases", []) if str(a).strip()],
+                issuers=[issuers] if isinstance(issuers, str) else issuers,
+            )
+        )
+    for i, entry in enumerate(data.get("group", []), 1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise DataFileError(f"{path}: 第 {i} 个 [[group]] 缺少 name")
+        members = entry.get("members", "*")
+        groups.append(
+            Group(
+                name=name.strip(),
+                aliases=[str(a).strip() for a in entry.get("aliases", [])],
+                members=None if members == "*" else list(members),
+            )
+        )
+    return deps, groups
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin() -> tuple[tuple[Department, ...], tuple[Group, ...], tuple[str, ...]]:
+    """The built-in dictionary (kb/units_builtin.toml): departments, groups, party department names."""
+    deps, groups = _read_registry(BUILTIN)
+    data = tomllib.loads(BUILTIN.read_text(encoding="utf-8"))
+    party = []
+    for entry in data.get("party", []):
+        party.append(entry["name"])
+        party += [a for a in entry.get("aliases", []) if not a.startswith("委")]
+    return tuple(deps), tuple(groups), tuple(party)
+
+
+def builtin_counts() -> dict:
+    """How much the built-in dictionary covers: units, party departments, groups, spellings."""
+    deps, groups, party = _builtin()
+    return {
+        "departments": len(deps),
+        "party": len({p for p in party}),
+        "groups": len(groups),
+        "spellings": sum(len(d.names()) for d in deps) + sum(len(g.names()) for g in groups),
+    }
+
+
+def _clean_keep(name: str) -> str:
+    """Whitespace removed, brackets kept."""
+    return re.sub(r"\s+", "", name or "")
 
 
 def _clean(name: str) -> str:

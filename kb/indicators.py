@@ -359,10 +359,12 @@ def to_xlsx(indicators: list[Indicator], title: str = "规划指标") -> bytes:
 
 
 def to_table(indicators: list[Indicator]) -> str:
-    """A plain-text table for the terminal."""
+    """A plain-text table for the terminal, aligned by display width."""
+    from kb.terminal import pad
+
     lines = []
     for ind in indicators:
-        lines.append(f"{ind.target_label:<14} {ind.name}  [{'、'.join(ind.departments)}]  {ind.id}")
+        lines.append(f"{pad(ind.target_label, 16)}{ind.name}  [{'、'.join(ind.departments)}]  {ind.id}")
     numeric = sum(1 for i in indicators if i.numeric)
     lines.append(f"共 {len(indicators)} 个指标：量化目标 {numeric} 个，定性目标 {len(indicators) - numeric} 个")
     return "\n".join(lines)

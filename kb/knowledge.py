@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from kb.departments import Registry
-from kb.errors import DataDirError, UnknownClause, UnknownDocument
+from kb.errors import DataDirError, UnknownClause, UnknownDepartment, UnknownDocument
 from kb.model import DUTY_KINDS, KINDS, Clause, Document, Heading, ParsedDocument, ParseWarning
 
 
@@ -23,6 +23,7 @@ class KnowledgeBase:
         self.by_id = {c.id: c for c in clauses}
         self.docs = {d.id: d for d in documents}
         self._registries = {}
+        self._doc_units: dict[str, dict[str, None]] | None = None
         # Departments a clause's text names without tagging them (统计局 in 四（一）):
         # found at build time by kb.segment (set_mentions), read back from kb.json.
         self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
@@ -48,7 +49,9 @@ class KnowledgeBase:
         for c, names in zip(self.clauses, found):
             if c.doc not in known:
                 known[c.doc] = {d.name for d in self.registry_for(c.doc).departments}
-            self.mentions[c.id] = [d for d in names if d in known[c.doc] and d not in c.departments]
+            reg = self.registry_for(c.doc)
+            found = [reg.resolve(d) or d for d in names if d in known[c.doc]]
+            self.mentions[c.id] = [d for d in dict.fromkeys(found) if d not in c.departments]
         self._department_names = None
 
     @classmethod
@@ -86,9 +89,15 @@ class KnowledgeBase:
 
     # -- lookups -------------------------------------------------------------
     def registry_for(self, doc_id: str) -> Registry:
+        """The registry as one document reads it: its issuer, its level, its units as group members."""
         if doc_id not in self._registries:
+            if self._doc_units is None:
+                self._doc_units = {}
+                for c in self.clauses:
+                    self._doc_units.setdefault(c.doc, {}).update(dict.fromkeys(c.departments))
             doc = self.docs.get(doc_id)
-            self._registries[doc_id] = self.registry.for_issuer(doc.issuer if doc else None)
+            units = self._doc_units.get(doc_id, {})
+            self._registries[doc_id] = self.registry.for_document(doc.issuer if doc else None, doc.level if doc else None, units)
         return self._registries[doc_id]
 
     def source_path(self, doc_id: str) -> Path | None:
@@ -121,14 +130,34 @@ class KnowledgeBase:
         return self._department_names
 
     def resolve_department(self, name: str) -> str:
-        """Canonical department from any spelling; UnknownDepartment with suggestions otherwise."""
+        """Canonical department from any spelling; UnknownDepartment with suggestions otherwise.
+
+        A name of a unit that only another level has (妇联 where only 省妇联 is tagged) means that one.
+        """
         known = set(self.department_names())
         if name in known:
             return name
         group = self.registry.group(name)
         if group:
             return group.name  # its duty list: the clauses tagged with the group
-        return self.registry.lookup(name)
+        try:
+            found = self.registry.lookup(name)
+        except UnknownDepartment:
+            found = None
+        if found not in known:
+            # A unit this knowledge base does not hold: the one it holds at another level, or the
+            # one known unit whose names contain it (生态环境局 → 市生态环境局镇原县分局).
+            for near in (self.other_levels(found) if found else [], [n for n in self.registry.partial(name) if n in known]):
+                if len(near) == 1:
+                    return near[0]
+        if found is None:
+            return self.registry.lookup(name)  # raises with suggestions
+        return found
+
+    def other_levels(self, dept: str) -> list[str]:
+        """The same kind of unit at the other levels the knowledge base holds (妇联 → 省妇联, 市妇联)."""
+        base = self.registry.base_name(dept)
+        return [n for n in self.department_names() if n != dept and self.registry.base_name(n) == base]
 
     def relation(self, clause: Clause, dept: str) -> str | None:
         """How a clause concerns a department: assigned, shared, mentioned or None."""
@@ -166,7 +195,7 @@ class KnowledgeBase:
         if doc is not None:
             self.document(doc)
         names = [n for n in self.department_names() if not self.registry.is_group(n)]
-        rows = {n: {"department": n, "full": (self.registry.get(n).full if self.registry.get(n) else ""), "goals": 0, "measures": 0, "other": 0, "shared": 0, "mentioned": 0} for n in names}
+        rows = {n: {"department": n, "full": self.registry.full_name(n), "goals": 0, "measures": 0, "other": 0, "shared": 0, "mentioned": 0} for n in names}
         for c in self.clauses:
             if doc is not None and c.doc != doc:
                 continue

@@ -242,7 +242,7 @@ class Monitor:
 def monitor_path(data=None) -> Path:
     from kb.store import default_data
 
-    return Path(data or default_data()) / MONITOR_FILE
+    return Path(data if data is not None else default_data()) / MONITOR_FILE
 
 
 def open_monitor(data=None, readonly: bool = False) -> Monitor:

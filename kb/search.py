@@ -136,8 +136,11 @@ class Searcher:
         self.synonyms = load_synonyms(Path(kb.path) / "synonyms.txt") if kb.path else {}
         self.registry = kb.registry
         known = set(kb.department_names()) | {g.name for g in self.registry.groups}
+        self.known_units = known
         self.spellings = [(s, c) for s, c in self.registry.spellings() if c in known]
         self.spellings += [(n, g.name) for g in self.registry.groups for n in g.names()]
+        # The knowledge base's own unit names (省妇联, 市卫健委) win over the spellings inside them.
+        self.spellings = sorted(set(self.spellings) | {(n, n) for n in known}, key=lambda p: (-len(p[0]), p[0]))
         self.spellings.sort(key=lambda p: -len(p[0]))
 
     # -- interpretation --------------------------------------------------
@@ -307,8 +310,8 @@ class Searcher:
                 continue
             for start in range(m.start(), m.end() - 2):
                 cand = text[start : m.end()]
-                hits = self.registry.partial(cand)
-                if len(hits) == 1 and hits[0] in set(c for _, c in self.spellings):
+                hits = [h for h in self.registry.partial(cand) if h in self.known_units]
+                if len(hits) == 1:
                     spans.append((start, m.end(), hits[0], cand))
                     for i in range(start, m.end()):
                         taken[i] = True
@@ -508,9 +511,10 @@ _cache: dict[str, tuple[str, Searcher]] = {}
 
 def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_size=0) -> Searcher:
     """The Searcher of the live generation, reopened when a build has swapped in a new one."""
-    from kb.store import default_data
+    from kb.store import build, resolve_dirs
 
-    data = Path(data or default_data())
+    asked = (data, corpus)
+    data, corpus = resolve_dirs(data, corpus)
     key = str(data.resolve())
     gen = live_generation(data)
     with _lock:
@@ -518,19 +522,15 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]
         try:
-            kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify)
+            kbobj = open_kb(*asked, rebuild=rebuild, notify=notify)
             index = Index(kbobj.path / "index", kbobj)
         except DataDirError as exc:
-            # A damaged live generation: rebuild from the corpus when we have it, else say what to run.
-            from kb.corpus import default_corpus
-            from kb.store import build
-
-            corpus_dir = Path(corpus or default_corpus())
-            if not rebuild or not corpus_dir.is_dir():
+            # A damaged live generation: rebuild from its own corpus when we have it, else say what to run.
+            if not rebuild or not corpus.is_dir():
                 raise
             if notify:
                 notify(f"{exc}；正在重新构建……")
-            build(corpus_dir, data, force=True)
+            build(corpus, data, force=True)
             kbobj = open_kb(data, corpus, rebuild=False)
             index = Index(kbobj.path / "index", kbobj)
         searcher = Searcher(kbobj, index, cache_size=cache_size)

@@ -24,21 +24,68 @@ from pathlib import Path
 
 import kb
 from kb import segment
-from kb.corpus import DATA_FILES, REPO_ROOT, SCHEMA_VERSION, _file_digest, corpus_state, default_corpus, fingerprint, load_manifest, parse_file, plan_files
-from kb.departments import Registry
+from kb.corpus import DATA_FILES, SCHEMA_VERSION, _file_digest, corpus_state, default_corpus, fingerprint, load_manifest, parse_file, plan_files
+from kb.departments import BUILTIN, Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError
 from kb.knowledge import KnowledgeBase
 from kb.model import ParsedDocument, ParseWarning
 
 
-def default_data() -> Path:
-    """$PLANKB_DATA, else data/ beside the package (a source checkout), else ./data."""
+def default_data(corpus=None) -> Path:
+    """$PLANKB_DATA, else data/ beside the corpus folder (the checkout's corpus/ when none is named)."""
     env = os.environ.get("PLANKB_DATA")
     if env:
         return Path(env)
-    if (REPO_ROOT / "corpus").is_dir():
-        return REPO_ROOT / "data"
-    return Path.cwd() / "data"
+    return Path(corpus or default_corpus()).parent / "data"
+
+
+def recorded_corpus(data: Path) -> Path | None:
+    """The corpus folder the live generation of a data dir was built from (None: unknown)."""
+    meta = _live_meta(Path(data))
+    return Path(meta["corpus"]) if meta.get("corpus") else None
+
+
+def _live_meta(data: Path) -> dict:
+    gen = live_generation(data)
+    if gen is None:
+        return {}
+    try:
+        meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def resolve_dirs(data=None, corpus=None) -> tuple[Path, Path]:
+    """The data dir and the corpus it is bound to, for reading.
+
+    A data dir is bound to the corpus its live generation was built from: naming another corpus
+    is an error, naming none means that one. A data dir that does not exist is an error (only
+    ``build`` creates one).
+    """
+    corpus_given = corpus is not None
+    data_given = data is not None or bool(os.environ.get("PLANKB_DATA"))
+    data = Path(data) if data is not None else default_data(corpus)
+    if not data.is_dir() and not (not data_given and Path(corpus or default_corpus()).is_dir()):
+        # A data dir that was named must exist; the default one beside a corpus is built on first use.
+        hint = f"plankb build --corpus {corpus} --data {data}" if corpus_given else f"plankb build --data {data}"
+        raise DataDirError(f"数据目录 {data} 不存在：请先运行 {hint}")
+    recorded = recorded_corpus(data)
+    if recorded is not None:
+        if corpus_given and not _same_dir(corpus, recorded):
+            raise DataDirError(
+                f"数据目录 {data} 是由规划文件夹 {recorded} 构建的，不是 {corpus}："
+                f"去掉 --corpus 即使用 {recorded}，或为 {corpus} 另建数据目录（plankb build --corpus {corpus} --data 新目录）"
+            )
+        return data, recorded
+    return data, Path(corpus) if corpus_given else default_corpus()
 
 
 def is_stale(corpus: Path, data: Path) -> str | None:
@@ -141,15 +188,24 @@ class BuildReport:
         return any(d.status != "error" for d in self.documents) or self.skipped
 
 
-def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) -> BuildReport:
+def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, replace=False) -> BuildReport:
     """Parse every plan in the corpus and write a new generation (KB + index) atomically.
 
     :param progress: called as progress(stage, done, total) for long work.
+    :param replace: allow rebuilding a data dir that was built from another corpus folder.
     """
     from kb import index as kbindex
 
     corpus = Path(corpus or default_corpus())
-    data = Path(data or default_data())
+    data = Path(data) if data is not None else default_data(corpus)
+    if not corpus.is_dir():
+        raise DataFileError(f"{corpus}: 规划文件夹不存在")
+    recorded = recorded_corpus(data)
+    if recorded is not None and not _same_dir(corpus, recorded) and not replace:
+        raise DataDirError(
+            f"数据目录 {data} 是由规划文件夹 {recorded} 构建的，不是 {corpus}："
+            f"请为 {corpus} 另用一个数据目录（--data），或加 --replace 改用 {corpus} 重建"
+        )
     t0 = time.perf_counter()
     state = corpus_state(corpus)
     fp = fingerprint(state)
@@ -166,7 +222,10 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
     manifest = load_manifest(corpus)
     cache = data / "parsed"
     cache.mkdir(exist_ok=True)
-    registry_key = hashlib.sha256(((corpus / "departments.toml").read_bytes())).hexdigest()[:12]
+    registry_file = corpus / "departments.toml"
+    # A cached parse is valid for the same registry and the same built-in unit dictionary.
+    registry_bytes = (registry_file.read_bytes() if registry_file.exists() else b"") + BUILTIN.read_bytes()
+    registry_key = hashlib.sha256(registry_bytes).hexdigest()[:12]
     reports, parsed_docs, seen_ids = [], [], {}
     files = plan_files(corpus)
     for i, path in enumerate(files):
@@ -219,8 +278,6 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
         (work / "sources").mkdir()
         for pd in parsed_docs:
             shutil.copyfile(corpus / pd.document.source, work / "sources" / pd.document.source)
-        if not (work / "departments.toml").exists():
-            raise DataFileError(f"{corpus / 'departments.toml'}: 部门名录文件不存在")
         clauses = [c for pd in parsed_docs for c in pd.clauses]
         kbobj = KnowledgeBase.from_parsed(parsed_docs, Registry.load(work / "departments.toml"), work, mentions={})
         # Segment on every core while this process writes the index, chunk by chunk.
@@ -239,6 +296,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
             "schema": SCHEMA_VERSION,
             "version": kb.__version__,
             "fingerprint": fp,
+            "corpus": str(corpus.resolve()),
             "files": state,
             "documents": [pd.document.id for pd in parsed_docs],
             "clauses": len(clauses),
@@ -268,22 +326,35 @@ def _write_json(path: Path, obj):
 
 
 def open_kb(data=None, corpus=None, *, rebuild=True, notify=None) -> KnowledgeBase:
-    """Load the live knowledge base, building it first when it is missing or stale.
+    """Load the live knowledge base of a data dir, rebuilding it from its own corpus when stale.
 
     :param rebuild: when False, a missing KB raises IndexMissing instead.
-    :param notify: called with a sentence when a build happens.
+    :param notify: called with a sentence when a build happens, or when a stale KB is served.
     """
-    data = Path(data or default_data())
-    corpus = Path(corpus or default_corpus())
-    reason = is_stale(corpus, data) if corpus.is_dir() else (None if live_generation(data) else "尚未构建知识库")
+    data, corpus = resolve_dirs(data, corpus)
+    live = live_generation(data)
+    if not corpus.is_dir():
+        if live is None:
+            raise IndexMissing(f"{data} 中没有知识库，规划文件夹 {corpus} 也不存在：请运行 plankb build --corpus 规划文件夹 --data {data}")
+        if notify:
+            notify(f"规划文件夹 {corpus} 不存在，使用已构建的知识库")
+        return KnowledgeBase.load(live)
+    reason = is_stale(corpus, data)
     if reason:
-        if not rebuild or not corpus.is_dir():
-            if live_generation(data) is None:
+        if not rebuild:
+            if live is None:
                 raise IndexMissing(f"{data} 中没有知识库（{reason}）：请运行 plankb build")
         else:
             if notify:
                 notify(f"{reason}，正在重新构建知识库……")
-            build(corpus, data)
+            try:
+                build(corpus, data)
+            except DataDirError as exc:
+                if live_generation(data) is None:
+                    raise
+                # An unwritable or full data dir: the live KB is intact, so serve it.
+                if notify:
+                    notify(f"无法重新构建（{exc}），继续使用现有的知识库")
     gen = live_generation(data)
     if gen is None:
         raise IndexMissing(f"{data} 中没有知识库：请运行 plankb build")

@@ -32,8 +32,9 @@ FLAG_TITLE = {km.WARN: "按现有趋势外推，规划末年达不到目标", km
 
 
 def data_dir():
-    """The data dir the app reads (config, else kb's default)."""
-    return current_app.config.get("PLANKB_DATA") or default_data()
+    """The data dir the app reads (config, else the one beside the configured corpus)."""
+    cfg = current_app.config
+    return cfg.get("PLANKB_DATA") or default_data(cfg.get("PLANKB_CORPUS"))
 
 
 def text_arg(name: str) -> str | None:

@@ -68,8 +68,11 @@ def test_registry_per_issuer(two_docs):
     assert city_goal.departments == ["市卫健委"] and county_goal.departments == ["卫健局"]
     alone = seed_text().count("（卫健局）")
     assert alone == 16
-    assert len(kb.duties("卫健局", doc="qingyang")["assigned"]) == 25 - alone
+    # A bare name in the city plan is the city's own unit, never the county's.
+    assert kb.duties("卫健局", doc="qingyang")["assigned"] == []
+    assert len(kb.duties("市卫健局", doc="qingyang")["assigned"]) == 25 - alone
     assert len(kb.duties("市卫健委")["assigned"]) == alone
+    assert all(c.doc == "zhenyuan" for c in kb.duties("妇联")["assigned"])
     with pytest.raises(UnknownDocument):
         kb.duties("卫健局", doc="nope")
 
@@ -99,6 +102,9 @@ def test_rebuild_reparses_only_the_changed_document(tmp_path):
 def test_stale_index_is_rebuilt_on_open(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
     messages = []
+    with pytest.raises(DataDirError, match="不存在"):
+        open_kb(tmp_path / "data", corpus)  # only build creates a data dir
+    (tmp_path / "data").mkdir()
     kb = open_kb(tmp_path / "data", corpus, notify=messages.append)
     assert messages == ["尚未构建知识库，正在重新构建知识库……"] and len(kb.clauses) == 192
     (corpus / "second.txt").write_text(CITY, encoding="utf-8")
