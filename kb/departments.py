@@ -77,9 +77,12 @@ class Registry:
         self._builtin = builtin  # (departments, groups, party names) of the built-in dictionary, or None
         own = [d for d in departments if issuer is None or not d.issuers or issuer in d.issuers]
         self._exact: dict[str, str] = {}
+        self._issuer_exact: dict[str, str] = {}  # entries written for this issuer alone
         for d in own:
             for n in d.names():
                 self._exact.setdefault(n, d.name)
+                if d.issuers and issuer in d.issuers:
+                    self._issuer_exact.setdefault(n, d.name)
         self._builtin_exact: dict[str, str] = {}
         extra = []
         if builtin:
@@ -160,8 +163,9 @@ class Registry:
         name = _clean(name)
         if not name:
             return None
-        if name in self._exact:
-            return self._qualify(self.own_level, self._exact[name])
+        canonical = self._canonical(name, self.own_level)
+        if canonical:
+            return self._qualify(self.own_level, canonical)
         if name in self._party:
             return self._party_unit(self.own_level, name)
         branch = self._branch(name)
@@ -180,12 +184,21 @@ class Registry:
             rest = name[len(prefix):]
             if not name.startswith(prefix) or len(rest) < 2:
                 continue
-            if level == self.own_level and rest in self._exact:
-                return self._qualify(level, self._exact[rest])
-            canonical = self._builtin_exact.get(rest) or self._exact.get(rest)
+            canonical = self._canonical(rest, level if level == self.own_level else "")
             if canonical:
-                return self._qualify(level, canonical) if level != "县" else canonical
+                return self._qualify(level, canonical)
         return None
+
+    def _canonical(self, name: str, level: str) -> str | None:
+        """The short name of a spelling at a level.
+
+        A corpus registry describes the county's own units (its 卫健委 may mean the county's
+        卫健局): it decides for the county level and for entries written for this issuer; at
+        other levels the dictionary's meaning comes first.
+        """
+        if level == "县":
+            return self._exact.get(name)
+        return self._issuer_exact.get(name) or self._builtin_exact.get(name) or self._exact.get(name)
 
     def _branch(self, name: str) -> str | None:
         """A higher unit's branch in this county, spelled with the county's full name.
@@ -256,7 +269,8 @@ class Registry:
         """The dictionary entry of a unit name (市卫健委 → the entry of 卫健委)."""
         d = self._by_name.get(canonical)
         if d is None and self._is_qualified(canonical):
-            d = self._by_name.get(self._exact.get(canonical[1:], "")) or self._by_name.get(self._builtin_exact.get(canonical[1:], ""))
+            short = self._canonical(canonical[1:], "")
+            d = self._by_name.get(short or "") or next((b for b in self._builtin[0] if b.name == short), None) if self._builtin else None
         return d
 
     def full_name(self, canonical: str) -> str:
@@ -304,8 +318,11 @@ class Registry:
         return out[:n]
 
     def spellings(self) -> list[tuple[str, str]]:
-        """(spelling, canonical) pairs, longest spelling first, for scanning text."""
-        pairs = {(s, d.name) for d in self.departments for s in d.names() if len(s) >= 2}
+        """(spelling, canonical) pairs, longest spelling first, for scanning text.
+
+        Generic words (公安机关, 教育部门) name a unit in a tag but not in running text.
+        """
+        pairs = {(s, d.name) for d in self.departments for s in d.names() if len(s) >= 2 and not s.endswith(("部门", "机关"))}
         return sorted(pairs, key=lambda p: (-len(p[0]), p[0]))
 
     def mentioned_in(self, text: str, boundaries: set[int] | None = None) -> list[str]:

@@ -140,6 +140,10 @@ class KnowledgeBase:
         group = self.registry.group(name)
         if group:
             return group.name  # its duty list: the clauses tagged with the group
+        for doc in self.documents:  # as the plans themselves would read it: 甘肃省妇联 in the province's
+            as_read = self.registry_for(doc.id).resolve(name)
+            if as_read in known:
+                return as_read
         try:
             found = self.registry.lookup(name)
         except UnknownDepartment:
