@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from kb.cli import KbError, KbGroup, _kb, _pad, _write, data_option, output_option
+from kb.cli_common import KbError, KbGroup, _kb, _write, data_option, output_option
+from kb.terminal import pad as _pad
 
 
 def _csv_out(output: Path | None, text: str):
