@@ -229,5 +229,33 @@ def test_disk_full_during_build_leaves_the_live_index_intact(tmp_path):
         assert not list(data.glob("build-*"))
         s = open_searcher(data, corpus, rebuild=False)
         assert s.search("宫颈癌")["total"] == 3 and len(s.kb.documents) == 1
+        # Stale corpus, full disk: reading serves the live KB with a warning instead of failing.
+        messages = []
+        kb = open_kb(data, corpus, notify=messages.append)
+        assert len(kb.documents) == 1 and "继续使用现有的知识库" in messages[-1]
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_read_only_data_dir_with_a_stale_corpus_still_serves(tmp_path):
+    """A data dir on a read-only mount: search and serve use the live KB and say why it is not rebuilt."""
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    data = tmp_path / "data"
+    build(corpus, data)
+    mounted = subprocess.run(["mount", "--bind", str(data), str(data)], capture_output=True)
+    if mounted.returncode == 0:
+        mounted = subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], capture_output=True)
+    if mounted.returncode != 0:
+        subprocess.run(["umount", "-l", str(data)], capture_output=True)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"cannot make a read-only bind mount: {mounted.stderr.decode().strip()}")
+        pytest.skip("a read-only bind mount needs root")
+    try:
+        (corpus / "second.txt").write_text(CITY, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKB_")}
+        proc = subprocess.run([sys.executable, "-m", "kb", "search", "宫颈癌", "--data", str(data)], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "规划文件有增删" in proc.stderr and "不可写" in proc.stderr and "继续使用现有的知识库" in proc.stderr
+        assert "共 3 条" in proc.stdout
+    finally:
+        subprocess.run(["umount", "-l", str(data)], capture_output=True)
