@@ -227,3 +227,33 @@ def test_install_prints_no_package_data_warnings(tmp_path):
 
     names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
     assert "kb/units_builtin.toml" in names and any(n.startswith("search_app/templates/") for n in names)
+
+
+def test_serve_with_data_only_serves_the_folders_plans(bare):
+    import socket
+    import time
+    import urllib.request
+
+    root, mine, data, elsewhere = bare
+    before = live(data)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKB_")}
+    env.update(PYTHONPATH=str(ROOT), PLANKB_DATA=str(data))
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port)], cwd=elsewhere, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        body = None
+        for _ in range(200):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/documents", timeout=2).read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None, "the server did not answer"
+        assert "本县规划.txt" in body and "zhenyuan-women-2021-2030.txt" not in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert live(data) == before
+    assert "重新构建" not in proc.stderr.read()
