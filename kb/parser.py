@@ -305,10 +305,12 @@ class PlanParser:
         if RE_LEAD.search(inner.translate(FULLWIDTH)):
             return True
         parts = [p for p in RE_TAG_SPLIT.split(inner) if p]
-        return bool(parts) and all(
-            self.registry.resolve(p) or self.registry.is_group(p) or self.registry.looks_like_unit(p)
-            for p in parts
-        )
+        if not parts or any(len(p) > 24 or re.search(r"[，。！？：:]", p) for p in parts):
+            return False  # prose in brackets, not a list of units
+        # One informal name (省人口计生) does not make the whole tag unread: it is kept with a warning.
+        known = sum(1 for p in parts if self.registry.resolve(p) or self.registry.is_group(p))
+        shaped = sum(1 for p in parts if self.registry.looks_like_unit(p))
+        return known > 0 and known + shaped >= len(parts) / 2 or shaped == len(parts)
 
     def _departments(self, raw: str, lineno: int):
         """Canonical names in tag order, de-duplicated; the lead unit when the tag names one."""
@@ -330,7 +332,10 @@ class PlanParser:
             if group:
                 canonical = group.name
             elif canonical is None:
-                self.warn(lineno, f"未知部门“{name}”：请在 departments.toml 中登记或更正")
+                if self.registry.looks_like_unit(name):
+                    self.warn(lineno, f"未知部门“{name}”：词典和 departments.toml 中都没有，按原文保留")
+                else:
+                    self.warn(lineno, f"未知部门“{name}”：不像单位名称，按原文保留，请更正或在 departments.toml 中登记")
                 canonical = name
             if canonical not in out:
                 out.append(canonical)

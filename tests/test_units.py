@@ -124,3 +124,11 @@ def test_mentions_take_the_plans_level(county_and_province):
 def test_unknown_department_still_suggests(county_and_province):
     with pytest.raises(UnknownDepartment):
         county_and_province.duties("人事局")
+
+
+def test_one_informal_name_does_not_unread_the_tag(county_and_province):
+    kb = county_and_province
+    clause = next(c for c in kb.clauses if c.doc.startswith("province") and c.citation == "二（一）策略措施 第2条")
+    assert clause.departments == ["省卫健委", "省残联", "省人口计生"]
+    warning = next(w for w in kb.warnings if "省人口计生" in w.message)
+    assert warning.line == 29 and "按原文保留" in warning.message
