@@ -11,7 +11,7 @@ from pathlib import Path
 import kb
 from kb.departments import Registry
 from kb.errors import DataFileError
-from kb.model import Document, ParsedDocument
+from kb.model import Document, ParsedDocument, ParseWarning
 from kb.parser import parse_lines
 from kb.sources import PLAN_SUFFIXES, read_source
 
@@ -104,6 +104,8 @@ def parse_file(path: Path, registry: Registry, entry: dict | None = None, encodi
     doc.format, doc.encoding = src.format, src.encoding
     doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer, doc.level), file=str(path))
+    if src.warnings:
+        parsed.warnings = sorted(parsed.warnings + [ParseWarning(str(path), line, message) for line, message in src.warnings], key=lambda w: w.line)
     for h in parsed.headings:
         if h.level == "title" and not (entry or {}).get("title"):
             doc.title = h.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.cells import SafeWriter, workbook_bytes
 from kb.errors import PlankbError
 from kb.model import DUTY_KINDS
 
@@ -324,11 +325,10 @@ def _row(ind: Indicator) -> list:
 
 def to_csv(indicators: list[Indicator]) -> str:
     """CSV with a Chinese header (the caller writes it as utf-8-sig for Excel)."""
-    import csv
     import io
 
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = SafeWriter(buf)
     w.writerow(CSV_HEADER)
     w.writerows(_row(i) for i in indicators)
     return buf.getvalue()
@@ -336,8 +336,6 @@ def to_csv(indicators: list[Indicator]) -> str:
 
 def to_xlsx(indicators: list[Indicator], title: str = "规划指标") -> bytes:
     """An Excel workbook with one row per indicator."""
-    import io
-
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -353,9 +351,7 @@ def to_xlsx(indicators: list[Indicator], title: str = "规划指标") -> bytes:
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "C2"
     wb.properties.title = title
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def to_table(indicators: list[Indicator]) -> str:

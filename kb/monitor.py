@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from kb.cells import SafeWriter, workbook_bytes
 from kb.errors import PlankbError
 from kb.indicators import Indicator, extract, normalise
 
@@ -230,7 +231,7 @@ class Monitor:
         if fmt != "csv":
             raise PlankbError(f"不支持的导出格式“{fmt}”")
         buf = io.StringIO()
-        w = csv.writer(buf)
+        w = SafeWriter(buf)
         w.writerow(["类别", "指标编号", "指标名称", "年份", "数值", "填报单位", "数据来源", "备注", "批次", "被替换批次", "替换时间"])
         for v in values:
             w.writerow(["当前", v["indicator"], v["name"], v["year"], _num(v["value"]), v["department"], v["source"], v["note"], "", "", ""])
@@ -328,9 +329,7 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     ):
         info.append([line])
     info.column_dimensions["A"].width = 100
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 # -- import --------------------------------------------------------------------

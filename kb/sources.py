@@ -36,6 +36,11 @@ class SourceText:
     encoding: str | None = None
     title_hint: str | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line in `lines`, message)
+
+    def __post_init__(self):
+        self.lines, found = strip_controls(self.lines)
+        self.warnings += found
 
 
 def read_source(path, encoding: str | None = None) -> SourceText:
@@ -78,7 +83,8 @@ def decode_text(path, data: bytes, encoding: str | None = None) -> tuple[str, st
         return _checked(path, data[3:], "utf-8", "utf-8-sig")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(path, data, "utf-16", "utf-16")
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head.count(0) > len(head) // 16:
         # UTF-16 without a BOM still has a NUL in every other byte of ASCII text.
         even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
         for enc, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
@@ -144,6 +150,22 @@ def plausible_text(text: str) -> bool:
     odd = len(sample) - cjk - ascii_
     # Mojibake from a wrong codec shows as many rare non-CJK, non-ASCII characters.
     return odd <= max(20, len(sample) * 0.05)
+
+
+RE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(lines) -> tuple[list[str], list[tuple[int, str]]]:
+    """Lines without control characters (NUL, ESC …), and a warning for each line that had some."""
+    out, warnings = [], []
+    for i, line in enumerate(lines, 1):
+        found = RE_CONTROL.findall(line)
+        if found:
+            codes = "、".join(sorted({f"U+{ord(ch):04X}" for ch in found}))
+            warnings.append((i, f"删除了 {len(found)} 个控制字符（{codes}）"))
+            line = RE_CONTROL.sub("", line)
+        out.append(line)
+    return out, warnings
 
 
 def normalise_lines(lines) -> list[str]:

@@ -271,7 +271,7 @@ def decorate(params: dict, res: dict) -> dict:
         "literal_url": literal_url,
         "pager": pager,
         "first": (res["page"] - 1) * limit + 1,
-        "export": {"xlsx": url_for("pages.search_export", ext="xlsx", **export_args), "csv": url_for("pages.search_export", ext="csv", **export_args)},
+        "export": {ext: url_for("pages.search_export", ext=ext, **export_args) for ext in ("xlsx", "docx", "csv")},
         "help": no_result_help(params, res) if not res["total"] else None,
     }
 
@@ -326,23 +326,24 @@ def search():
     return render_template("search.html", params=params, res=res, view=decorate(params, res), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
 
 
-@bp.route("/search/export.<any(xlsx, csv):ext>")
+@bp.route("/search/export.<any(xlsx, docx, csv):ext>")
 def search_export(ext):
-    """Every hit of the current search as an Excel workbook or a CSV file."""
+    """Every hit of the current search as Excel, Word or CSV, with the query and how it was read."""
     params = search_args()
     params["page"] = 1
     kb = get_searcher().kb
     res = run_search(params, limit=None)
     titles = {d.id: d.title for d in kb.documents}
-    header, rows = exports.result_rows(res, titles)
-    label = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "", res["query"])[:30].strip() or res["interpreted"]["description"][:30] or "全部"
-    name = f"检索结果-{label}.{ext}"
-    if ext == "csv":
-        body, mime = exports.to_csv(header, rows), "text/csv"
-    else:
-        title = f"检索结果：{res['query'] or res['interpreted']['description'] or '全部条款'}（共 {res['total']} 条）"
-        body, mime = exports.table_xlsx(title, "检索结果", header, rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return download(body, mime, name)
+    label = res["query"][:30].strip() or res["interpreted"]["description"][:30] or "全部"
+    body = {"xlsx": exports.results_xlsx, "docx": exports.results_docx, "csv": exports.results_csv}[ext](res, titles)
+    return download(body, MIMES[ext], f"检索结果-{label}.{ext}")
+
+
+MIMES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "csv": "text/csv",
+}
 
 
 def download(body: bytes, mime: str, name: str) -> Response:
@@ -402,12 +403,34 @@ def department_export(name, ext):
     title = exports.export_title(kb, doc)
     titles = {d.id: d.title for d in kb.documents}
     if ext == "xlsx":
-        body, mime = exports.duties_xlsx(duties, title, titles), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body = exports.duties_xlsx(duties, title, titles)
     elif ext == "docx":
-        body, mime = exports.duties_docx(duties, title), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        body = exports.duties_docx(duties, title)
     else:
-        body, mime = exports.duties_csv(duties, titles), "text/csv"
-    return download(body, mime, exports.filename(title, duties["department"], ext))
+        body = exports.duties_csv(duties, titles)
+    return download(body, MIMES[ext], exports.filename(title, duties["department"], ext))
+
+
+@bp.route("/departments.<any(xlsx, csv):ext>")
+def departments_export(ext):
+    """The departments table as Excel or CSV."""
+    kb = get_searcher().kb
+    doc = request.args.get("doc") or None
+    header, rows = exports.departments_rows(sorted(kb.department_counts(doc), key=lambda r: (-r["goals"] - r["measures"] - r["other"], -r["shared"])))
+    title = f"{exports.export_title(kb, doc)}　各部门任务统计　导出日期：{exports.cn_date()}"
+    body = exports.table_xlsx(title, "部门", header, rows) if ext == "xlsx" else exports.to_csv(header, rows)
+    return download(body, MIMES[ext], f"{exports.filename_part(exports.export_title(kb, doc).split('（')[0])}-部门统计.{ext}")
+
+
+@bp.route("/overview.<any(xlsx, csv):ext>")
+def overview_export(ext):
+    """The department × domain overview as Excel or CSV."""
+    kb = get_searcher().kb
+    doc = request.args.get("doc") or None
+    header, rows = exports.matrix_rows(kb.department_matrix(doc))
+    title = f"{exports.export_title(kb, doc)}　部门 × 领域承担目标和措施数　导出日期：{exports.cn_date()}"
+    body = exports.table_xlsx(title, "部门×领域", header, rows) if ext == "xlsx" else exports.to_csv(header, rows)
+    return download(body, MIMES[ext], f"{exports.filename_part(exports.export_title(kb, doc).split('（')[0])}-部门领域总览.{ext}")
 
 
 # -- clauses, overview, documents ------------------------------------------------------------

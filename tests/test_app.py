@@ -244,18 +244,21 @@ def test_search_export_xlsx(client):
     assert "filename*=UTF-8''" + quote("检索结果-宫颈癌.xlsx") in resp.headers["Content-Disposition"]
     ws = load_workbook(io.BytesIO(resp.data)).active
     assert "宫颈癌" in ws["A1"].value and "共 3 条" in ws["A1"].value
-    assert [c.value for c in ws[2]] == exports.RESULT_HEADER
-    assert ws.max_row == 2 + 3
-    assert ws["A2"].font.bold and ws.freeze_panes == "A3"
+    notes = [ws.cell(row=r, column=1).value for r in range(2, 5)]
+    assert notes[0].startswith("理解为：") and notes[-1].startswith("导出日期：")
+    assert [c.value for c in ws[5]] == exports.RESULT_HEADER
+    assert ws.max_row == 5 + 3
+    assert ws["A5"].font.bold and ws.freeze_panes == "A6"
 
 
 def test_search_export_csv_all_hits(client):
     resp = client.get("/search/export.csv", query_string={"q": "妇联负责哪些措施", "page": "2"})
     assert resp.mimetype == "text/csv" and resp.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
-    assert rows[0] == exports.RESULT_HEADER
-    assert len(rows) == 1 + 40  # every hit, not one page
-    assert all(r[6] == "承担" for r in rows[1:])
+    assert rows[0] == ["检索词", "妇联负责哪些措施"] and rows[4] == []
+    assert rows[5] == exports.RESULT_HEADER
+    assert len(rows) == 6 + 40  # every hit, not one page
+    assert all(r[6] == "本部门承担" for r in rows[6:])
 
 
 # -- departments -----------------------------------------------------------------------------------
@@ -328,9 +331,9 @@ def test_duty_export_xlsx(client, searcher):
     name = "镇原县妇女发展规划-卫健局-任务清单.xlsx"
     assert resp.headers["Content-Disposition"].endswith("filename*=UTF-8''" + quote(name))
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["本部门承担", "各成员单位共同承担", "文中提及"]
+    assert wb.sheetnames == ["本部门承担", "共同承担", "文中提及"]
     ws = wb["本部门承担"]
-    assert ws["A1"].value.startswith("镇原县妇女发展规划（2021—2030年） — 卫健局 任务清单")
+    assert ws["A1"].value.startswith("镇原县妇女发展规划（2021—2030年）　卫健局任务清单")
     assert [c.value for c in ws[2]][:6] == exports.COLUMNS
     assert ws["A2"].font.bold and ws["E3"].font.name == "仿宋"
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref.startswith("A2:")
@@ -356,14 +359,14 @@ def test_duty_export_docx(client, searcher):
     assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)
     assert [round(x / Mm(1)) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [37, 35, 28, 26]
     title = d.paragraphs[0].runs[0]
-    assert "人社局任务清单" in title.text
+    assert "镇原县妇女发展规划" in title.text and d.paragraphs[1].text == "人社局任务清单"
     fonts = [r._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) for p in d.paragraphs for r in p.runs]
     assert fonts[0] == "方正小标宋简体" and "黑体" in fonts and "楷体_GB2312" in fonts
     assert all(fonts)
     table = d.tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["序号", "类别", "编号", "内容", "责任单位"]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "内容", "责任单位", "出处"]
     assert table.style.name == "Table Grid"
-    body_font = table.rows[1].cells[3].paragraphs[0].runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+    body_font = table.rows[1].cells[1].paragraphs[0].runs[0]._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
     assert body_font == "仿宋_GB2312"
     all_text = "\n".join(c.text for t in d.tables for row in t.rows for c in row.cells)
     assert all(c.text in all_text for c in searcher.kb.duties("人社局")["assigned"])
@@ -542,6 +545,7 @@ def test_create_app_builds_missing_index(tmp_path, caplog):
     from search_app import create_app
 
     data = tmp_path / "data"
+    data.mkdir()  # an empty data dir named in the configuration: the first request builds into it
     with caplog.at_level("WARNING"):
         app = create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(Path(__file__).resolve().parent.parent / "corpus")})
     assert (data / "CURRENT").exists()
