@@ -83,15 +83,13 @@ class Registry:
                 self._exact.setdefault(n, d.name)
                 if d.issuers and issuer in d.issuers:
                     self._issuer_exact.setdefault(n, d.name)
-        self._builtin_exact: dict[str, str] = {}
+        self._builtin_exact: dict[str, str] = _builtin_exact() if builtin else {}
         extra = []
         if builtin:
             for d in builtin[0]:
-                for n in d.names():
-                    self._builtin_exact.setdefault(n, d.name)
                 if d.name not in self._exact:
                     extra.append(d)
-                    for n in d.names():
+                    for n in _names(d):
                         self._exact.setdefault(n, d.name)
         self.departments: list[Department] = own + extra
         self.groups: list[Group] = list(groups) + [g for g in (builtin[1] if builtin else []) if g.name not in {x.name for x in groups}]
@@ -102,6 +100,10 @@ class Registry:
                 self._groups.setdefault(n, g)
         self._by_name = {d.name: d for d in self.departments}
         self._members = members  # units of one document: what a group with members = "*" stands for
+        # Registries never change once made: answers are remembered (duty counts ask them per clause).
+        self._group_memo: dict[str, Group | None] = {}
+        self._level_memo: dict[str, str] = {}
+        self._members_memo: dict[str, list[str]] = {}
 
     # -- loading ---------------------------------------------------------
     @classmethod
@@ -144,6 +146,11 @@ class Registry:
 
     def level_of(self, name: str) -> str:
         """The level of a unit name as ``resolve`` gives it: 省, 市 or 县."""
+        if name not in self._level_memo:
+            self._level_memo[name] = self._level_of(name)
+        return self._level_memo[name]
+
+    def _level_of(self, name: str) -> str:
         name = _clean(name)
         for prefix, level in PARTY_PREFIXES:
             if name.startswith(prefix):
@@ -229,6 +236,11 @@ class Registry:
 
     def group(self, name: str) -> Group | None:
         """The group a name denotes (妇儿工委各成员单位, 市妇儿工委各成员单位), or None."""
+        if name not in self._group_memo:
+            self._group_memo[name] = self._group(name)
+        return self._group_memo[name]
+
+    def _group(self, name: str) -> Group | None:
         name = _clean(name)
         g = self._groups.get(name)
         if g is not None:
@@ -248,6 +260,11 @@ class Registry:
 
     def members(self, group_name: str) -> list[str]:
         """The units a group stands for: its listed members, else the document's units of its level."""
+        if group_name not in self._members_memo:
+            self._members_memo[group_name] = self._members_of(group_name)
+        return list(self._members_memo[group_name])
+
+    def _members_of(self, group_name: str) -> list[str]:
         g = self.group(group_name)
         if g is None:
             return []
@@ -401,6 +418,25 @@ def _builtin() -> tuple[tuple[Department, ...], tuple[Group, ...], tuple[str, ..
         party.append(entry["name"])
         party += [a for a in entry.get("aliases", []) if not a.startswith("委")]
     return tuple(deps), tuple(groups), tuple(party)
+
+
+def _names(d: Department) -> tuple[str, ...]:
+    return _spellings_of(d.name, d.full, tuple(d.aliases))
+
+
+@functools.lru_cache(maxsize=4096)
+def _spellings_of(name, full, aliases) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for n in (name, full, *aliases) if n))
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_exact() -> dict[str, str]:
+    """Spelling → short name over the built-in dictionary (copied by each registry)."""
+    out: dict[str, str] = {}
+    for d in _builtin()[0]:
+        for n in _names(d):
+            out.setdefault(n, d.name)
+    return out
 
 
 def builtin_counts() -> dict:

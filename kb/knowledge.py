@@ -24,6 +24,7 @@ class KnowledgeBase:
         self.docs = {d.id: d for d in documents}
         self._registries = {}
         self._doc_units: dict[str, dict[str, None]] | None = None
+        self._counts: dict[str | None, list[dict]] = {}  # department_counts per document (None: all)
         # Departments a clause's text names without tagging them (统计局 in 四（一）):
         # found at build time by kb.segment (set_mentions), read back from kb.json.
         self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
@@ -53,6 +54,7 @@ class KnowledgeBase:
             found = [reg.resolve(d) or d for d in names if d in known[c.doc]]
             self.mentions[c.id] = [d for d in dict.fromkeys(found) if d not in c.departments]
         self._department_names = None
+        self._counts.clear()
 
     @classmethod
     def load(cls, gen: Path) -> "KnowledgeBase":
@@ -198,6 +200,11 @@ class KnowledgeBase:
         """Per department: assigned goals and measures, shared and mentioned clauses."""
         if doc is not None:
             self.document(doc)
+        if doc not in self._counts:
+            self._counts[doc] = self._department_counts(doc)
+        return [dict(r) for r in self._counts[doc]]
+
+    def _department_counts(self, doc: str | None) -> list[dict]:
         names = [n for n in self.department_names() if not self.registry.is_group(n)]
         rows = {n: {"department": n, "full": self.registry.full_name(n), "goals": 0, "measures": 0, "other": 0, "shared": 0, "mentioned": 0} for n in names}
         for c in self.clauses:

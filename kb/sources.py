@@ -84,7 +84,8 @@ def decode_text(path, data: bytes, encoding: str | None = None) -> tuple[str, st
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(path, data, "utf-16", "utf-16")
     head = data[:4096]
-    if head.count(0) > len(head) // 16:
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if head.count(0) > len(head) // 16 or (controls > len(head) // 50 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
         # UTF-16 without a BOM still has a NUL in every other byte of ASCII text.
         even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
         for enc, zeros in (("utf-16-le", odd), ("utf-16-be", even)):

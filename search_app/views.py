@@ -382,6 +382,7 @@ def department(name):
     return render_template(
         "department.html", dept=dept, info=info, duties=duties, assigned=assigned, counts=counts, links=links, doc=doc,
         title=exports.export_title(kb, doc), asked=name if name != dept else None, is_group=kb.registry.is_group,
+        other_levels=[{"name": n, "level": kb.registry.level_of(n)} for n in kb.other_levels(dept)],
     )
 
 

@@ -132,3 +132,14 @@ def test_one_informal_name_does_not_unread_the_tag(county_and_province):
     assert clause.departments == ["省卫健委", "省残联", "省人口计生"]
     warning = next(w for w in kb.warnings if "省人口计生" in w.message)
     assert warning.line == 29 and "按原文保留" in warning.message
+
+
+def test_duty_page_links_the_other_levels(county_and_province):
+    from search_app import create_app
+
+    kb = county_and_province
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(kb.path.parent)}).test_client()
+    page = client.get("/departments/妇联").get_data(as_text=True)
+    assert "上级规划中的省妇联任务" in page and "/departments/%E7%9C%81%E5%A6%87%E8%81%94" in page
+    page = client.get("/departments/省妇联").get_data(as_text=True)
+    assert "县级规划中的妇联任务" in page
