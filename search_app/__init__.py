@@ -6,8 +6,9 @@ Run it with ``plankb serve`` (waitress) or ``flask --app search_app run`` for de
 from __future__ import annotations
 
 import os
+import threading
 
-from flask import Flask
+from flask import Flask, g, request
 
 CSP = "; ".join(
     [
@@ -32,12 +33,26 @@ SECURITY_HEADERS = {
 }
 
 
+# Endpoints that build a file (XLSX/DOCX/CSV): seconds of CPU each, so only EXPORT_SLOTS run at once.
+EXPORT_ENDPOINTS = {"pages.search_export", "pages.department_export"}
+EXPORT_WAIT_SECONDS = 1.0
+EXPORT_RETRY_AFTER = 5
+
+
 def create_app(test_config=None):
-    """Create the Flask app; config keys PLANKB_DATA and PLANKB_CORPUS (None: kb.store defaults)."""
+    """Create the Flask app; config keys PLANKB_DATA and PLANKB_CORPUS (None: kb.store defaults).
+
+    PLANKB_BASE_URL (e.g. https://plankb.example.gov.cn) makes permalinks absolute; without it they
+    are relative. PLANKB_ALLOWED_HOSTS (comma-separated) refuses requests for any other Host with 400.
+    EXPORT_SLOTS caps exports rendered at once (the rest get 503 with Retry-After).
+    """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         PLANKB_DATA=os.environ.get("PLANKB_DATA"),
         PLANKB_CORPUS=os.environ.get("PLANKB_CORPUS"),
+        PLANKB_BASE_URL=os.environ.get("PLANKB_BASE_URL"),
+        PLANKB_ALLOWED_HOSTS=os.environ.get("PLANKB_ALLOWED_HOSTS"),
+        EXPORT_SLOTS=2,
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
@@ -45,6 +60,9 @@ def create_app(test_config=None):
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping({k: v for k, v in test_config.items()})
+    hosts = app.config.get("PLANKB_ALLOWED_HOSTS")
+    if hosts:
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in (hosts.split(",") if isinstance(hosts, str) else hosts) if h.strip()]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     # Drop whitespace left by block tags so pages stay small and readable in view-source.
@@ -57,6 +75,7 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(indicators.bp)
     views.init_app(app)
+    init_limits(app)
 
     @app.after_request
     def add_security_headers(response):
@@ -65,3 +84,28 @@ def create_app(test_config=None):
         return response
 
     return app
+
+
+def init_limits(app):
+    """Keep exports from starving pages, and answer OPTIONS on /api/ in the API's JSON shape."""
+    slots = threading.BoundedSemaphore(max(1, int(app.config.get("EXPORT_SLOTS") or 1)))
+
+    @app.before_request
+    def limit_exports():
+        if request.method == "OPTIONS" and request.path.startswith("/api/"):
+            body = {"ok": False, "error": "API 只接受 GET 请求。", "status": 405}
+            return app.json.response(body), 405, {"Allow": "GET, HEAD"}
+        if request.endpoint not in EXPORT_ENDPOINTS:
+            return None
+        if not slots.acquire(timeout=EXPORT_WAIT_SECONDS):
+            from search_app.views import error_response
+
+            body, status = error_response(503, f"正在生成的导出文件较多，请 {EXPORT_RETRY_AFTER} 秒后再试。")
+            return body, status, {"Retry-After": str(EXPORT_RETRY_AFTER)}
+        g.export_slot = True
+        return None
+
+    @app.teardown_request
+    def release_export(exc=None):
+        if g.pop("export_slot", False):
+            slots.release()
