@@ -106,10 +106,28 @@ def _prune(data: Path, keep: int = 2):
         replaced_for = time.time() - newer.stat().st_mtime
         if (live is None or older.name != live.name) and replaced_for > GRACE_SECONDS:
             shutil.rmtree(older, ignore_errors=True)
-    for junk in data.glob("build-*"):
-        # Partial generations of builds that died; ours is renamed before this runs.
-        if junk.is_dir() and time.time() - junk.stat().st_mtime > 5:
-            shutil.rmtree(junk, ignore_errors=True)
+    _prune_debris(data)
+
+
+DEBRIS_MAX_AGE = 24 * 3600  # a build folder this old is debris even if its pid was reused
+
+
+def _prune_debris(data: Path):
+    """Remove partial build-* folders of builds that died (killed, crashed, out of disk)."""
+    try:
+        folders = [p for p in data.glob("build-*") if p.is_dir()]
+    except OSError:
+        return
+    for junk in folders:
+        m = re.fullmatch(r"build-[\w]+\.\d+-(\d+)-\w+", junk.name)
+        try:
+            age = time.time() - junk.stat().st_mtime
+        except OSError:
+            continue
+        owner = int(m.group(1)) if m else None
+        if owner == os.getpid() or (owner is not None and segment.pid_alive(owner) and age < DEBRIS_MAX_AGE):
+            continue  # a build still running, in this process or another
+        shutil.rmtree(junk, ignore_errors=True)
 
 
 @dataclass
@@ -160,6 +178,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
         except (OSError, ValueError):
             meta = {}
         if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index"):
+            _prune_debris(data)
             return BuildReport(str(data), True, live.name, seconds=time.perf_counter() - t0, clauses=meta.get("clauses", 0))
     _check_writable(data)
     registry = Registry.load(corpus / "departments.toml")
@@ -173,7 +192,8 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None) 
         if progress:
             progress("parse", i, len(files))
         entry = manifest.get(path.name, {})
-        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]}-s{SCHEMA_VERSION}"
+        # The file name is part of the key: ids and sources come from it (a renamed or copied plan is its own).
+        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{hashlib.sha256(json.dumps([path.name, entry], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]}-s{SCHEMA_VERSION}"
         cached = cache / f"{key}.json"
         try:
             if cached.exists():
