@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 import threading
 
+import json
+import math
+
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 
 CSP = "; ".join(
     [
@@ -39,6 +43,30 @@ EXPORT_WAIT_SECONDS = 1.0
 EXPORT_RETRY_AFTER = 5
 
 
+def _finite(obj):
+    """obj with NaN and ±Infinity replaced by None (they are not JSON)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but never NaN or Infinity: browsers' JSON.parse rejects them."""
+
+    def dumps(self, obj, **kwargs):
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        try:
+            return json.dumps(obj, allow_nan=False, **kwargs)
+        except ValueError:
+            return json.dumps(_finite(obj), allow_nan=False, **kwargs)
+
+
 def create_app(test_config=None):
     """Create the Flask app; config keys PLANKB_DATA and PLANKB_CORPUS (None: kb.store defaults).
 
@@ -47,6 +75,7 @@ def create_app(test_config=None):
     EXPORT_SLOTS caps exports rendered at once (the rest get 503 with Retry-After).
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.json = StrictJSONProvider(app)
     app.config.from_mapping(
         PLANKB_DATA=os.environ.get("PLANKB_DATA"),
         PLANKB_CORPUS=os.environ.get("PLANKB_CORPUS"),
