@@ -38,7 +38,7 @@ PLAUSIBLE_MAX = 1e12
 # Bounds checked before a file is read: real forms have a few hundred indicators and a column per year.
 MAX_FILE_BYTES = 20 * 2**20
 MAX_UNCOMPRESSED_BYTES = 100 * 2**20  # all members of an .xlsx (a zip) together, as declared
-MAX_ROWS = 10_000
+MAX_ROWS = 250_000  # a real form has hundreds; beyond this the file is refused before validation
 MAX_COLUMNS = 60
 MAX_PROBLEMS = 50  # listed; the rest are counted
 

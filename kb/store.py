@@ -307,4 +307,13 @@ def open_kb(data=None, corpus=None, *, rebuild=True, notify=None) -> KnowledgeBa
     gen = live_generation(data)
     if gen is None:
         raise IndexMissing(f"{data} 中没有知识库：请运行 plankb build")
-    return KnowledgeBase.load(gen)
+    try:
+        return KnowledgeBase.load(gen)
+    except DataDirError as exc:
+        # A damaged generation: rebuild it from the corpus when we have one, else say what to run.
+        if not rebuild or not corpus.is_dir():
+            raise
+        if notify:
+            notify(f"{exc}；正在重新构建……")
+        build(corpus, data, force=True)
+        return KnowledgeBase.load(live_generation(data))

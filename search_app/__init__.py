@@ -89,9 +89,6 @@ def create_app(test_config=None):
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping({k: v for k, v in test_config.items()})
-    hosts = app.config.get("PLANKB_ALLOWED_HOSTS")
-    if hosts:
-        app.config["TRUSTED_HOSTS"] = [h.strip() for h in (hosts.split(",") if isinstance(hosts, str) else hosts) if h.strip()]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     # Drop whitespace left by block tags so pages stay small and readable in view-source.
@@ -118,6 +115,19 @@ def create_app(test_config=None):
 def init_limits(app):
     """Keep exports from starving pages, and answer OPTIONS on /api/ in the API's JSON shape."""
     slots = threading.BoundedSemaphore(max(1, int(app.config.get("EXPORT_SLOTS") or 1)))
+    hosts = app.config.get("PLANKB_ALLOWED_HOSTS") or ()
+    allowed = {h.strip().lower() for h in (hosts.split(",") if isinstance(hosts, str) else hosts) if h.strip()}
+
+    def refuse_unknown_host():
+        host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+        if allowed and host.lower() not in allowed:
+            from search_app.views import error_response
+
+            return error_response(400, "不接受这个主机名的请求。")
+        return None
+
+    # Before the page cache: a refused host gets nothing, not even a cached page.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unknown_host)
 
     @app.before_request
     def limit_exports():
