@@ -243,23 +243,36 @@ def _shown(total: int, count: int, page: int, limit: int) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
-def serve(data, corpus, host, port, threads):
+@click.option("--connection-limit", type=click.IntRange(10, 10000), default=400, show_default=True, help="同时打开的连接上限")
+@click.option("--channel-timeout", type=click.IntRange(5, 3600), default=30, show_default=True, help="空闲连接在多少秒后关闭")
+@click.option("--export-slots", type=click.IntRange(1, 64), default=None, help="同时生成导出文件的请求数（默认为线程数的四分之一，至少 1）")
+def serve(data, corpus, host, port, threads, connection_limit, channel_timeout, export_slots):
     """用 waitress 启动网站（生产服务器，可在 Windows 上运行）。
 
     Example: plankb serve --port 8000
     """
-    import waitress
-
     from search_app import create_app
+    from search_app.server import make_server
 
-    app = create_app({"PLANKB_DATA": str(data) if data else None, "PLANKB_CORPUS": str(corpus) if corpus else None})
+    config = {"PLANKB_DATA": str(data) if data else None, "PLANKB_CORPUS": str(corpus) if corpus else None}
+    config["EXPORT_SLOTS"] = export_slots or max(1, threads // 4)
+    app = create_app(config)
     with app.app_context():
         from search_app.views import get_searcher
 
         s = get_searcher()
         click.echo(f"知识库：{len(s.kb.documents)} 个规划，{len(s.kb.clauses)} 条", err=True)
+    try:
+        server = make_server(app, host, port, threads, connection_limit=connection_limit, channel_timeout=channel_timeout)
+    except OSError as exc:
+        raise click.ClickException(f"无法在 {host}:{port} 上提供服务：{exc.strerror or exc}") from None
     click.echo(f"plankb 正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="plankb")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 def main():

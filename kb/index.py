@@ -204,6 +204,10 @@ class Index:
             self._hay = (self.path / "substring.txt").read_text(encoding="utf-8")
             self._lengths = array("I")
             self._lengths.frombytes((self.path / "lengths.bin").read_bytes())
+            # Read now: a damaged vocabulary would otherwise fail every search with a 500.
+            self._vocab = json.loads((self.path / "vocab.json").read_text(encoding="utf-8"))
+            if not isinstance(self._vocab.get("freq"), dict) or not isinstance(self._vocab.get("total"), int) or self._vocab["total"] <= 0:
+                raise ValueError("vocab.json")
         except Exception as exc:
             raise DataDirError(f"索引 {self.path} 无法打开（{type(exc).__name__}）：请运行 plankb build --force") from None
         if n != len(kb.clauses) or len(self._lengths) != n:
@@ -277,7 +281,7 @@ class Index:
             import jieba
 
             jieba.setLogLevel(60)
-            data = json.loads((self.path / "vocab.json").read_text(encoding="utf-8"))
+            data = self._vocab
             tok = jieba.Tokenizer()
             tok.FREQ, tok.total, tok.initialized = data["freq"], data["total"], True
             self._tok = tok

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from kb.departments import Registry
-from kb.errors import DataDirError, UnknownClause, UnknownDepartment, UnknownDocument
+from kb.errors import DataDirError, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
 from kb.model import DUTY_KINDS, KINDS, Clause, Document, Heading, ParsedDocument, ParseWarning
 
 
@@ -60,7 +60,13 @@ class KnowledgeBase:
     def load(cls, gen: Path) -> "KnowledgeBase":
         try:
             data = json.loads((gen / "kb.json").read_text(encoding="utf-8"))
-            registry = Registry.load(gen / "departments.toml")
+            meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not isinstance(meta, dict) or meta.get("clauses", len(data["clauses"])) != len(data["clauses"]):
+                raise ValueError("kb.json 与 meta.json 不一致")
+            try:
+                registry = Registry.load(gen / "departments.toml")
+            except PlankbError as exc:
+                raise ValueError(f"departments.toml：{exc}") from None
             return cls(
                 [Document(**d) for d in data["documents"]],
                 [Heading(**h) for h in data["headings"]],
@@ -70,8 +76,8 @@ class KnowledgeBase:
                 [ParseWarning(**w) for w in data.get("warnings", [])],
                 {c["id"]: data.get("mentions", {}).get(c["id"], []) for c in data["clauses"]},
             )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise DataDirError(f"知识库 {gen} 已损坏（{exc}）：请运行 plankb build --force") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DataDirError(f"知识库 {gen} 已损坏（{str(exc)[:200]}）：请运行 plankb build --force") from None
 
     def to_dict(self) -> dict:
         return {

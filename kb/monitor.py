@@ -9,9 +9,12 @@ leaves the store as it was. The status rules are documented in docs/indicators.m
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
+import logging
 import math
+import os
 import sqlite3
 import statistics
 import time
@@ -30,7 +33,17 @@ FIXED_HEADER = ["指标编号", "指标名称", "目标", "单位", "责任单�
 TAIL_HEADER = ["填报单位", "数据来源", "备注"]
 LONG_HEADER = ["指标编号", "年份", "数值", "填报单位", "数据来源", "备注"]
 DEFAULT_YEARS = (2021, 2030)
-UNIT_MAX = {"%": 100, "‰": 1000}
+# Plausible ranges: a rate cannot exceed its base; any other value above PLAUSIBLE_MAX is a typo or an attack.
+UNIT_MAX = {"%": 100, "‰": 1000, "/千": 1000, "/万": 10_000, "/10万": 100_000, "/100万": 1_000_000, "岁": 150}
+PLAUSIBLE_MAX = 1e12
+# Bounds checked before a file is read: real forms have a few hundred indicators and a column per year.
+MAX_FILE_BYTES = 20 * 2**20
+MAX_UNCOMPRESSED_BYTES = 100 * 2**20  # all members of an .xlsx (a zip) together, as declared
+MAX_ROWS = 250_000  # a real form has hundreds; beyond this the file is refused before validation
+MAX_COLUMNS = 60
+MAX_PROBLEMS = 50  # listed; the rest are counted
+
+log = logging.getLogger(__name__)
 
 MET, NOT_MET, NO_DATA = "已达标", "未达标", "无数据"
 WARN, VOLATILE = "预警", "波动"
@@ -77,9 +90,13 @@ COLUMNS = ("indicator", "year", "value", "department", "source", "note", "name",
 class ImportRejected(PlankbError):
     """A file that cannot be imported; ``problems`` holds one line per problem."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__(f"导入失败：共 {len(self.problems)} 处问题，未导入任何数据")
+    def __init__(self, problems: list[str], total: int | None = None):
+        total = max(total or 0, len(problems))
+        self.problems = list(problems[:MAX_PROBLEMS])
+        if total > len(self.problems):
+            self.problems.append(f"另有 {total - len(self.problems)} 处问题")
+        self.total = total
+        super().__init__(f"导入失败：共 {total} 处问题，未导入任何数据")
 
 
 class MonitorError(PlankbError):
@@ -141,8 +158,7 @@ class Monitor:
         try:
             if readonly:
                 if self.path.exists():
-                    self.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-                    self.conn.execute("PRAGMA busy_timeout=5000")
+                    self.conn = self._connect_readonly()
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -151,6 +167,23 @@ class Monitor:
             self.conn.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise MonitorError(f"无法打开监测数据库 {self.path}：{exc}") from None
+
+    def _connect_readonly(self):
+        """mode=ro; where the folder or file cannot be written (no -shm/-wal possible), immutable=1."""
+        uri = self.path.resolve().as_uri()
+        writable = os.access(self.path.parent, os.W_OK) and os.access(self.path, os.W_OK)
+        if writable:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            try:
+                conn.execute("PRAGMA busy_timeout=5000")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                conn.close()  # e.g. a read-only mount that access() did not report
+        # Nothing can write here, so nothing changes under us: safe to read without locks.
+        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
 
     def close(self):
         if self.conn is not None:
@@ -180,7 +213,14 @@ class Monitor:
         """Current values, by indicator and year."""
         where, params = ("WHERE indicator=?", (indicator,)) if indicator else ("", ())
         rows = self._query(f"SELECT indicator, year, value, department, source, note, name FROM observation {where} ORDER BY indicator, year", params)
-        return [Observation(*r) for r in rows]
+        out = []
+        for r in rows:
+            if not _plausible(r[2]):
+                # Stored before imports were checked this strictly: never let it break a page.
+                log.warning("监测数据库 %s：%s %s 年的数值 %r 无效，已忽略", self.path, r[0], r[1], r[2])
+                continue
+            out.append(Observation(*r))
+        return out
 
     def series(self, indicator: str) -> list[tuple[int, float]]:
         """(year, value) pairs of one indicator, oldest first."""
@@ -255,6 +295,10 @@ def _num(v):
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
+def _plausible(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= PLAUSIBLE_MAX
+
+
 # -- the form ----------------------------------------------------------------
 def plan_years(kb, indicators: list[Indicator] | None = None) -> list[int]:
     """Every year of the plan periods of these indicators' documents (2021–2030 by default)."""
@@ -304,6 +348,9 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     fill = PatternFill("solid", fgColor="FFF7E1")
     for row, ind in enumerate(indicators, 2):
         ws.append([ind.id, ind.name, ind.target_label, ind.unit, "、".join(ind.departments), ind.citation])
+        for cell in ws[row]:
+            if cell.data_type == "f":  # a target such as "=100%" is text, not a formula
+                cell.data_type = "s"
         valid = set(_years_of(kb, ind.doc))
         for col in range(first_year_col, last_col + 1):
             cell = ws.cell(row=row, column=col)
@@ -341,12 +388,15 @@ class _Reader:
         self.file = file
         self.by_id = {i.id: i for i in extract(kb)}
         self.problems: list[str] = []
+        self.count = 0  # every problem; only the first MAX_PROBLEMS are kept as text
         self.rows: list[Observation] = []
         self.seen: dict[tuple, str] = {}
 
     def problem(self, sheet, row, col, message):
-        where = f"工作表“{sheet}”第 {row} 行" + (f" {col} 列" if col else "")
-        self.problems.append(f"{where}：{message}")
+        self.count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            where = f"工作表“{sheet}”第 {row} 行" + (f" {col} 列" if col else "")
+            self.problems.append(f"{where}：{message}")
 
     def indicator(self, sheet, row, col, raw) -> Indicator | None:
         ident = _text(raw)
@@ -365,10 +415,15 @@ class _Reader:
                 raw = raw.removesuffix("%").strip()
         if raw is None or raw == "":
             return
-        if isinstance(raw, bool):
+        if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)):
+            return self.problem(sheet, row, col, f"“{raw}”是日期或时间，不是数值（请把单元格格式设为“常规”或“数值”）")
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
             number = None
         elif isinstance(raw, (int, float)):
-            number = float(raw)
+            try:
+                number = float(raw)
+            except OverflowError:
+                number = None
         else:
             try:
                 number = float(raw)
@@ -381,8 +436,9 @@ class _Reader:
             return self.problem(sheet, row, col, f"{year} 年不在规划期 {years[0]}—{years[-1]} 年内")
         if number < 0:
             return self.problem(sheet, row, col, f"{_num(number)}{ind.unit} 不可能：数值不能为负")
-        if ind.unit in UNIT_MAX and number > UNIT_MAX[ind.unit]:
-            return self.problem(sheet, row, col, f"{_num(number)}{ind.unit} 不可能：不能超过 {UNIT_MAX[ind.unit]}{ind.unit}")
+        limit = UNIT_MAX.get(ind.unit, PLAUSIBLE_MAX)
+        if number > limit:
+            return self.problem(sheet, row, col, f"{_num(number)}{ind.unit} 不可能：不能超过 {_num(float(limit))}{ind.unit}")
         key = (ind.id, year)
         if key in self.seen:
             return self.problem(sheet, row, col, f"{ind.name} {year} 年的数值重复（已在{self.seen[key]}）")
@@ -486,18 +542,30 @@ def read_file(kb, path) -> list[Observation]:
         else:
             reader.wide_rows(path.name, rows)
     elif suffix in (".xlsx", ".xlsm"):
-        for sheet, rows in _xlsx_rows(path):
+        for sheet, rows, formulas in _xlsx_rows(path):
+            for r, col in formulas:
+                reader.problem(sheet, r, col, "公式单元格：请改为直接填写数值（复制后“选择性粘贴为数值”）")
             reader.wide_rows(sheet, rows)
     else:
         raise ImportRejected([f"{path.name}：只能导入 .xlsx 或 .csv 文件"])
-    if reader.problems:
-        raise ImportRejected(reader.problems)
+    if reader.count:
+        raise ImportRejected(reader.problems, reader.count)
     if not reader.rows:
         raise ImportRejected([f"{path.name}：没有填写任何数值"])
     return reader.rows
 
 
+def _check_size(path: Path):
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportRejected([f"{path.name}：无法读取（{exc.strerror or exc}）"]) from None
+    if size > MAX_FILE_BYTES:
+        raise ImportRejected([f"{path.name}：文件过大（{size // 2**20} MB），填报表不应超过 {MAX_FILE_BYTES // 2**20} MB"])
+
+
 def _csv_rows(path: Path) -> list[list[str]]:
+    _check_size(path)
     data = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -509,27 +577,61 @@ def _csv_rows(path: Path) -> list[list[str]]:
         raise ImportRejected([f"{path.name}：无法识别编码，请另存为 UTF-8 的 CSV"])
     if "\0" in text:
         raise ImportRejected([f"{path.name}：不是文本格式的 CSV 文件"])
+    rows = []
     try:
-        return list(csv.reader(io.StringIO(text)))
+        for row in csv.reader(io.StringIO(text)):
+            if len(rows) >= MAX_ROWS or len(row) > MAX_COLUMNS:
+                raise ImportRejected([f"{path.name}：表格过大（超过 {MAX_ROWS} 行或 {MAX_COLUMNS} 列），请只保留填报表的内容"])
+            rows.append(row)
     except csv.Error as exc:
         raise ImportRejected([f"{path.name}：CSV 格式错误（{exc}）"]) from None
+    return rows
 
 
 def _xlsx_rows(path: Path):
+    """(sheet, rows, formula cells) of the form sheet, bounded before anything is read."""
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_size(path)
+    too_big = ImportRejected([f"{path.name}：表格过大（超过 {MAX_ROWS} 行或 {MAX_COLUMNS} 列），请只保留填报表的内容"])
     try:
-        wb = load_workbook(path, data_only=True, read_only=True)
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > MAX_UNCOMPRESSED_BYTES:
+            raise ImportRejected([f"{path.name}：解压后过大（{unpacked // 2**20} MB），不像填报表"])
+        # Not data_only: a formula must be seen as a formula, not as its cached (or missing) result.
+        wb = load_workbook(path, read_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, EOFError) as exc:
         raise ImportRejected([f"{path.name}：不是有效的 xlsx 文件（{type(exc).__name__}）"]) from None
     try:
         if SHEET not in wb.sheetnames:
             raise ImportRejected([f"{path.name}：找不到工作表“{SHEET}”（现有：{'、'.join(wb.sheetnames)}）"])
-        rows = [list(r) for r in wb[SHEET].iter_rows(values_only=True)]
+        ws = wb[SHEET]
+        # The declared size first (a 10 KB file may declare XFD1048576), then the cells actually read.
+        if (ws.max_row or 0) > MAX_ROWS or (ws.max_column or 0) > MAX_COLUMNS:
+            raise too_big
+        rows, formulas = [], []
+        for r, cells in enumerate(ws.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1), 1):
+            if r > MAX_ROWS or (len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS].value is not None):
+                raise too_big
+            row = []
+            for c, cell in enumerate(cells[:MAX_COLUMNS], 1):
+                value = cell.value
+                if getattr(cell, "data_type", None) == "f":
+                    formulas.append((r, get_column_letter(c)))
+                    value = None
+                elif not isinstance(value, (str, int, float, bool, datetime.date, datetime.time, datetime.timedelta, type(None))):
+                    formulas.append((r, get_column_letter(c)))  # array and data-table formulas
+                    value = None
+                row.append(value)
+            rows.append(row)
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+        raise ImportRejected([f"{path.name}：不是有效的 xlsx 文件（{type(exc).__name__}）"]) from None
     finally:
         wb.close()
-    return [(SHEET, rows)]
+    return [(SHEET, rows, formulas)]
 
 
 def import_file(kb, path, data=None, monitor: Monitor | None = None) -> ImportReport:

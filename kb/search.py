@@ -521,9 +521,13 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
         hit = _cache.get(key)
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]
+        pending = []  # warnings about serving an old KB matter only once its index opened
         try:
-            kbobj = open_kb(*asked, rebuild=rebuild, notify=notify)
+            kbobj = open_kb(*asked, rebuild=rebuild, notify=notify, warn=pending.append)
             index = Index(kbobj.path / "index", kbobj)
+            for message in pending:
+                if notify:
+                    notify(message)
         except DataDirError as exc:
             # A damaged live generation: rebuild from its own corpus when we have it, else say what to run.
             if not rebuild or not corpus.is_dir():

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import threading
+import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 
 PARALLEL_THRESHOLD = 4000  # clauses; below this, starting workers costs more than it saves
+PARENT_POLL_SECONDS = 0.5  # how soon a worker notices that the build it serves was killed
 RE_SKIP = re.compile(r"^[\W_]+$")
 
 _TOKENIZER = None
@@ -35,8 +39,58 @@ def tokenizer():
     return _TOKENIZER
 
 
-def _init_worker(userdict_lines, registry):
+def pid_alive(pid: int) -> bool:
+    """True while process pid exists (without signalling it; os.kill would end it on Windows)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _die_with(parent: int):
+    """End this worker as soon as the build process that started it is gone (even after kill -9)."""
+    if sys.platform.startswith("linux") and os.getppid() == parent:
+        try:
+            import ctypes
+            import signal
+
+            # PR_SET_PDEATHSIG: the kernel sends SIGKILL when our parent dies; then re-check the race.
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:
+            os._exit(1)
+
+    started_by = os.getppid()
+
+    def watch():
+        # Portable fallback (spawn/forkserver starts, Windows, macOS): poll the build's pid, and
+        # our own parent's (a killed parent stays a zombie, still "alive", until it is reaped).
+        while pid_alive(parent) and os.getppid() == started_by:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="plankb-parent-watch", daemon=True).start()
+
+
+def _init_worker(userdict_lines, registry, parent=None):
     global _REGISTRY
+    if parent is not None:
+        _die_with(parent)
     build_tokenizer(userdict_lines)
     _REGISTRY = registry
 
@@ -77,7 +131,7 @@ def analyse_stream(texts, userdict_lines, registry, progress=None, chunk=1000):
             yield start, result
         return
     workers = min(os.cpu_count() or 2, 4)
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(userdict_lines, registry)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(userdict_lines, registry, os.getpid())) as pool:
         results = pool.map(analyse_texts, [part for _, part in chunks])
         # The vocabulary file needs this process's tokenizer too: load it while the workers start.
         if _TOKENIZER is None:

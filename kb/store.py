@@ -153,10 +153,28 @@ def _prune(data: Path, keep: int = 2):
         replaced_for = time.time() - newer.stat().st_mtime
         if (live is None or older.name != live.name) and replaced_for > GRACE_SECONDS:
             shutil.rmtree(older, ignore_errors=True)
-    for junk in data.glob("build-*"):
-        # Partial generations of builds that died; ours is renamed before this runs.
-        if junk.is_dir() and time.time() - junk.stat().st_mtime > 5:
-            shutil.rmtree(junk, ignore_errors=True)
+    _prune_debris(data)
+
+
+DEBRIS_MAX_AGE = 24 * 3600  # a build folder this old is debris even if its pid was reused
+
+
+def _prune_debris(data: Path):
+    """Remove partial build-* folders of builds that died (killed, crashed, out of disk)."""
+    try:
+        folders = [p for p in data.glob("build-*") if p.is_dir()]
+    except OSError:
+        return
+    for junk in folders:
+        m = re.fullmatch(r"build-[\w]+\.\d+-(\d+)-\w+", junk.name)
+        try:
+            age = time.time() - junk.stat().st_mtime
+        except OSError:
+            continue
+        owner = int(m.group(1)) if m else None
+        if owner == os.getpid() or (owner is not None and segment.pid_alive(owner) and age < DEBRIS_MAX_AGE):
+            continue  # a build still running, in this process or another
+        shutil.rmtree(junk, ignore_errors=True)
 
 
 @dataclass
@@ -216,6 +234,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
         except (OSError, ValueError):
             meta = {}
         if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index"):
+            _prune_debris(data)
             return BuildReport(str(data), True, live.name, seconds=time.perf_counter() - t0, clauses=meta.get("clauses", 0))
     _check_writable(data)
     registry = Registry.load(corpus / "departments.toml")
@@ -232,7 +251,8 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
         if progress:
             progress("parse", i, len(files))
         entry = manifest.get(path.name, {})
-        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]}-s{SCHEMA_VERSION}"
+        # The file name is part of the key: ids and sources come from it (a renamed or copied plan is its own).
+        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{hashlib.sha256(json.dumps([path.name, entry], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]}-s{SCHEMA_VERSION}"
         cached = cache / f"{key}.json"
         try:
             if cached.exists():
@@ -325,20 +345,24 @@ def _write_json(path: Path, obj):
     os.replace(tmp, path)
 
 
-def open_kb(data=None, corpus=None, *, rebuild=True, notify=None) -> KnowledgeBase:
+def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> KnowledgeBase:
     """Load the live knowledge base of a data dir, rebuilding it from its own corpus when stale.
 
     :param rebuild: when False, a missing KB raises IndexMissing instead.
-    :param notify: called with a sentence when a build happens, or when a stale KB is served.
+    :param notify: called with a sentence when a build happens.
+    :param warn: called with a sentence when a KB that could not be brought up to date is served
+        (default: notify).
     """
+    warn = warn or notify
     data, corpus = resolve_dirs(data, corpus)
     live = live_generation(data)
     if not corpus.is_dir():
         if live is None:
             raise IndexMissing(f"{data} 中没有知识库，规划文件夹 {corpus} 也不存在：请运行 plankb build --corpus 规划文件夹 --data {data}")
-        if notify:
-            notify(f"规划文件夹 {corpus} 不存在，使用已构建的知识库")
-        return KnowledgeBase.load(live)
+        kbobj = KnowledgeBase.load(live)  # a damaged one cannot be rebuilt here: its error alone is the answer
+        if warn:
+            warn(f"规划文件夹 {corpus} 不存在，使用已构建的知识库")
+        return kbobj
     reason = is_stale(corpus, data)
     if reason:
         if not rebuild:
@@ -353,9 +377,18 @@ def open_kb(data=None, corpus=None, *, rebuild=True, notify=None) -> KnowledgeBa
                 if live_generation(data) is None:
                     raise
                 # An unwritable or full data dir: the live KB is intact, so serve it.
-                if notify:
-                    notify(f"无法重新构建（{exc}），继续使用现有的知识库")
+                if warn:
+                    warn(f"无法重新构建（{exc}），继续使用现有的知识库")
     gen = live_generation(data)
     if gen is None:
         raise IndexMissing(f"{data} 中没有知识库：请运行 plankb build")
-    return KnowledgeBase.load(gen)
+    try:
+        return KnowledgeBase.load(gen)
+    except DataDirError as exc:
+        # A damaged generation: rebuild it from the corpus when we have one, else say what to run.
+        if not rebuild or not corpus.is_dir():
+            raise
+        if notify:
+            notify(f"{exc}；正在重新构建……")
+        build(corpus, data, force=True)
+        return KnowledgeBase.load(live_generation(data))

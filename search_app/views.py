@@ -435,6 +435,12 @@ def overview_export(ext):
 
 
 # -- clauses, overview, documents ------------------------------------------------------------
+def permalink(path: str) -> str:
+    """An address to share: PLANKB_BASE_URL + path when configured, else the path (never the request's Host)."""
+    base = (current_app.config.get("PLANKB_BASE_URL") or "").rstrip("/")
+    return base + path
+
+
 @bp.route("/clauses/<path:clause_id>")
 def clause(clause_id):
     """One clause: full text, citation, departments, neighbours and a permalink."""
@@ -444,7 +450,7 @@ def clause(clause_id):
     mentioned = kb.mentions.get(c.id, [])
     return render_template(
         "clause.html", c=c, doc=kb.docs.get(c.doc), prev=prev, next=nxt, mentioned=mentioned,
-        permalink=url_for("pages.clause", clause_id=c.id, _external=True), is_group=kb.registry.is_group,
+        permalink=permalink(url_for("pages.clause", clause_id=c.id)), is_group=kb.registry.is_group,
         members=[m for d in c.departments if kb.registry.is_group(d) for m in kb.registry.members(d)],
     )
 

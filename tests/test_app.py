@@ -397,7 +397,7 @@ def test_clause_page(client, searcher):
     assert page.select_one(".js-copy")["data-copy-target"] == "cite"
     assert page.select_one(".siblings .prev")["href"] == f"/clauses/{DOC}.2-1-m4"
     assert page.select_one(".siblings .next")["href"] == f"/clauses/{DOC}.2-1-m6"
-    assert page.select_one(".permalink").get_text() == f"http://localhost/clauses/{CLAUSE}"
+    assert page.select_one(".permalink").get_text() == f"/clauses/{CLAUSE}"
     assert "妇女与健康" in page.select_one(".meta").get_text()
 
 

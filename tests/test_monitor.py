@@ -365,3 +365,148 @@ def test_status_uses_the_plan_end_year(kb, tmp_path):
     assert row["projection"]["year"] == 2030 and row["warnings"] == ["预警"]
     assert get(kb, SCREEN).target_label == "≥70%"
     assert {r["indicator"]["domain"] for r in km.status(kb, mon, domain="妇女与教育")} == {"妇女与教育"}
+
+
+# -- hostile forms and stored data (fault drills) ------------------------------------------
+def _huge_dimension(tmp_path, runner):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = km.SHEET
+    wb.active["A1"] = "指标编号"
+    wb.active["XFD1048576"] = 1
+    path = tmp_path / "huge.xlsx"
+    wb.save(path)
+    assert path.stat().st_size < 20_000
+    return path, "表格过大"
+
+
+def _zip_bomb(tmp_path, runner):
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    shutil_copy = make_form(runner, tmp_path).read_bytes()
+    path.write_bytes(shutil_copy)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/media/padding.bin", "w", force_zip64=True) as fh:
+        block = bytes(2**20)
+        for _ in range(km.MAX_UNCOMPRESSED_BYTES // 2**20 + 5):
+            fh.write(block)
+    return path, "解压后过大"
+
+
+def _date_cell(tmp_path, runner):
+    import datetime
+
+    return fill(make_form(runner, tmp_path), {(MMR, 2022): datetime.datetime(2022, 5, 1)}), "是日期或时间，不是数值"
+
+
+def _huge_rate(tmp_path, runner):
+    return fill(make_form(runner, tmp_path), {(MMR, 2022): 1e308}), "不能超过 100000/10万"
+
+
+def _huge_percent(tmp_path, runner):
+    return fill(make_form(runner, tmp_path), {(SCREEN, 2022): "1e308"}), "不能超过 100%"
+
+
+def _infinite(tmp_path, runner):
+    return fill(make_form(runner, tmp_path), {(SCREEN, 2022): "inf"}), "“inf”不是数字"
+
+
+def _formula(tmp_path, runner):
+    return fill(make_form(runner, tmp_path), {(MMR, 2022): "=10+2"}), "公式单元格"
+
+
+@pytest.mark.parametrize("make", [_huge_dimension, _zip_bomb, _date_cell, _huge_rate, _huge_percent, _infinite, _formula], ids=lambda f: f.__name__.strip("_"))
+def test_hostile_forms_are_refused_in_a_line(runner, tmp_path, data_dir, make):
+    path, message = make(tmp_path, runner)
+    t0 = time.monotonic()
+    res = runner.invoke(cli, ["monitor", "import", str(path)])
+    assert time.monotonic() - t0 < 30
+    assert res.exit_code == 1 and message in res.output, res.output
+    assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
+    assert dump(data_dir) == []
+
+
+def test_many_bad_rows_give_the_first_problems_and_a_count(runner, tmp_path, data_dir):
+    path = tmp_path / "bad.csv"
+    lines = [",".join(km.LONG_HEADER)] + [f"不存在的指标{i},2022,1,,," for i in range(100_000)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    res = runner.invoke(cli, ["monitor", "import", str(path)])
+    assert res.exit_code == 1
+    out = res.output.splitlines()
+    assert len(out) == km.MAX_PROBLEMS + 2
+    assert out[0] == "工作表“bad.csv”第 2 行 A 列：未知指标“不存在的指标0”"
+    assert out[-2] == f"另有 {100_000 - km.MAX_PROBLEMS} 处问题"
+    assert out[-1] == "错误：导入失败：共 100000 处问题，未导入任何数据"
+    assert dump(data_dir) == []
+
+
+def _strict_json(text):
+    def refuse(name):
+        raise ValueError(name)
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_stored_invalid_values_never_break_pages(runner, tmp_path, data_dir):
+    from search_app import create_app
+
+    seed(runner, tmp_path, {(MMR, 2021): 14.5, (MMR, 2022): 13.0, (SCREEN, 2022): 60})
+    conn = sqlite3.connect(data_dir / km.MONITOR_FILE)
+    with conn:
+        conn.execute("UPDATE observation SET value=? WHERE indicator=? AND year=2022", (1e308, MMR))
+        conn.execute("UPDATE observation SET value=? WHERE indicator=?", (float("-inf"), SCREEN))
+    conn.close()
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(data_dir), "PLANKB_CORPUS": str(CORPUS), "PAGE_CACHE": False}).test_client()
+    for url in ("/indicators", f"/indicators/{MMR}", f"/indicators/{SCREEN}", "/api/indicators", f"/api/indicators/{MMR}"):
+        res = client.get(url)
+        assert res.status_code == 200, url
+        assert b"nan" not in res.data.lower() and b"infinity" not in res.data.lower(), url
+        if url.startswith("/api/"):
+            _strict_json(res.data)
+    status = runner.invoke(cli, ["monitor", "status", "--json"])
+    assert status.exit_code == 0
+    rows = {r["indicator"]["id"]: r for r in _strict_json(status.output)}
+    assert rows[MMR]["latest"]["value"] == 14.5 and rows[SCREEN]["latest"] is None
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A read-only bind mount of a folder (tests run as root, where chmod does not stop writes)."""
+    mounts = []
+
+    def mount(src):
+        mnt = tmp_path / f"ro-{len(mounts)}"
+        mnt.mkdir()
+        for cmd in (["mount", "--bind", str(src), str(mnt)], ["mount", "-o", "remount,bind,ro", str(mnt)]):
+            done = subprocess.run(cmd, capture_output=True)
+            if done.returncode != 0:
+                subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+                if os.environ.get("CI") == "true":
+                    pytest.fail(f"cannot make a read-only mount: {done.stderr.decode().strip()}")
+                pytest.skip("a read-only bind mount needs root")
+        mounts.append(mnt)
+        assert not os.access(mnt, os.W_OK)
+        return mnt
+
+    yield mount
+    for mnt in mounts:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_read_only_data_dir_serves_indicators(runner, tmp_path, data_dir, read_only):
+    from search_app import create_app
+
+    seed(runner, tmp_path, {(MMR, 2021): 14.5, (MMR, 2022): 11.0})
+    ro = read_only(data_dir)
+    with pytest.raises(OSError):
+        (ro / "probe").write_text("x")
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(ro), "PLANKB_CORPUS": str(CORPUS), "PAGE_CACHE": False}).test_client()
+    res = client.get("/indicators")
+    assert res.status_code == 200
+    api = client.get(f"/api/indicators/{MMR}").get_json()
+    assert json.dumps(api, ensure_ascii=False).count("11") >= 1
+    status = runner.invoke(cli, ["monitor", "status", "--json", "--data", str(ro)])
+    assert status.exit_code == 0, status.output
+    rows = {r["indicator"]["id"]: r for r in json.loads(status.output)}
+    assert rows[MMR]["latest"] == {"year": 2022, "value": 11.0} or rows[MMR]["latest"]["value"] == 11.0

@@ -30,6 +30,7 @@
       btn.addEventListener("click", function () {
         var target = btn.getAttribute("data-copy-target");
         var text = target ? document.getElementById(target).textContent.trim() : btn.getAttribute("data-copy");
+        if (!target && text.charAt(0) === "/") { text = new URL(text, window.location.href).href; }
         copyText(text).then(
           function () { announce(btn, "已复制：" + text); },
           function () { announce(btn, "无法自动复制，请手动选择文字复制。"); }
