@@ -11,8 +11,10 @@ from pathlib import Path
 import kb
 from kb.departments import Registry
 from kb.errors import DataFileError
-from kb.model import Document, ParsedDocument
-from kb.parser import parse_lines
+from kb.model import Document, ParsedDocument, ParseWarning
+from kb.reader import parse_lines
+from kb.reader.frontmatter import read_front, title_text
+from kb.reader.rules import is_structural
 from kb.sources import PLAN_SUFFIXES, read_source
 
 SCHEMA_VERSION = 3
@@ -81,12 +83,7 @@ def document_for(path: Path, entry: dict, title_hint: str | None, first_line: st
     if not issuer:
         m = RE_TITLE_ISSUER.match(title)
         issuer = m.group(1) if m else None
-    level = entry.get("level")
-    if not level and issuer:
-        for suffix, lvl in (("省", "省"), ("自治区", "省"), ("市", "市"), ("州", "市"), ("县", "县"), ("区", "县"), ("旗", "县")):
-            if issuer.endswith(suffix):
-                level = lvl
-                break
+    level = entry.get("level") or _level_of(issuer)
     if not level and title.startswith("中国"):
         level = "国家"
     period = entry.get("period")
@@ -96,17 +93,30 @@ def document_for(path: Path, entry: dict, title_hint: str | None, first_line: st
     return Document(id=entry.get("id") or doc_id_for(path), title=title, issuer=issuer, level=level, period=str(period) if period else None, source=path.name)
 
 
+def _level_of(issuer: str | None) -> str | None:
+    """省 / 市 / 县 from the issuer's name (镇原县 → 县; 某市人民政府 → 市)."""
+    name = re.sub(r"(人民政府|人民政府办公室|人民政府办公厅|办公室|办公厅)$", "", issuer or "")
+    for suffix, lvl in (("省", "省"), ("自治区", "省"), ("市", "市"), ("州", "市"), ("县", "县"), ("区", "县"), ("旗", "县")):
+        if name.endswith(suffix):
+            return lvl
+    return None
+
+
 def parse_file(path: Path, registry: Registry, entry: dict | None = None, encoding: str | None = None) -> ParsedDocument:
     """Read and parse one plan file with the registry of its issuer."""
     src = read_source(path, encoding=encoding)
-    first = next((line for line in src.lines if line), None)
+    front = read_front(src.lines, is_structural)
+    first = title_text(src.lines, front) or next((line for line in src.lines if line), None)
     doc = document_for(path, entry or {}, src.title_hint, first)
+    if not doc.issuer and not (entry or {}).get("issuer") and front.signer:
+        doc.issuer = front.signer
+        doc.level = doc.level or _level_of(front.signer)
     doc.format, doc.encoding = src.format, src.encoding
     doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer), file=str(path))
-    for h in parsed.headings:
-        if h.level == "title" and not (entry or {}).get("title"):
-            doc.title = h.text
+    for lineno, message in getattr(src, "warnings", []):
+        parsed.warnings.append(ParseWarning(str(path), lineno, message))
+    parsed.warnings.sort(key=lambda w: w.line)
     return parsed
 
 
