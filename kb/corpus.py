@@ -73,6 +73,7 @@ def doc_id_for(path: Path) -> str:
 
 
 RE_TITLE_ISSUER = re.compile(r"^(.{2,12}?(?:自治区|省|自治州|市|自治县|县|区|旗|盟))")
+FIVE_YEAR_PLANS = {"十三五": "2016-2020", "十四五": "2021-2025", "十五五": "2026-2030"}
 RE_PERIOD = re.compile(r"(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})")
 
 
@@ -89,7 +90,7 @@ def document_for(path: Path, entry: dict, title_hint: str | None, first_line: st
     period = entry.get("period")
     if not period:
         m = RE_PERIOD.search(title)
-        period = f"{m.group(1)}-{m.group(2)}" if m else None
+        period = f"{m.group(1)}-{m.group(2)}" if m else FIVE_YEAR_PLANS.get(next((k for k in FIVE_YEAR_PLANS if k in title), ""))
     return Document(id=entry.get("id") or doc_id_for(path), title=title, issuer=issuer, level=level, period=str(period) if period else None, source=path.name)
 
 

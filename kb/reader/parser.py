@@ -16,7 +16,7 @@ from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.reader import frontmatter, tables
-from kb.reader.rules import CN, RULES, cn_number, is_structural, list_role, part_role
+from kb.reader.rules import CN, ITEM_KINDS, RULES, cn_number, is_structural, list_role, part_role
 from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag
 
 ITEM_LETTER = {"goal": "g", "measure": "m", "principle": "p"}
@@ -172,9 +172,14 @@ class Reader:
             kind_ = self._clause_kind(heading_clause=True)
             self.open = _Open(kind_, number, marker, [text], lineno, tuple(self.stack), is_section=True)
             return
-        level = "list" if node.is_list else "part" if rank == 0 else "section" if rank == 1 else "sub"
+        level = "list" if self._is_list_heading(node) else "part" if rank == 0 else "section" if rank == 1 else "sub"
         part, section = self._numbers()
         self.out.headings.append(Heading(self.doc.id, level, marker, text, lineno, part, section))
+
+    @staticmethod
+    def _is_list_heading(node) -> bool:
+        """A heading that only names a list (主要目标：, 1. 策略措施), not a part of the outline."""
+        return node.is_list and (node.kind == "list" or node.kind in ITEM_KINDS)
 
     @property
     def _top_numbers(self):
@@ -245,6 +250,12 @@ class Reader:
             return True
         return False
 
+    def chrome(self, line, lineno):
+        """A line of page chrome (footer, share bar) inside the text: kept as a heading, never a clause."""
+        self.end_table()
+        self._close()
+        self.out.headings.append(Heading(self.doc.id, "chrome", "", line, lineno))
+
     def paragraph(self, line, lineno):
         self.end_table()
         kind = self._clause_kind()
@@ -305,9 +316,9 @@ class Reader:
         """The clause's units: unit lines after it, else its trailing tag; tags on ——/-- sub-items join in."""
         tag, raws, departments, lead = "", [], [], None
 
-        def take(raw, lineno):
+        def take(raw, lineno, written=None):
             nonlocal lead
-            names, lead_, unknown = read_tag(raw, self.registry)
+            names, lead_, unknown = read_tag(written or raw, self.registry)
             for name in unknown:
                 self.warn(lineno, f"未知部门“{name}”：请在 departments.toml 中登记或更正")
             for name in names:
@@ -325,7 +336,7 @@ class Reader:
                     raw = line.strip()[len(line.strip()) - len(m.group(2)):]
                 else:
                     raw = line.strip()
-                take(raw, lineno)
+                take(raw, lineno, line.strip())
         else:
             m = RE_TAG.search(text)
             if m and is_tag(m.group(1), self.registry):
@@ -402,7 +413,7 @@ class Reader:
     def _where(self, path) -> str:
         where = ""
         for node in path:
-            if node.is_list:
+            if self._is_list_heading(node):
                 continue
             if node.kind == "preface":
                 where += "前言"
@@ -411,7 +422,7 @@ class Reader:
             elif node.kind == "chapter":
                 where += f"第{cn_numeral(node.number)}章"
             elif node.kind == "partnth":
-                where += f"第{cn_numeral(node.number)}部分" if node.rank else cn_numeral(node.number)
+                where += f"第{cn_numeral(node.number)}部分"
             elif node.kind == "sectnth":
                 where += f"第{cn_numeral(node.number)}节"
             elif node.kind == "cn":
@@ -433,9 +444,8 @@ class Reader:
             return f"{where}{label} 第{self.paragraph_counts.get(key, 1)}段".strip()
         if is_section:
             return where
-        lists = [n for n in path if n.is_list]
-        if in_list and lists:
-            label = re.sub(r"\s+", "", lists[-1].title)
+        if in_list and path and path[-1].is_list:
+            label = re.sub(r"\s+", "", path[-1].title)
             return f"{where}{label} 第{number}条"
         if kind == "principle":
             label = deep[-1].title if deep and deep[-1].role == "principle" else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from kb.reader.frontmatter import is_chrome
 from kb.reader.tags import RE_RESP_LINE, is_unit_line
 
 CN = "一二三四五六七八九十"
@@ -105,6 +106,14 @@ def table_row(r, line, s, lineno) -> bool:
     return r.table_row(line, lineno)
 
 
+def chrome(r, line, s, lineno) -> bool:
+    """Page chrome left in a saved page's text: 【打印】【关闭】, 版权所有, 网站标识码 …"""
+    if len(s) > 60 or not is_chrome(line):
+        return False
+    r.chrome(line, lineno)
+    return True
+
+
 def preface(r, line, s, lineno) -> bool:
     """前言 / 序言: the part before the first numbered part."""
     if not RE_PREFACE.match(s):
@@ -178,4 +187,4 @@ def paragraph(r, line, s, lineno) -> bool:
     return True
 
 
-RULES = (table_row, preface, numbered, list_heading, responsibility_line, unit_line, continuation, paragraph)
+RULES = (table_row, chrome, preface, numbered, list_heading, responsibility_line, unit_line, continuation, paragraph)

@@ -46,6 +46,7 @@ class Table:
             last.row(line, lineno)
             return last
         table = cls(reader, kind, columns, lineno)
+        table.width = len(cells)
         reader.last_table = table
         level = "list" if kind else "table"
         part, section = reader._numbers()
