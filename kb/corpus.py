@@ -14,7 +14,7 @@ from kb.errors import DataFileError
 from kb.model import Document, ParsedDocument, ParseWarning
 from kb.reader import parse_lines
 from kb.reader.frontmatter import read_front, title_text
-from kb.reader.rules import is_structural
+from kb.reader.rules import is_structural, list_role, part_role
 from kb.sources import PLAN_SUFFIXES, read_source
 
 SCHEMA_VERSION = 3
@@ -153,21 +153,6 @@ def check_file(path, corpus: Path, encoding: str | None = None) -> dict:
     except DataFileError:
         entry = {}
     pd = parse_file(path, registry, entry, encoding=encoding)
-    outline = []
-    for h in pd.headings:
-        if h.level == "part":
-            outline.append({"heading": h.marker + h.text, "part": h.part, "sections": [], "counts": {}})
-        elif h.level == "section" and outline:
-            outline[-1]["sections"].append({"heading": h.marker + h.text, "section": h.section, "counts": {}})
-    for c in pd.clauses:
-        for part in outline:
-            if part["part"] == c.part:
-                part["counts"][c.kind] = part["counts"].get(c.kind, 0) + 1
-                for sec in part["sections"]:
-                    if sec["section"] == c.section:
-                        sec["counts"][c.kind] = sec["counts"].get(c.kind, 0) + 1
-                if not any(sec["section"] == c.section for sec in part["sections"]) and c.section is not None:
-                    part["sections"].append({"heading": f"（{c.section}）{c.section_title or ''}", "section": c.section, "counts": {c.kind: 1}})
     d = pd.document
     return {
         "file": str(path),
@@ -178,8 +163,36 @@ def check_file(path, corpus: Path, encoding: str | None = None) -> dict:
         "issuer": d.issuer,
         "level": d.level,
         "period": d.period,
+        "doc_number": d.doc_number,
+        "issued": d.issued,
+        "front": {level: sum(1 for h in pd.headings if h.level == level) for level in ("chrome", "toc")}
+        | {"notice": sum(1 for c in pd.clauses if c.kind == "notice")},
         "counts": pd.counts(),
-        "outline": outline,
+        "outline": outline_of(pd),
         "warnings": [w.to_dict() for w in pd.warnings],
         "assigns_departments": d.assigns_departments,
     }
+
+
+OUTLINE_DEPTH = {"part": 0, "section": 1, "sub": 2, "list": 3}
+ROLE_LABELS = {"goal": "目标清单", "measure": "措施清单", "indicator": "指标表", "principle": "基本原则",
+               "implementation": "组织实施", "monitoring": "监测评估"}
+
+
+def outline_of(pd: ParsedDocument) -> list[dict]:
+    """The outline as read: every heading with its depth, role and the clause counts under it."""
+    heads = [h for h in pd.headings if h.level in OUTLINE_DEPTH]
+    out = []
+    for i, h in enumerate(heads):
+        depth = OUTLINE_DEPTH[h.level]
+        end = next((n.line for n in heads[i + 1:] if OUTLINE_DEPTH[n.level] <= depth), float("inf"))
+        counts = {}
+        for c in pd.clauses:
+            if h.line <= c.line < end and c.kind != "notice":
+                counts[c.kind] = counts.get(c.kind, 0) + 1
+        role = list_role(h.text.split("\t")[0]) or (part_role(h.text) if depth == 0 else None)
+        if "\t" in h.text:
+            role = "indicator" if any(c.tag.startswith("\t") and not c.departments_raw and c.kind == "goal" for c in pd.clauses if h.line < c.line < end) else "measure"
+        out.append({"heading": h.marker + h.text, "level": h.level, "depth": depth, "line": h.line,
+                    "role": ROLE_LABELS.get(role), "counts": counts})
+    return out

@@ -287,3 +287,40 @@ def test_many_repeated_item_numbers_stay_fast():
     assert time.perf_counter() - start < 20
     ids = [c.id for c in pd.clauses]
     assert len(set(ids)) == len(ids) == 10000
+
+
+def test_check_shows_outline_with_roles_and_counts(tmp_path):
+    from kb.corpus import check_file
+
+    rep = check_file(FIXTURES / "city-health-14th.txt", CORPUS)
+    assert (rep["doc_number"], rep["issued"], rep["front"]) == ("云政发〔2022〕3号", "2022-03-15", {"chrome": 0, "toc": 6, "notice": 1})
+    assert [(e["heading"], e["depth"], e["role"], e["counts"]) for e in rep["outline"]][:3] == [
+        ("第一章  发展基础", 0, None, {"text": 2}),
+        ("第二章  主要任务", 0, "措施清单", {"measure": 4}),
+        ("第一节  优化医疗服务体系", 1, None, {"measure": 3}),
+    ]
+    assert rep["outline"][-1] == {"heading": "第三章  保障措施", "level": "part", "depth": 0, "line": 53, "role": "组织实施", "counts": {"implementation": 2}}
+
+
+def _parse_text(text):
+    from kb.model import Document
+    from kb.reader import parse_lines
+
+    return parse_lines(text.splitlines(), Document(id="w", title="", source="w.txt"), REGISTRY, "w.txt")
+
+
+def test_list_like_lines_unused_list_headings_and_restarts_are_warnings():
+    pd = _parse_text("某县规划\n一、儿童与健康\n主要目标：\n儿童健康状况持续改善，具体如下。\n策略措施：\n1.加强保健。（卫健局）\n1.改善营养。（卫健局）\n二、其他\n主要任务和分工安排\n")
+    assert messages(pd) == [
+        (3, "清单标题“主要目标”下没有编号条目，未读出目标或措施"),
+        (4, "清单中出现没有编号的段落，已作为正文处理"),
+        (7, "编号重复：第 1 条出现两次"),
+        (9, "“主要任务和分工安排”像清单标题，但未作为标题读取：其后的条目归入上一个清单或正文"),
+    ]
+    assert len({c.id for c in pd.clauses}) == len(pd.clauses)
+
+
+def test_goals_without_any_units_are_reported_once():
+    pd = _parse_text("某县规划\n一、儿童与健康\n主要目标：\n1.儿童健康状况改善。\n2.近视率下降。\n")
+    assert pd.document.assigns_departments is False
+    assert messages(pd) == [(4, "本规划没有为目标和措施标注责任单位")]

@@ -19,6 +19,7 @@ from kb.reader import frontmatter, tables
 from kb.reader.rules import CN, ITEM_KINDS, RULES, cn_number, is_structural, list_role, part_role
 from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag
 
+RE_LIST_WORD = re.compile(r"(主要目标|发展目标|策略措施|主要措施|主要任务|重点任务|主要指标)")
 ITEM_LETTER = {"goal": "g", "measure": "m", "principle": "p"}
 DUTY = ("goal", "measure")
 # Numbered kinds that always sit above the numeral kinds, whatever order they first appear in.
@@ -109,6 +110,8 @@ class Reader:
                     break
         self.end_table()
         self._close()
+        while self.stack:
+            self._pop()
         self._finish()
         return self.out
 
@@ -153,7 +156,7 @@ class Reader:
         self._close()
         rank = 0 if kind == "preface" else self._rank(kind)
         while self.stack and (self.stack[-1].kind == "list" or self.stack[-1].rank >= rank):
-            self.stack.pop()
+            self._pop()
         parent = self.stack[-1] if self.stack else self.root
         if kind != "preface":
             if rank == 0:
@@ -176,6 +179,11 @@ class Reader:
         part, section = self._numbers()
         self.out.headings.append(Heading(self.doc.id, level, marker, text, lineno, part, section))
 
+    def _pop(self):
+        node = self.stack.pop()
+        if self._is_list_heading(node) and not node.items:
+            self.warn(node.line, f"清单标题“{node.title}”下没有编号条目，未读出目标或措施")
+
     @staticmethod
     def _is_list_heading(node) -> bool:
         """A heading that only names a list (主要目标：, 1. 策略措施), not a part of the outline."""
@@ -195,7 +203,7 @@ class Reader:
         self.end_table()
         self._close()
         while self.stack and self.stack[-1].kind == "list":
-            self.stack.pop()
+            self._pop()
         role = list_role(line)
         self.stack.append(Node("list", 99, None, "", short_title(line), role, lineno, is_list=role != "principle"))
         part, section = self._numbers()
@@ -244,8 +252,9 @@ class Reader:
         self.open.unit_lines.append((line, lineno, labelled))
         self.open.closed = True
 
-    def continue_open(self, line) -> bool:
+    def continue_open(self, line, lineno=0) -> bool:
         if self.open and not self.open.closed:
+            self._warn_if_list_like(line, lineno)
             self.open.paragraphs.append(line)
             return True
         return False
@@ -258,6 +267,7 @@ class Reader:
 
     def paragraph(self, line, lineno):
         self.end_table()
+        self._warn_if_list_like(line, lineno)
         kind = self._clause_kind()
         if kind not in ("implementation", "monitoring"):
             if kind in DUTY and self.stack and self.stack[-1].is_list:
@@ -265,6 +275,12 @@ class Reader:
             kind = "text"
         self.open = _Open(kind, None, "", [line], lineno, tuple(self.stack))
         self._close()
+
+    def _warn_if_list_like(self, line, lineno):
+        """A short line naming a list (主要目标及任务如下) that no rule took as a heading."""
+        text = re.sub(r"\s+", "", line)
+        if len(text) <= 30 and "。" not in text and RE_LIST_WORD.search(text):
+            self.warn(lineno, f"“{line}”像清单标题，但未作为标题读取：其后的条目归入上一个清单或正文")
 
     def _check_sequence(self, prev, number, lineno, unit):
         if number == prev:

@@ -178,7 +178,7 @@ def unit_line(r, line, s, lineno) -> bool:
 
 def continuation(r, line, s, lineno) -> bool:
     """Continuation paragraphs and ——/-- sub-items stay lines of the open clause."""
-    return r.continue_open(line)
+    return r.continue_open(line, lineno)
 
 
 def paragraph(r, line, s, lineno) -> bool:

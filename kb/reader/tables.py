@@ -64,6 +64,8 @@ class Table:
             r.add_clause("text", None, "", line, "", lineno, tuple(r.stack), [], None, None)
             return
         self.count += 1
+        holder = r.stack[-1] if r.stack else r.root
+        holder.items["table"] = self.count
         col = self.columns
         number = self.count
         if col.get("number") is not None and cells[col["number"]].isdigit():
