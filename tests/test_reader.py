@@ -324,3 +324,16 @@ def test_goals_without_any_units_are_reported_once():
     pd = _parse_text("某县规划\n一、儿童与健康\n主要目标：\n1.儿童健康状况改善。\n2.近视率下降。\n")
     assert pd.document.assigns_departments is False
     assert messages(pd) == [(4, "本规划没有为目标和措施标注责任单位")]
+
+
+def test_paren_list_headings_with_circled_and_paren_items():
+    pd = _parse_text("某县儿童发展规划\n一、儿童与健康\n（一）主要目标\n（1）婴儿死亡率下降。（卫健局）\n（2）近视率下降。（教育局）\n"
+                     "（二）策略措施\n⑴加强保健。（卫健局）\n⑵改善营养。（卫健局、妇联）\n二、儿童与教育\n（一）主要目标\n1.入园率提高。（教育局）\n")
+    assert view(pd) == [
+        ("1-1-g1", "goal", "儿童与健康", "一（一）主要目标 第1条", ["卫健局"], None),
+        ("1-1-g2", "goal", "儿童与健康", "一（一）主要目标 第2条", ["教育局"], None),
+        ("1-2-m1", "measure", "儿童与健康", "一（二）策略措施 第1条", ["卫健局"], None),
+        ("1-2-m2", "measure", "儿童与健康", "一（二）策略措施 第2条", ["卫健局", "妇联"], None),
+        ("2-1-g1", "goal", "儿童与教育", "二（一）主要目标 第1条", ["教育局"], None),
+    ]
+    assert pd.warnings == []
