@@ -337,3 +337,23 @@ def test_paren_list_headings_with_circled_and_paren_items():
         ("2-1-g1", "goal", "儿童与教育", "二（一）主要目标 第1条", ["教育局"], None),
     ]
     assert pd.warnings == []
+
+
+def test_issuer_from_the_notice_signature_and_source_warnings(tmp_path, monkeypatch):
+    text = (FIXTURES / "city-health-14th.txt").read_text(encoding="utf-8")
+    text = text.replace("云川市“十四五”卫生健康\n事业发展规划\n", "“十四五”卫生健康事业发展规划\n")
+    path = tmp_path / "plan.txt"
+    path.write_text(text, encoding="utf-8")
+    import kb.corpus
+    from kb.sources import read_source
+
+    def with_warnings(p, encoding=None):
+        src = read_source(p, encoding=encoding)
+        src.warnings = [(3, "已删除控制字符")]
+        return src
+
+    monkeypatch.setattr(kb.corpus, "read_source", with_warnings)
+    pd = read(None, path)
+    d = pd.document
+    assert (d.title, d.issuer, d.level, d.period) == ("“十四五”卫生健康事业发展规划", "云川市人民政府", "市", "2021-2025")
+    assert (3, "已删除控制字符") in messages(pd)
