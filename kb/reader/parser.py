@@ -16,7 +16,7 @@ from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.reader import frontmatter, tables
-from kb.reader.rules import CN, ITEM_KINDS, RULES, cn_number, is_structural, list_role, part_role
+from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role
 from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag
 
 RE_LIST_WORD = re.compile(r"(主要目标|发展目标|策略措施|主要措施|主要任务|重点任务|主要指标)")
@@ -131,8 +131,6 @@ class Reader:
             self.out.headings.append(Heading(doc.id, "toc", "", lines[n - 1].strip(), n))
         doc.doc_number = doc.doc_number or front.doc_number
         doc.issued = doc.issued or front.issued
-        self.signer = front.signer
-        self.title = frontmatter.title_text(lines, front)
 
     # -- the outline -----------------------------------------------------
     def _rank(self, kind: str) -> int:
@@ -301,9 +299,7 @@ class Reader:
         return True
 
     def end_table(self):
-        if self.table is not None:
-            table, self.table = self.table, None
-            table.finish()
+        self.table = None
 
     # -- clauses ---------------------------------------------------------
     def _close(self):
@@ -324,7 +320,6 @@ class Reader:
                         "；".join(raws) if raws else None, lead, op.is_section, op.in_list)
 
     def _title_for_warning(self, op):
-        part, section = self._numbers(op.path)
         sec = next((n for n in op.path if n.rank == 1), None)
         return sec.title if sec else ""
 

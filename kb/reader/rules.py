@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.reader.frontmatter import is_chrome
-from kb.reader.tags import RE_RESP_LINE, is_unit_line
+from kb.reader.tags import FULLWIDTH, RE_RESP_LINE, is_unit_line
 
 CN = "一二三四五六七八九十"
 CIRCLED = {chr(c): i + 1 for i, c in enumerate(range(0x2474, 0x2488))}  # ⑴ … ⒇
@@ -85,16 +85,13 @@ def read_marker(s: str):
 
 def is_structural(line: str) -> bool:
     """A line that opens the outline (used to tell a title line from the first heading)."""
-    s = line.strip().translate(_FW)
+    s = line.strip().translate(FULLWIDTH)
     if RE_PREFACE.match(s) or list_role(s):
         return True
     marker = read_marker(s)
     if not marker:
         return False
     return marker[0] != "cn" or len(s) <= 40
-
-
-_FW = str.maketrans("０１２３４５６７８９（）：．，；", "0123456789():.,;")
 
 
 # -- rules ------------------------------------------------------------------------

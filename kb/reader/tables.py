@@ -75,7 +75,7 @@ class Table:
         tag = ("\t" + "\t".join(cells[task + 1:])) if task + 1 < len(cells) else ""
         text = cells[task]
         if self.kind == "indicator":  # the values stay with the row (tag), the indicator is the text
-            self._add(r, "goal", number, marker, text, tag, lineno, [], None, None)
+            r.add_clause("goal", number, marker, text, tag, lineno, tuple(r.stack), [], None, None)
             return
         departments, lead, raws = [], None, []
         for i in [col.get("lead")] + col["units"]:
@@ -92,13 +92,8 @@ class Table:
             r.untagged.append((lineno, f"表格第 {number} 行"))
         else:
             r.tagged += 1
-        self._add(r, self.kind, number, marker, text, tag, lineno, departments, "；".join(raws) or None, lead)
+        r.add_clause(self.kind, number, marker, text, tag, lineno, tuple(r.stack), departments, "；".join(raws) or None, lead)
 
-    def _add(self, r, kind, number, marker, text, tag, lineno, departments, raw, lead):
-        r.add_clause(kind, number, marker, text, tag, lineno, tuple(r.stack), departments, raw, lead)
-
-    def finish(self):
-        pass
 
 
 def _header(cells, reader):
