@@ -357,3 +357,25 @@ def test_issuer_from_the_notice_signature_and_source_warnings(tmp_path, monkeypa
     d = pd.document
     assert (d.title, d.issuer, d.level, d.period) == ("“十四五”卫生健康事业发展规划", "云川市人民政府", "市", "2021-2025")
     assert (3, "已删除控制字符") in messages(pd)
+
+
+def test_seed_with_a_notice_and_contents_reads_the_same(tmp_path):
+    from tests.helpers import seed_text
+
+    seed = parse_file(CORPUS / "zhenyuan-women-2021-2030.txt", REGISTRY, {})
+    front = ("镇原县人民政府办公室\n镇政办发〔2022〕12号\n镇原县人民政府办公室关于印发《镇原县妇女发展规划（2021—2030年）》的通知\n"
+             "各乡镇人民政府，县直各部门：\n现将《镇原县妇女发展规划（2021—2030年）》印发给你们，请认真贯彻落实。\n"
+             "镇原县人民政府办公室\n2022年3月15日\n（此件公开发布）\n")
+    text = seed_text()
+    title, rest = text.split("\n", 1)
+    toc = "目  录\n前  言\n一、指导思想、基本原则和总体目标\n二、发展领域、主要目标和策略措施\n三、组织实施\n四、监测评估\n"
+    path = tmp_path / "zhenyuan-women-2021-2030.txt"
+    path.write_text(front + title + "\n" + toc + rest, encoding="utf-8")
+    pd = read(None, path)
+    keep = lambda p: [(c.id, c.kind, c.domain, c.citation, c.text, c.departments, c.lead) for c in p.clauses if c.kind != "notice"]
+    assert keep(pd) == keep(seed)
+    assert [c.kind for c in pd.clauses].count("notice") == 1 and pd.warnings == []
+    d = pd.document
+    assert (d.title, d.issuer, d.doc_number, d.issued) == (seed.document.title, "镇原县", "镇政办发〔2022〕12号", "2022-03-15")
+    assert len([h for h in pd.headings if h.level == "toc"]) == 6
+    assert reassemble(pd) == re.sub(r"\s+", "", path.read_text(encoding="utf-8"))
