@@ -102,11 +102,14 @@ def check(files, data, corpus, encoding, as_json):
 
 def _format_check(rep) -> str:
     lines = [f"{rep['file']}", f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}", f"  标题 {rep['title']}", f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}，规划期 {rep['period'] or '—'}"]
+    if rep.get("doc_number") or rep.get("issued") or rep["front"]["notice"]:
+        lines.append(f"  文号 {rep.get('doc_number') or '—'}，印发日期 {rep.get('issued') or '—'}，印发通知 {'有' if rep['front']['notice'] else '无'}")
+    if rep["front"]["toc"] or rep["front"]["chrome"]:
+        lines.append(f"  目录 {rep['front']['toc']} 行，网页杂项 {rep['front']['chrome']} 行（已排除在条款之外）")
     lines.append("  结构：")
-    for part in rep["outline"]:
-        lines.append(f"    {part['heading']}  （{_counts(part['counts'])}）")
-        for sec in part["sections"]:
-            lines.append(f"      {sec['heading']}  （{_counts(sec['counts'])}）")
+    for entry in rep["outline"]:
+        role = f" [{entry['role']}]" if entry["role"] else ""
+        lines.append(f"    {'  ' * entry['depth']}{entry['heading'].replace(chr(9), ' | ')}{role}  （{_counts(entry['counts'])}）")
     lines.append("  合计：" + _counts(rep["counts"]))
     lines.append(f"  警告 {len(rep['warnings'])} 条")
     lines += [f"    {w['file']}:{w['line']}: {w['message']}" for w in rep["warnings"]]

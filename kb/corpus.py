@@ -12,7 +12,9 @@ import kb
 from kb.departments import Registry
 from kb.errors import DataFileError
 from kb.model import Document, ParsedDocument, ParseWarning
-from kb.parser import parse_lines
+from kb.reader import parse_lines
+from kb.reader.frontmatter import read_front, title_text
+from kb.reader.rules import is_structural, list_role, part_role
 from kb.sources import PLAN_SUFFIXES, read_source
 
 SCHEMA_VERSION = 4
@@ -71,6 +73,7 @@ def doc_id_for(path: Path) -> str:
 
 
 RE_TITLE_ISSUER = re.compile(r"^(.{2,12}?(?:自治区|省|自治州|市|自治县|县|区|旗|盟))")
+FIVE_YEAR_PLANS = {"十三五": "2016-2020", "十四五": "2021-2025", "十五五": "2026-2030"}
 RE_PERIOD = re.compile(r"(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})")
 
 
@@ -81,34 +84,40 @@ def document_for(path: Path, entry: dict, title_hint: str | None, first_line: st
     if not issuer:
         m = RE_TITLE_ISSUER.match(title)
         issuer = m.group(1) if m else None
-    level = entry.get("level")
-    if not level and issuer:
-        for suffix, lvl in (("省", "省"), ("自治区", "省"), ("市", "市"), ("州", "市"), ("县", "县"), ("区", "县"), ("旗", "县")):
-            if issuer.endswith(suffix):
-                level = lvl
-                break
+    level = entry.get("level") or _level_of(issuer)
     if not level and title.startswith("中国"):
         level = "国家"
     period = entry.get("period")
     if not period:
         m = RE_PERIOD.search(title)
-        period = f"{m.group(1)}-{m.group(2)}" if m else None
+        period = f"{m.group(1)}-{m.group(2)}" if m else FIVE_YEAR_PLANS.get(next((k for k in FIVE_YEAR_PLANS if k in title), ""))
     return Document(id=entry.get("id") or doc_id_for(path), title=title, issuer=issuer, level=level, period=str(period) if period else None, source=path.name)
+
+
+def _level_of(issuer: str | None) -> str | None:
+    """省 / 市 / 县 from the issuer's name (镇原县 → 县; 某市人民政府 → 市)."""
+    name = re.sub(r"(人民政府|人民政府办公室|人民政府办公厅|办公室|办公厅)$", "", issuer or "")
+    for suffix, lvl in (("省", "省"), ("自治区", "省"), ("市", "市"), ("州", "市"), ("县", "县"), ("区", "县"), ("旗", "县")):
+        if name.endswith(suffix):
+            return lvl
+    return None
 
 
 def parse_file(path: Path, registry: Registry, entry: dict | None = None, encoding: str | None = None) -> ParsedDocument:
     """Read and parse one plan file with the registry of its issuer."""
     src = read_source(path, encoding=encoding)
-    first = next((line for line in src.lines if line), None)
+    front = read_front(src.lines, is_structural)
+    first = title_text(src.lines, front) or next((line for line in src.lines if line), None)
     doc = document_for(path, entry or {}, src.title_hint, first)
+    if not doc.issuer and not (entry or {}).get("issuer") and front.signer:
+        doc.issuer = front.signer
+        doc.level = doc.level or _level_of(front.signer)
     doc.format, doc.encoding = src.format, src.encoding
     doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer, doc.level), file=str(path))
-    if src.warnings:
-        parsed.warnings = sorted(parsed.warnings + [ParseWarning(str(path), line, message) for line, message in src.warnings], key=lambda w: w.line)
-    for h in parsed.headings:
-        if h.level == "title" and not (entry or {}).get("title"):
-            doc.title = h.text
+    for lineno, message in getattr(src, "warnings", []):
+        parsed.warnings.append(ParseWarning(str(path), lineno, message))
+    parsed.warnings.sort(key=lambda w: w.line)
     return parsed
 
 
@@ -144,21 +153,6 @@ def check_file(path, corpus: Path, encoding: str | None = None) -> dict:
     except DataFileError:
         entry = {}
     pd = parse_file(path, registry, entry, encoding=encoding)
-    outline = []
-    for h in pd.headings:
-        if h.level == "part":
-            outline.append({"heading": h.marker + h.text, "part": h.part, "sections": [], "counts": {}})
-        elif h.level == "section" and outline:
-            outline[-1]["sections"].append({"heading": h.marker + h.text, "section": h.section, "counts": {}})
-    for c in pd.clauses:
-        for part in outline:
-            if part["part"] == c.part:
-                part["counts"][c.kind] = part["counts"].get(c.kind, 0) + 1
-                for sec in part["sections"]:
-                    if sec["section"] == c.section:
-                        sec["counts"][c.kind] = sec["counts"].get(c.kind, 0) + 1
-                if not any(sec["section"] == c.section for sec in part["sections"]) and c.section is not None:
-                    part["sections"].append({"heading": f"（{c.section}）{c.section_title or ''}", "section": c.section, "counts": {c.kind: 1}})
     d = pd.document
     return {
         "file": str(path),
@@ -169,8 +163,36 @@ def check_file(path, corpus: Path, encoding: str | None = None) -> dict:
         "issuer": d.issuer,
         "level": d.level,
         "period": d.period,
+        "doc_number": d.doc_number,
+        "issued": d.issued,
+        "front": {level: sum(1 for h in pd.headings if h.level == level) for level in ("chrome", "toc")}
+        | {"notice": sum(1 for c in pd.clauses if c.kind == "notice")},
         "counts": pd.counts(),
-        "outline": outline,
+        "outline": outline_of(pd),
         "warnings": [w.to_dict() for w in pd.warnings],
         "assigns_departments": d.assigns_departments,
     }
+
+
+OUTLINE_DEPTH = {"part": 0, "section": 1, "sub": 2, "list": 3}
+ROLE_LABELS = {"goal": "目标清单", "measure": "措施清单", "indicator": "指标表", "principle": "基本原则",
+               "implementation": "组织实施", "monitoring": "监测评估"}
+
+
+def outline_of(pd: ParsedDocument) -> list[dict]:
+    """The outline as read: every heading with its depth, role and the clause counts under it."""
+    heads = [h for h in pd.headings if h.level in OUTLINE_DEPTH]
+    out = []
+    for i, h in enumerate(heads):
+        depth = OUTLINE_DEPTH[h.level]
+        end = next((n.line for n in heads[i + 1:] if OUTLINE_DEPTH[n.level] <= depth), float("inf"))
+        counts = {}
+        for c in pd.clauses:
+            if h.line <= c.line < end and c.kind != "notice":
+                counts[c.kind] = counts.get(c.kind, 0) + 1
+        role = list_role(h.text.split("\t")[0]) or (part_role(h.text) if depth == 0 else None)
+        if "\t" in h.text:
+            role = "indicator" if any(c.tag.startswith("\t") and not c.departments_raw and c.kind == "goal" for c in pd.clauses if h.line < c.line < end) else "measure"
+        out.append({"heading": h.marker + h.text, "level": h.level, "depth": depth, "line": h.line,
+                    "role": ROLE_LABELS.get(role), "counts": counts})
+    return out

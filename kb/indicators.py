@@ -254,8 +254,31 @@ def _sentences(line: str) -> list[str]:
     return [s for s in re.split(r"(?<=[。；;！？])", line) if s.strip()]
 
 
+RE_ROW_UNIT = re.compile(r"[（(]\s*(%|‰|/10万|/100万|/万|/千)\s*[)）]\s*$")
+RE_ROW_VALUE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(及以上|以上|及以下|以下|以内|左右)?")
+
+
+def table_row_indicator(clause) -> Indicator | None:
+    """A row of an indicator table (指标 | 2020年 | 2025年 | 属性): name and unit, then values, the target last."""
+    if not clause.tag.startswith("\t") or clause.departments_raw is not None:
+        return None
+    unit = RE_ROW_UNIT.search(normalise(clause.text))
+    values = [c for c in normalise(clause.tag).split("\t")[1:] if RE_ROW_VALUE.match(c)]
+    if not unit or not values:
+        return None
+    m = RE_ROW_VALUE.match(values[-1])
+    comparator = QUALIFIERS.get(m.group(2) or "", "=")
+    direction = {">=": "up", "<=": "down"}.get(comparator)
+    return Indicator(f"{clause.id}.n1", clause.text[: unit.start()].strip(), comparator, _number(m.group(1)), unit.group(1),
+                     direction, clause=clause.id, departments=list(clause.departments), doc=clause.doc, domain=clause.domain,
+                     kind=clause.kind, text=clause.text + clause.tag.replace("\t", " "), citation=clause.citation)
+
+
 def clause_indicators(clause) -> list[Indicator]:
     """Every target a goal or measure sets, numeric first (n1, n2 …) then qualitative (q1 …)."""
+    row = table_row_indicator(clause)
+    if row is not None:
+        return [row]
     numeric, qualitative, seen = [], [], set()
     for line in _lines(clause.text):
         for sentence in _sentences(line):
