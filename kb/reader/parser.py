@@ -369,7 +369,6 @@ class Reader:
     def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False):
         """Append one clause with its id, citation, domain and outline position."""
         part, section = self._numbers(path)
-        titled = [n for n in path if not n.is_list]
         part_node = next((n for n in path if n.rank == 0), None)
         sec_node = next((n for n in path if n.rank == 1), None)
         clause = Clause(
