@@ -38,29 +38,20 @@ def read_html(path, text: str, enc: str | None):
 
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup.find_all(NOISE_TAGS):
-        if not tag.decomposed:
-            tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or not tag.attrs:
-            continue
-        marks = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
-        if marks.strip() and NOISE_HINT.search(marks) and not BODY_HINT.search(marks):
-            tag.decompose()
-    body = _article_block(soup)
-    if body is None:
-        raise SourceError(path, "网页中找不到正文")
-    lines = _strip_chrome(normalise_lines(_block_lines(body)))
+    tags = soup.find_all(True)
+    hidden = _hidden(tags)
+    body = _article_block(tags, hidden) or soup.body or soup
+    lines = _strip_chrome(normalise_lines(_block_lines(body, hidden)))
     if not any(lines):
         raise SourceError(path, "网页正文是空的")
-    return SourceText(str(path), lines, "html", enc, title_hint=_title(soup, page_title))
+    return SourceText(str(path), lines, "html", enc, title_hint=_title(soup, page_title, hidden))
 
 
-def _title(soup, page_title: str) -> str | None:
+def _title(soup, page_title: str, hidden: set[int]) -> str | None:
     """The page's own title: an <h1> that the <title> confirms, else the <title> without the site name."""
     title = _strip_site(page_title)
     squeeze = re.sub(r"\s+", "", title)
-    h1s = [" ".join(h.get_text(" ", strip=True).split()) for h in soup.find_all("h1")]
+    h1s = [" ".join(h.get_text(" ", strip=True).split()) for h in soup.find_all("h1") if id(h) not in hidden]
     h1s = [h for h in h1s if len(re.sub(r"\s+", "", h)) >= 4 and not CHROME_LINE.match(h)]
     for h in h1s:
         hs = re.sub(r"\s+", "", _strip_site(h))
@@ -81,7 +72,25 @@ def _strip_site(title: str) -> str:
         title = title[: m.start()].rstrip()
 
 
-def _article_block(soup):
+def _hidden(tags) -> set[int]:
+    """ids of the tags that are page furniture (scripts, navigation, share bars …) or inside one.
+
+    Tags come in document order, so a parent is decided before its children: one pass, and the
+    tree is left as it is (decompose() and extract() walk the subtree each time).
+    """
+    hidden: set[int] = set()
+    for tag in tags:
+        if id(tag.parent) in hidden or tag.name in NOISE_TAGS:
+            hidden.add(id(tag))
+            continue
+        if tag.attrs:
+            marks = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
+            if marks.strip() and NOISE_HINT.search(marks) and not BODY_HINT.search(marks):
+                hidden.add(id(tag))
+    return hidden
+
+
+def _article_block(tags, hidden: set[int]):
     """The element holding most of the page's Chinese text in its own paragraphs.
 
     Chinese character counts are summed bottom-up over the tree once (tags in reverse document order
@@ -89,10 +98,12 @@ def _article_block(soup):
     """
     from bs4 import NavigableString, Tag
 
-    tags = soup.find_all(True)
     total: dict[int, int] = {}
     for tag in reversed(tags):
         n = 0
+        if id(tag) in hidden:
+            total[id(tag)] = 0
+            continue
         for child in tag.children:
             if isinstance(child, Tag):
                 n += total.get(id(child), 0)
@@ -101,7 +112,7 @@ def _article_block(soup):
         total[id(tag)] = n
     best, best_score = None, 0.0
     for el in tags:
-        if el.name not in ("article", "div", "section", "td", "main", "body"):
+        if el.name not in ("article", "div", "section", "td", "main", "body") or id(el) in hidden:
             continue
         blocks = direct = 0
         for child in el.children:
@@ -113,8 +124,6 @@ def _article_block(soup):
         score = direct * 2 + (total[id(el)] if blocks > 2 else 0) * 0.5
         if score > best_score:
             best, best_score = el, score
-    if best is None:
-        return soup.body or soup
     return best
 
 
@@ -122,7 +131,7 @@ def _cjk_len(text: str) -> int:
     return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
-def _block_lines(root) -> list[str]:
+def _block_lines(root, hidden: set[int]) -> list[str]:
     """The text under root as lines: a break at every block element and <br>, tables of two or more columns as tab rows."""
     from bs4 import NavigableString, Tag
 
@@ -143,13 +152,13 @@ def _block_lines(root) -> list[str]:
             if type(node) is NavigableString:
                 current.append(str(node))
             continue
-        if not isinstance(node, Tag):
+        if not isinstance(node, Tag) or id(node) in hidden:
             continue
         if node.name == "br":
             brk()
             continue
         if node.name == "table":
-            rows = _table_rows(node)
+            rows = _table_rows(node, hidden)
             if rows is not None:
                 brk()
                 out.append("")
@@ -165,7 +174,7 @@ def _block_lines(root) -> list[str]:
     return out
 
 
-def _table_rows(table) -> list[str] | None:
+def _table_rows(table, hidden: set[int]) -> list[str] | None:
     """Rows of a table with two or more columns, cells joined by tabs; None for a one-column layout table.
 
     A cell spanning several columns (colspan) appears once in its row; a cell spanning several rows
@@ -203,7 +212,7 @@ def _table_rows(table) -> list[str] | None:
                     break
                 continue
             cell = queue.pop(0)
-            text = _cell_text(cell)
+            text = _cell_text(cell, hidden)
             span = _int_attr(cell, "colspan")
             rowspan = _int_attr(cell, "rowspan")
             if rowspan > 1:
@@ -223,9 +232,9 @@ def _int_attr(cell, name: str) -> int:
         return 1
 
 
-def _cell_text(cell) -> str:
+def _cell_text(cell, hidden: set[int]) -> str:
     """A cell's paragraphs joined by a space."""
-    parts = (" ".join(line.split()) for line in _block_lines(cell))
+    parts = (" ".join(line.split()) for line in _block_lines(cell, hidden))
     return " ".join(p for p in parts if p)
 
 

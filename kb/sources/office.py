@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,12 +41,20 @@ def read_legacy_word(path, data: bytes):
         cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
                "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp / "out"), str(src)]
         try:
-            subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=CONVERT_TIMEOUT, check=False, start_new_session=True)
-        except subprocess.TimeoutExpired:
-            raise SourceError(path, f"LibreOffice 转换超过 {CONVERT_TIMEOUT} 秒，已放弃；请用 Word 或 WPS 另存为 .docx") from None
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
         except OSError as exc:
             raise SourceError(path, f"无法运行 LibreOffice：{exc.strerror or exc}；请另存为 .docx") from None
+        try:
+            proc.wait(timeout=CONVERT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # soffice starts soffice.bin in its own session: end the whole group, not only the wrapper.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+            raise SourceError(path, f"LibreOffice 转换超过 {CONVERT_TIMEOUT} 秒，已放弃；请用 Word 或 WPS 另存为 .docx") from None
         out = tmp / "out" / "plan.docx"
         if not out.is_file():
             raise SourceError(path, f"LibreOffice 无法转换这个 {suffix} 文件（文件可能已损坏）；请用 Word 或 WPS 另存为 .docx")
