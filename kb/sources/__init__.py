@@ -51,7 +51,7 @@ def read_source(path, encoding: str | None = None) -> SourceText:
     """Read a plan file, choosing the reader by content and extension."""
     path = Path(path)
     data = _read_capped(path)
-    if not data.strip():
+    if not data or data.isspace():
         raise SourceError(path, "文件是空的")
     for magic, what in MAGIC.items():
         if data.startswith(magic):
@@ -84,13 +84,19 @@ def read_source(path, encoding: str | None = None) -> SourceText:
 def _read_capped(path: Path) -> bytes:
     """The file's bytes, refused by its size (stat) before anything is read."""
     try:
+        if path.is_symlink() and path.resolve().parent != path.parent.resolve():
+            # A link in a corpus folder must not make the build read files from elsewhere.
+            raise SourceError(path, f"是指向所在文件夹之外（{path.resolve()}）的链接，已拒绝；请把规划文件本身放进文件夹")
         size = path.stat().st_size
         if path.is_dir():
             raise IsADirectoryError
         if size > MAX_FILE_BYTES:
             raise SourceError(path, f"文件过大（{size / MB:,.0f} MB），规划文件最大 {MAX_FILE_BYTES // MB} MB")
         with path.open("rb") as fh:
-            return fh.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+            data = fh.read(size + 1) if size else fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise SourceError(path, f"文件过大，规划文件最大 {MAX_FILE_BYTES // MB} MB")
+        return data
     except IsADirectoryError:
         raise SourceError(path, "是一个文件夹，不是规划文件") from None
     except OSError as exc:

@@ -6,7 +6,7 @@ import io
 import zipfile
 
 from kb.errors import SourceError
-from kb.sources.text import normalise_lines
+from kb.sources.text import normalise_lines, split_lines
 
 MB = 1024 * 1024
 # Generous for real plans: the XML of a 500-page plan is 10–20 MB, photos add tens of MB.
@@ -56,7 +56,7 @@ def read_docx(path, data: bytes):
         if kind == "row":
             lines.append(text)
         else:
-            lines.extend(normalise_lines(text.replace("\t", " ").splitlines() or [""]))
+            lines.extend(normalise_lines(split_lines(text.replace("\t", " "))))
     return SourceText(str(path), lines, "docx", None, title_hint=title)
 
 

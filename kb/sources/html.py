@@ -50,6 +50,8 @@ def read_html(path, text: str, enc: str | None):
 def _title(soup, page_title: str, hidden: set[int]) -> str | None:
     """The page's own title: an <h1> that the <title> confirms, else the <title> without the site name."""
     title = _strip_site(page_title)
+    if SITE_NAME.search(title):
+        title = ""  # the <title> is only the site's name
     squeeze = re.sub(r"\s+", "", title)
     h1s = [" ".join(h.get_text(" ", strip=True).split()) for h in soup.find_all("h1") if id(h) not in hidden]
     h1s = [h for h in h1s if len(re.sub(r"\s+", "", h)) >= 4 and not CHROME_LINE.match(h)]
@@ -117,9 +119,9 @@ def _article_block(tags, hidden: set[int]):
         blocks = direct = 0
         for child in el.children:
             if isinstance(child, Tag):
-                if child.name in ("p", "br", "div"):
+                if child.name in ("p", "br", "div", "table"):
                     blocks += 1
-                if child.name == "p":
+                if child.name in ("p", "table"):
                     direct += total.get(id(child), 0)
         score = direct * 2 + (total[id(el)] if blocks > 2 else 0) * 0.5
         if score > best_score:

@@ -102,7 +102,7 @@ def plausible_text(text: str) -> bool:
     if not sample.strip():
         return False
     controls = len(CONTROL.findall(sample))
-    if controls > len(sample) * 0.01:
+    if controls > max(10, len(sample) * 0.01):
         return False
     cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
     ascii_ = sum(1 for ch in sample if ch.isascii())
