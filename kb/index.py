@@ -171,7 +171,7 @@ class EngineQuery:
     """What search asks of the engine: keyword groups (any variant matches), filters, ranking."""
 
     keywords: list[list[str]] = field(default_factory=list)
-    filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments[_all]
+    filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments[_all], also (each tagged)
     department: str | None = None  # rank assigned > shared > mentioned for this department
     words: bool = True  # False: exact strings only (a literal search); True: all-words and some-words tiers too
     offset: int = 0
@@ -368,8 +368,8 @@ class Index:
         for fname, values in filters.items():
             if not values:
                 continue
-            if fname.endswith("_all"):  # every value: departments_all
-                table = self._bits.get(fname[: -len("_all")], {})
+            if fname.endswith("_all") or fname == "also":  # every value: departments_all, also
+                table = self._bits["departments"] if fname == "also" else self._bits.get(fname[: -len("_all")], {})
                 for v in values:
                     bits &= table.get(v, 0)
                 continue

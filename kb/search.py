@@ -77,6 +77,7 @@ class Interpretation:
     mode: str = "keywords"  # keywords, department, department-bare, filters, all
     all_departments: bool = False  # free text naming several units, or dept_match=all: clauses tagged with every one
     explicit_departments: list[str] = field(default_factory=list)  # from dept= or dept: (filters even for a bare name)
+    also: list[str] = field(default_factory=list)  # facet narrowing: each must also be tagged (AND with the rest)
     bare: str | None = None  # the department a bare-name query ranks by relation
     literal: bool = False
     notes: list[str] = field(default_factory=list)
@@ -107,6 +108,7 @@ class Interpretation:
             "mode": self.mode,
             "all_departments": self.all_departments,
             "bare_department": self.bare,
+            "also": self.also,
             "literal": self.literal,
             "recognised": self.recognised,
             "description": self.description(),
@@ -144,16 +146,17 @@ class Searcher:
         self.spellings.sort(key=lambda p: -len(p[0]))
 
     # -- interpretation --------------------------------------------------
-    def interpret(self, query: str, *, dept=None, kind=None, domain=None, doc=None, literal=False, dept_match=None) -> Interpretation:
+    def interpret(self, query: str, *, dept=None, kind=None, domain=None, doc=None, literal=False, also=None) -> Interpretation:
         """Read a query into filters and keywords; explicit arguments add filters.
 
-        :param dept_match: "all" — every department given must be tagged (a facet narrowing
-            the result); otherwise any of the explicit ones.
+        :param also: departments each clause must also be tagged with — a department facet
+            narrowing the current result, whatever the rest of the query says.
         """
         text, notes = clean_query(query)
         it = Interpretation(query=text, literal=bool(literal), notes=notes)
         for d in _listify(dept):
             it.departments.append(self._department(d))
+        it.also = _unique(self._department(d) for d in _listify(also))
         for k in _listify(kind):
             self._add_kind(it, k)
         for d in _listify(domain):
@@ -176,8 +179,6 @@ class Searcher:
                     it.synonyms[k] = self.synonyms[k]
         it.departments = _unique(it.departments)
         it.kinds = _unique(it.kinds)
-        if dept_match == "all" and len(it.departments) > 1:
-            it.all_departments = True
         if it.mode == "keywords" and not it.keywords:
             it.mode = "filters" if (it.departments or it.kinds or it.domains or it.docs) else "all"
         return it
@@ -328,28 +329,28 @@ class Searcher:
         return spans
 
     # -- searching ---------------------------------------------------------
-    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, dept_match=None) -> dict:
+    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None) -> dict:
         """Search and return the public result contract (query, interpreted, total, full_matches, hits, facets).
 
         With a cache, repeated searches return the same dict: callers must not modify it.
         """
         if not self.cache_size:
-            return self._search(query, dept, kind, domain, doc, literal, page, limit, dept_match)
-        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, dept_match)
+            return self._search(query, dept, kind, domain, doc, literal, page, limit, also)
+        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        result = self._search(query, dept, kind, domain, doc, literal, page, limit, dept_match)
+        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also)
         with self._cache_lock:
             self._cache[key] = result
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return result
 
-    def _search(self, query, dept, kind, domain, doc, literal, page, limit, dept_match=None) -> dict:
-        it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, dept_match=dept_match)
+    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None) -> dict:
+        it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, also=also)
         page = max(1, int(page or 1))
         offset = 0 if limit is None else (page - 1) * limit
         filters = {"doc": it.docs, "kind": it.kinds, "domain": it.domains}
@@ -358,6 +359,8 @@ class Searcher:
         depts = it.explicit_departments if bare else it.departments
         if depts:
             filters["departments_all" if it.all_departments else "departments"] = depts
+        if it.also:
+            filters["also"] = it.also
         eq = EngineQuery(
             keywords=[[k, *it.synonyms.get(k, [])] for k in it.keywords],
             filters=filters,
@@ -415,7 +418,7 @@ class Searcher:
 
     def _facets(self, counts, it) -> dict:
         depts = it.explicit_departments if it.mode == "department-bare" else it.departments
-        selected = {"kind": it.kinds, "domain": it.domains, "departments": depts, "doc": it.docs}
+        selected = {"kind": it.kinds, "domain": it.domains, "departments": _unique([*depts, *it.also]), "doc": it.docs}
         out = {}
         for name, values in counts.items():
             if name == "kind":

@@ -20,8 +20,8 @@ from search_app.params import FILTERS, search_args, url_args
 bp = Blueprint("pages", __name__)
 
 PAGE_SIZE = 20
-MATCH_LABELS = {"assigned": "承担", "shared": "共同承担", "mentioned": "文中提及", "text": ""}
-GROUP_LABELS = {"assigned": "本部门承担", "shared": "各成员单位共同承担", "mentioned": "文中提及本部门"}
+MATCH_LABELS = {"assigned": "承担", "lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "文中提及", "text": ""}
+GROUP_LABELS = {"assigned": "本部门承担", "lead_in_text": "文中由本部门牵头或负责", "shared": "各成员单位共同承担", "mentioned": "文中提及本部门"}
 EXAMPLES = ["妇联负责哪些措施", "宫颈癌", "家暴"]
 FACET_PARAM = {"kind": "kind", "domain": "domain", "departments": "dept", "doc": "doc"}
 NAV = [
@@ -174,10 +174,11 @@ def run_search(params: dict, limit=PAGE_SIZE) -> dict:
     s = get_searcher()
     call = dict(params)
     query = call.pop("query")
-    res = s.search(query, dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], page=call["page"], limit=limit)
+    args = dict(dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], also=call.get("also") or None)
+    res = s.search(query, page=call["page"], limit=limit, **args)
     if limit and res["total"] and not res["hits"]:
         last = (res["total"] - 1) // limit + 1
-        res = s.search(query, dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], page=last, limit=limit)
+        res = s.search(query, page=last, limit=limit, **args)
     return res
 
 
@@ -188,7 +189,7 @@ def normalised(params: dict, res: dict) -> dict:
     “妇联负责哪些措施” keeps the other filters and the remaining keywords.
     """
     it = res["interpreted"]
-    base = {"query": params["query"], "literal": params["literal"], "page": 1}
+    base = {"query": params["query"], "literal": params["literal"], "page": 1, "also": list(params.get("also") or [])}
     if it.get("all_departments"):
         # 妇联和教育局共同负责…: explicit dept= values mean any of them, so keep the words.
         base.update({k: list(params[k]) for k in FILTERS})
@@ -218,6 +219,15 @@ def with_value(base: dict, key: str, value: str) -> dict:
     return out
 
 
+def narrowed(params: dict, key: str, value: str) -> dict:
+    """The search as typed plus one more facet value: the current result narrowed to it.
+
+    The query stays as typed; a department goes to also= (tagged as well as whatever else the
+    query asks), so the click returns exactly the count the facet showed.
+    """
+    return with_value(dict(params, page=1, also=list(params.get("also") or [])), "also" if key == "dept" else key, value)
+
+
 def decorate(params: dict, res: dict) -> dict:
     """Toggle URLs for facets and chips, pager links: the app's part of 'facets are data'."""
     base = normalised(params, res)
@@ -228,7 +238,10 @@ def decorate(params: dict, res: dict) -> dict:
         key = FACET_PARAM[name]
         values = []
         for v in facet["values"]:
-            target = without(base, key, v["value"]) if v["selected"] else with_value(base, key, v["value"])
+            if v["selected"] and key == "dept" and v["value"] in params.get("also", []):
+                target = without(dict(params, page=1), "also", v["value"])
+            else:
+                target = without(base, key, v["value"]) if v["selected"] else narrowed(params, key, v["value"])
             values.append(dict(v, url=url_for("pages.search", **url_args(target))))
         facets[name] = dict(facet, values=values)
     it = res["interpreted"]
@@ -239,6 +252,8 @@ def decorate(params: dict, res: dict) -> dict:
         else:
             target = without(base, "dept", d) if not bare else dict(base, query="")
         chips.append({"label": f"部门：{d}", "url": url_for("pages.search", **url_args(target))})
+    for d in it.get("also", []):
+        chips.append({"label": f"并且：{d}", "url": url_for("pages.search", **url_args(without(dict(params, page=1), "also", d)))})
     for k in it["kinds"]:
         chips.append({"label": f"类别：{KIND_LABELS.get(k, k)}", "url": url_for("pages.search", **url_args(without(base, "kind", k)))})
     for d in it["domains"]:
@@ -265,7 +280,10 @@ def decorate(params: dict, res: dict) -> dict:
     if res["page"] < pages:
         pager["next"] = url_for("pages.search", **url_args(dict(current, page=res["page"] + 1)))
     export_args = url_args(dict(params, page=1))
+    full = res.get("full_matches", res["total"])
     return {
+        "partial": res["total"] - full if it["keywords"] and full < res["total"] else 0,
+        "divider_at": full - (res["page"] - 1) * limit,  # index on this page where partial matches begin
         "facets": facets,
         "chips": chips,
         "literal_url": literal_url,
@@ -292,9 +310,21 @@ def no_result_help(params: dict, res: dict) -> dict:
     for k in it["keywords"]:
         if len(it["keywords"]) > 1:
             broader.append({"label": f"只检索“{k}”", "url": url_for("pages.search", q=k)})
-        elif len(k) > 2:
-            broader.append({"label": f"检索“{k[:2]}”", "url": url_for("pages.search", q=k[:2])})
-    return {"departments": near[:5], "broader": broader[:5], "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
+    if params["query"].strip() and not it["literal"]:
+        broader.append({"label": f"按字面检索“{params['query'].strip()}”", "url": url_for("pages.search", q=params["query"].strip(), literal="1")})
+    return {"departments": near[:5], "synonyms": similar_terms(get_searcher(), it["keywords"]), "broader": broader[:5], "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
+
+
+def similar_terms(searcher, keywords) -> list[dict]:
+    """Synonym-list terms sharing two characters in a row with a keyword and found in the plan."""
+    terms = {t for k, vs in searcher.synonyms.items() for t in (k, *vs)}
+    out = []
+    for k in keywords:
+        pairs = {k[i : i + 2] for i in range(len(k) - 1)}
+        for t in sorted(terms):
+            if t != k and any(p in t for p in pairs) and searcher.index.contains(t) and t not in [o["label"] for o in out]:
+                out.append({"label": t, "url": url_for("pages.search", q=t)})
+    return out[:5]
 
 
 @bp.route("/favicon.ico")

@@ -155,7 +155,8 @@ def test_search_no_results_help(client):
     assert resp.status_code == 200
     assert page.select_one(".result-count strong").get_text() == "0"
     help_ = page.select_one(".help")
-    assert "没有找到相关条款" in help_.get_text()
+    assert "没有找到与“卫健委局长 登月”相关的条款" in help_.get_text()
+    assert any("按字面检索" in a.get_text() for a in help_.select("a"))
     assert [a.get_text() for a in help_.select(".dept")][:1] == ["卫健局"]
     assert any(a.get_text() == "宫颈癌" for a in help_.select("a"))
 
@@ -459,7 +460,7 @@ def test_api_search_same_contract(client, searcher):
     resp = client.get("/api/search", query_string={"q": "妇联负责哪些措施", "limit": "5", "page": "2"})
     assert resp.mimetype == "application/json"
     assert resp.json == searcher.search("妇联负责哪些措施", limit=5, page=2)
-    assert set(resp.json) == {"query", "interpreted", "total", "page", "limit", "hits", "facets"}
+    assert set(resp.json) == {"query", "interpreted", "total", "full_matches", "page", "limit", "hits", "facets"}
     assert "妇联" in resp.get_data(as_text=True)  # not \\u-escaped
 
 
