@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date
 from collections import OrderedDict
 from pathlib import Path
 
@@ -353,7 +354,7 @@ def search():
     res = run_search(params)
     # Links carry the query as kb read it (cleaned, at most 200 characters), not as sent.
     params = dict(params, query=res["query"])
-    return render_template("search.html", params=params, res=res, view=decorate(params, res), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
+    return render_template("search.html", params=params, res=res, view=decorate(params, res), today=date.today().isoformat(), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
 
 
 @bp.route("/search/export.<any(xlsx, csv):ext>")
@@ -449,10 +450,19 @@ def clause(clause_id):
     prev, nxt = kb.siblings(c)
     mentioned = kb.mentions.get(c.id, [])
     return render_template(
-        "clause.html", c=c, doc=kb.docs.get(c.doc), prev=prev, next=nxt, mentioned=mentioned,
+        "clause.html", c=c, doc=kb.docs.get(c.doc), prev=prev, next=nxt, mentioned=mentioned, indicators=clause_indicator_links(c),
         permalink=url_for("pages.clause", clause_id=c.id, _external=True), is_group=kb.registry.is_group,
         members=[m for d in c.departments if kb.registry.is_group(d) for m in kb.registry.members(d)],
     )
+
+
+def clause_indicator_links(c) -> list[dict]:
+    """The indicators a clause sets, each with its page (when the indicator pages are served)."""
+    from kb import indicators as ki
+
+    if "indicators.indicator" not in current_app.view_functions:
+        return []
+    return [{"name": ind.name, "url": url_for("indicators.indicator", indicator_id=ind.id)} for ind in ki.clause_indicators(c)]
 
 
 @bp.route("/overview")
@@ -483,34 +493,48 @@ def documents():
 
 @bp.route("/documents/<doc_id>")
 def document(doc_id):
-    """A plan's table of contents: parts, sections, counts and links into the clauses."""
+    """The whole plan to read: headings, clauses with anchors, sub-items, tags; the document block."""
     kb = get_searcher().kb
     d = kb.document(doc_id[:200])
-    return render_template("document.html", d=d, parts=table_of_contents(kb, d.id))
+    blocks = reading_blocks(kb, d.id)
+    contents = [b for b in blocks if b["type"] == "heading" and b["level"] in ("part", "section")]
+    return render_template("document.html", d=d, blocks=blocks, contents=contents, original=kb.source_path(d.id), is_group=kb.registry.is_group)
 
 
-def table_of_contents(kb, doc_id: str) -> list[dict]:
-    """Parts and sections from the headings, with each one's clauses by kind."""
-    parts: dict[int, dict] = {}
-    for h in kb.headings:
-        if h.doc != doc_id:
-            continue
-        if h.level == "part":
-            parts[h.part] = {"part": h.part, "heading": (h.marker + re.sub(r"\s+", "", h.text)).rstrip("。"), "sections": {}, "loose": []}
-        elif h.level == "section" and h.part in parts:
-            parts[h.part]["sections"][h.section] = {"heading": (h.marker + h.text).rstrip("。"), "kinds": {}, "domain": None}
-    for c in kb.clauses:
+@bp.route("/documents/<doc_id>/original")
+def document_original(doc_id):
+    """The original plan file as this generation read it, as a download."""
+    kb = get_searcher().kb
+    d = kb.document(doc_id[:200])
+    path = kb.source_path(d.id)
+    if path is None:
+        raise UnknownDocument(d.id, list(kb.docs))
+    name = f"{d.title}{path.suffix}" if d.title else path.name
+    # Sent as kept, in its own encoding: no charset is claimed for it.
+    resp = Response(path.read_bytes(), content_type=MIME.get(path.suffix.lower(), "application/octet-stream"))
+    resp.headers["Content-Disposition"] = exports.content_disposition(name)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+MIME = {
+    ".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".wps": "application/octet-stream",
+}
+RE_SUBITEM = re.compile(r"(?=（\d{1,2}）|\(\d{1,2}\)|[①②③④⑤⑥⑦⑧⑨⑩])")
+
+
+def reading_blocks(kb, doc_id: str) -> list[dict]:
+    """Headings and clauses of a document in reading order, each clause once, split into sub-items."""
+    items = [(h.line, 0, i, {"type": "heading", "level": h.level, "text": (h.marker + re.sub(r"\s{2,}", "", h.text)).strip(), "anchor": f"h{h.line}"}) for i, h in enumerate(kb.headings) if h.doc == doc_id]
+    for i, c in enumerate(kb.clauses):
         if c.doc != doc_id:
             continue
-        part = parts.setdefault(c.part if c.part is not None else -1, {"part": c.part, "heading": c.part_title or "其他", "sections": {}, "loose": []})
-        if c.section is not None and (c.section in part["sections"] or c.kind in ("goal", "measure")):
-            sec = part["sections"].setdefault(c.section, {"heading": f"（{c.section}）{c.section_title or ''}", "kinds": {}, "domain": None})
-            sec["kinds"].setdefault(c.kind, []).append(c)
-            sec["domain"] = sec["domain"] or c.domain
-        else:
-            part["loose"].append(c)
-    out = []
-    for p in parts.values():
-        sections = [{**s, "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k), "clauses": cs} for k, cs in s["kinds"].items()], "count": sum(len(cs) for cs in s["kinds"].values())} for s in p["sections"].values()]
-        out.append({**p, "sections": sections, "count": sum(s["count"] for s in sections) + len(p["loose"])})
-    return out
+        paras = []
+        for chunk in (x.strip() for x in c.text.split("\n")):
+            parts = [p.strip() for p in RE_SUBITEM.split(chunk) if p.strip()]
+            if parts:
+                paras.append({"text": parts[0], "items": parts[1:]})
+        items.append((c.line, 1, i, {"type": "clause", "clause": c, "paras": paras or [{"text": c.text, "items": []}]}))
+    items.sort(key=lambda x: (x[0], x[1], x[2]))
+    return [b for *_, b in items]

@@ -433,15 +433,66 @@ def test_documents(client):
     assert link.get_text() == "镇原县妇女发展规划（2021—2030年）" and link["href"] == f"/documents/{DOC}"
 
 
-def test_document_table_of_contents(client, searcher):
+def test_document_reading_view(client, searcher):
     page = soup(client.get(f"/documents/{DOC}"))
-    parts = [h.contents[0].strip() for h in page.select(".part > h2")]
+    parts = [h.get_text(strip=True) for h in page.select(".doc-body h2.doc-part")]
     assert parts == ["前言", "一、指导思想、基本原则和总体目标", "二、发展领域、主要目标和策略措施", "三、组织实施", "四、监测评估"]
-    sections = [h.get_text(" ", strip=True) for h in page.select(".part:nth-of-type(3) .section h3")]
-    assert len(sections) == 8 and sections[0].startswith("（一）妇女与健康")
-    links = page.select(".toc-links a")
-    assert len(links) == len(searcher.kb.clauses)
-    assert {a["href"] for a in links} == {f"/clauses/{c.id}" for c in searcher.kb.clauses}
+    sections = [h.get_text(strip=True) for h in page.select(".doc-body h3.doc-section")]
+    assert "（一）妇女与健康。" in sections
+    # Every clause exactly once, in document order, with an anchor and its full text.
+    blocks = page.select(".doc-body .doc-clause")
+    ids = [b["id"] for b in blocks]
+    assert ids == [c.id for c in searcher.kb.clauses if c.doc == DOC]
+    for b in blocks:
+        c = searcher.kb.clause(b["id"])
+        assert len(b.select(".clause-link")) == 1
+        b.select_one(".clause-link").decompose()
+        text = b.get_text("", strip=True)
+        assert "".join(c.text.split()) in "".join(text.split()) and (c.tag or "") in text
+    assert len(page.select(".doc-body .doc-tag")) == sum(1 for c in searcher.kb.clauses if c.tag)
+    # Contents link to headings that exist.
+    anchors = {el["id"] for el in page.select("[id]")}
+    assert all(a["href"][1:] in anchors for a in page.select(".reading-contents a"))
+    meta = page.select_one(".doc-meta").get_text(" ", strip=True)
+    assert "镇原县" in meta and "2021-2030" in meta and "文号" in meta and "印发日期" in meta
+
+
+def test_in_context_links_use_the_reading_view_anchors(client, searcher):
+    reading = soup(client.get(f"/documents/{DOC}"))
+    anchors = {el["id"] for el in reading.select(".doc-clause")}
+    links = [a["href"] for a in soup(client.get("/search", query_string={"q": "宫颈癌"})).select(".hit a.in-context")]
+    links += [soup(client.get(f"/clauses/{CLAUSE}")).select_one("a.in-context-link")["href"]]
+    assert len(links) > 3
+    for href in links:
+        path, anchor = href.split("#")
+        assert path == f"/documents/{DOC}" and anchor in anchors
+
+
+def test_document_original_download(client, searcher):
+    resp = client.get(f"/documents/{DOC}/original")
+    assert resp.status_code == 200
+    assert resp.data == searcher.kb.source_path(DOC).read_bytes()
+    cd = resp.headers["Content-Disposition"]
+    assert cd.startswith("attachment;") and "filename*=UTF-8''" in cd and "\n" not in cd
+    assert unquote(cd.split("filename*=UTF-8''")[1]) == "镇原县妇女发展规划（2021—2030年）.txt"
+    assert soup(client.get(f"/documents/{DOC}")).select_one(".doc-actions a[download]")["href"] == f"/documents/{DOC}/original"
+    assert client.get("/documents/nope/original").status_code == 404
+
+
+def test_clause_page_links_its_indicators(client):
+    page = soup(client.get(f"/clauses/{DOC}.2-1-g3"))
+    links = {a.get_text(): a["href"] for a in page.select(".clause-indicators a")}
+    assert "适龄妇女宫颈癌人群筛查率" in links
+    assert client.get(links["适龄妇女宫颈癌人群筛查率"]).status_code == 200
+
+
+def test_search_partial_divider_and_full_count(client):
+    page = soup(client.get("/search", query_string={"q": "女性就业歧视"}))
+    assert page.select_one(".full-count strong").get_text() == "1"
+    items = page.select("ol.hits > li")
+    divider = [i for i, li in enumerate(items) if "divider" in li.get("class", [])]
+    assert divider == [1] and items[1].get_text(strip=True) == "以下 18 条只包含部分关键词"
+    assert page.select_one(".print-head") and page.select_one(".hit-text.full")
 
 
 def test_document_unknown(client):
