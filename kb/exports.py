@@ -11,6 +11,7 @@ from kb.model import KIND_LABELS, Clause
 
 GROUPS = (
     ("assigned", "本部门承担"),
+    ("lead_in_text", "文中牵头"),
     ("shared", "各成员单位共同承担"),
     ("mentioned", "文中提及"),
 )
@@ -232,11 +233,9 @@ def duties_docx(duties: dict, title: str) -> bytes:
     _font(p.add_run(f"{title}\n{dept}任务清单"), TITLE_FONT, 22)
     for note in duties.get("notes", []):
         _font(d.add_paragraph().add_run(note), BODY_FONT, 16)
-    for key, label in GROUPS:
+    for n_group, (key, label) in enumerate(((k, l) for k, l in GROUPS if duties[k]), 1):
         items = duties[key]
-        if not items:
-            continue
-        _font(d.add_paragraph().add_run(f"{_cn_index(key)}、{label}（{len(items)} 条）"), HEAD_FONT, 16)
+        _font(d.add_paragraph().add_run(f"{_cn_num(n_group)}、{label}（{len(items)} 条）"), HEAD_FONT, 16)
         by_domain: dict[str, list[Clause]] = {}
         for c in items:
             by_domain.setdefault(c.domain or c.citation.split(" ")[0] or "其他", []).append(c)
@@ -274,13 +273,9 @@ def _cn_num(n: int) -> str:
     return cn_numeral(n)
 
 
-def _cn_index(key: str) -> str:
-    return {"assigned": "一", "shared": "二", "mentioned": "三"}[key]
-
-
 # -- search results ------------------------------------------------------------------
 RESULT_HEADER = ["序号", "领域", "类别", "编号", "内容", "责任单位", "匹配", "出处", "规划"]
-MATCH_LABELS = {"assigned": "承担", "shared": "共同承担", "mentioned": "提及", "text": "文本"}
+MATCH_LABELS = {"assigned": "承担", "lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "提及", "text": "文本"}
 
 
 def result_rows(result: dict, titles: dict[str, str]):

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from kb import exports
 from kb.errors import DataDirError, IndexMissing, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
-from kb.model import KIND_LABELS, KINDS
+from kb.model import KIND_LABELS, KINDS, RELATIONS
 from kb.search import open_searcher, short_domain
 from search_app import charts
 from search_app.params import FILTERS, search_args, url_args
@@ -392,8 +392,11 @@ def departments():
         return redirect(url_for("pages.department", name=name[:100]))
     kb = get_searcher().kb
     doc = request.args.get("doc") or None
-    rows = kb.department_counts(doc)
-    return render_template("departments.html", rows=rows, chart=charts.bar_chart(rows), doc=doc)
+    rows = sorted(kb.department_counts(doc), key=lambda r: (-r["assigned"], -r["lead_in_text"], r["department"]))
+    # A column with the same number on every row (every unit is a 妇儿工委 member) says nothing.
+    columns = [k for k in ("lead_in_text", "shared", "mentioned") if len({r[k] for r in rows}) > 1]
+    labels = {"lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "提及"}
+    return render_template("departments.html", rows=rows, columns=columns, column_labels=labels, chart=charts.bar_chart(rows), doc=doc)
 
 
 @bp.route("/departments/<path:name>")
@@ -406,7 +409,7 @@ def department(name):
     assigned = group_by_domain(duties["assigned"])
     info = kb.registry.get(dept)
     links = {ext: url_for("pages.department_export", name=dept, ext=ext, doc=doc) for ext in ("xlsx", "docx", "csv")}
-    counts = {k: len(duties[k]) for k in ("assigned", "shared", "mentioned")}
+    counts = {k: len(duties[k]) for k in RELATIONS}
     counts["goals"] = sum(1 for c in duties["assigned"] if c.kind == "goal")
     counts["measures"] = sum(1 for c in duties["assigned"] if c.kind == "measure")
     return render_template(

@@ -263,10 +263,16 @@ def test_search_export_csv_all_hits(client):
 def test_departments_table_and_chart(client, searcher):
     page = soup(client.get("/departments"))
     rows = page.select("table.sortable tbody tr")
-    counts = searcher.kb.department_counts()
+    counts = sorted(searcher.kb.department_counts(), key=lambda r: (-r["assigned"], -r["lead_in_text"], r["department"]))
     assert len(rows) == len(counts)
-    first = rows[0].find_all(["th", "td"])
-    assert [c.get("data-value") for c in first] == [counts[0]["department"], *(str(counts[0][k]) for k in ("goals", "measures", "shared", "mentioned"))]
+    # Busiest first; a column with the same number on every row (共同承担: every unit is a 妇儿工委 member) is left out.
+    varying = [k for k in ("lead_in_text", "shared", "mentioned") if len({r[k] for r in counts}) > 1]
+    assert "shared" not in varying and "lead_in_text" in varying
+    heads = [th.get_text(strip=True) for th in page.select("table.sortable thead th")]
+    labels = {"lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "提及"}
+    assert heads == ["部门", "承担合计", "主要目标", "策略措施", *(labels[k] for k in varying)]
+    for row, r in zip(rows, counts):
+        assert [c.get("data-value") for c in row.find_all(["th", "td"])] == [r["department"], *(str(r[k]) for k in ("assigned", "goals", "measures", *varying))]
     bars = page.select("svg.chart a")
     assert bars[0].select_one(".bar-label").get_text() == "妇联"
     assert bars[0].select_one(".bar-total").get_text() == "59"
@@ -329,7 +335,7 @@ def test_duty_export_xlsx(client, searcher):
     name = "镇原县妇女发展规划-卫健局-任务清单.xlsx"
     assert resp.headers["Content-Disposition"].endswith("filename*=UTF-8''" + quote(name))
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["本部门承担", "各成员单位共同承担", "文中提及"]
+    assert wb.sheetnames == ["本部门承担", "文中牵头", "各成员单位共同承担", "文中提及"]
     ws = wb["本部门承担"]
     assert ws["A1"].value.startswith("镇原县妇女发展规划（2021—2030年） — 卫健局 任务清单")
     assert [c.value for c in ws[2]][:6] == exports.COLUMNS
