@@ -515,7 +515,8 @@ class Index:
             else:
                 hits += [EngineHit(p, float(score), tier) for p in positions[lo:hi]]
             seen += count
-        return EngineResult(total, hits, facets, list(units) or [t for t in terms if len(t) > 1], full.bit_count())
+        marks = list(dict.fromkeys([*units, *(t for t in terms if len(t) > 1 and t not in FUNCTION_WORDS)]))
+        return EngineResult(total, hits, facets, marks, full.bit_count())
 
     def _levels(self, matched: int, parts, dept) -> list[tuple[int, int]]:
         """The matched set split by score tier, highest first: [(score, bits)]."""
