@@ -18,9 +18,9 @@ Matching has two parts:
   an exact substring match, the equivalent of a character n-gram field
   queried as a phrase, and several times cheaper to build and to query.
 
-Ranking: keyword coverage first (each keyword found as a substring counts
-1000, as whole words 100), a department's relation next for bare-name
-queries, BM25 within a tier, then document order.
+Ranking: a department's relation first for bare-name queries, then the tiers (every
+keyword as an exact string; every keyword as string or all its words; some
+real words), BM25 within a tier, then document order.
 """
 
 from __future__ import annotations
@@ -46,14 +46,20 @@ from kb.errors import DataDirError
 from kb.segment import RE_SKIP
 
 FACET_FIELDS = ("kind", "domain", "departments", "doc")
-SCORE_SUBSTRING, SCORE_WORDS = 1000, 100
-TIER = {"assigned": 30000, "shared": 20000, "mentioned": 10000}
+# Ranking weights: the tiers (all keywords exact, all keywords held), then within a tier the
+# keywords found as strings and the real words held, then BM25 (below 1000 for any clause).
+SCORE_EXACT, SCORE_FULL, SCORE_SUBSTRING, SCORE_WORD = 4 * 10**7, 2 * 10**7, 10**5, 10**3
+# A bare department name: its relation to each clause comes before any keyword tier.
+TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**9, "mentioned": 10**9}
+DEPT_TIERS = (("assigned", "departments"), ("lead_in_text", "lead"), ("shared", "shared"), ("mentioned", "mentions"))
 K1, B = 1.2, 0.75
 SEP = "\x00"  # between clauses in substring.txt; never in normalised text
 TAG_SEP = "\x01"  # between a clause's text and its tag
 CACHE_BYTES = 64 * 2**20  # posting lists and substring results kept in memory
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
+# Never required for an all-words match: they carry no topic (the common 妇女/女性 do).
+FUNCTION_WORDS = STOPWORDS - {"妇女", "女性"}
 _BYTE_BITS = [tuple(b for b in range(8) if v >> b & 1) for v in range(256)]
 
 
@@ -165,9 +171,9 @@ class EngineQuery:
     """What search asks of the engine: keyword groups (any variant matches), filters, ranking."""
 
     keywords: list[list[str]] = field(default_factory=list)
-    filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments[_all]
+    filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments[_all], also (each tagged)
     department: str | None = None  # rank assigned > shared > mentioned for this department
-    relaxed: bool = False  # any indexed word of a keyword matches (the fallback when nothing matched)
+    words: bool = True  # False: exact strings only (a literal search); True: all-words and some-words tiers too
     offset: int = 0
     limit: int | None = 20  # None: all hits
 
@@ -176,6 +182,7 @@ class EngineQuery:
 class EngineHit:
     position: int  # index into kb.clauses
     score: float
+    tier: str = "exact"  # exact, words (every keyword held as words) or partial
 
 
 @dataclass
@@ -184,6 +191,7 @@ class EngineResult:
     hits: list[EngineHit]
     facets: dict[str, dict[str, int]]
     terms: list[str]  # the words the engine matched on, for highlighting
+    full: int = 0  # hits holding every keyword (they come first)
 
 
 class Index:
@@ -243,7 +251,7 @@ class Index:
 
     # -- bitsets: a set of clause positions as one Python int --
     def _facet_bits(self):
-        lists: dict[str, dict[str, list[int]]] = {f: {} for f in (*FACET_FIELDS, "shared", "mentions")}
+        lists: dict[str, dict[str, list[int]]] = {f: {} for f in (*FACET_FIELDS, "shared", "mentions", "lead")}
         for i, c in enumerate(self.kb.clauses):
             lists["kind"].setdefault(c.kind, []).append(i)
             if c.domain:
@@ -256,6 +264,8 @@ class Index:
                 lists["shared"].setdefault(d, []).append(i)
             for d in self.kb.mentions.get(c.id, ()):
                 lists["mentions"].setdefault(d, []).append(i)
+            for d in self.kb.leads(c):
+                lists["lead"].setdefault(d, []).append(i)
         return {f: {v: self._to_bits(p) for v, p in vals.items()} for f, vals in lists.items()}
 
     def _to_bits(self, positions) -> int:
@@ -362,8 +372,8 @@ class Index:
         for fname, values in filters.items():
             if not values:
                 continue
-            if fname.endswith("_all"):  # every value: departments_all
-                table = self._bits.get(fname[: -len("_all")], {})
+            if fname.endswith("_all") or fname == "also":  # every value: departments_all, also
+                table = self._bits["departments"] if fname == "also" else self._bits.get(fname[: -len("_all")], {})
                 for v in values:
                     bits &= table.get(v, 0)
                 continue
@@ -401,44 +411,93 @@ class Index:
                         scores[p] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[p] / avgdl))
         return scores
 
-    def search(self, eq: EngineQuery) -> EngineResult:
-        """Answer an EngineQuery: total, the requested page of hits, facet counts."""
-        fbits = self._filter_bits(eq.filters)
-        terms: list[str] = []
-        parts = []  # per keyword group: (bits, weight) components of its score
+    def _keyword_sets(self, eq: EngineQuery):
+        """Per keyword group: (exact bits, all-words bits); the real words of the typed text with their bits.
+
+        Exact: the normalised keyword (or a synonym) occurs as a string, what Ctrl+F finds.
+        All words: every word jieba cuts it into occurs (function and question words aside);
+        only when it cuts into at least two words of two characters or more, so a match
+        never rests on scattered single characters (高/铁/站).
+        Real words (for some-words matches): two characters or more, not a stop word,
+        present in the plan; none at all when they cover less than half of what was typed.
+        """
+        groups, units, terms = [], {}, []
+        typed_chars = unit_chars = 0
         for group in eq.keywords:
-            sub, whole = 0, 0
-            for variant in group:
+            exact = whole = 0
+            for i, variant in enumerate(group):
                 norm = normalise(variant)
                 if not norm:
                     continue
+                exact |= self._substring(norm)
                 words = self.words(variant)
-                if eq.relaxed:
-                    words = [w for w in words if w not in STOPWORDS and self._known(w)]
-                    terms.extend(words)
-                    for w in words:
-                        whole |= self._term(w)[0]
-                    continue
                 terms.extend(words)
-                sub |= self._substring(norm)
-                if words and all(self._known(w) for w in words):
-                    whole |= self._all_words(words)
-            parts.append([(sub, SCORE_SUBSTRING), (whole, SCORE_WORDS)])
+                if not eq.words:
+                    continue
+                required = [w for w in words if w not in FUNCTION_WORDS]
+                if len(required) > 1 and all(len(w) > 1 for w in required):
+                    bits = self._all
+                    for w in required:
+                        bits &= self._substring(normalise(w))
+                    whole |= bits
+                if i:
+                    continue  # synonyms match as strings or whole; their pieces do not count alone
+                for w in required:
+                    typed_chars += len(w)
+                    if len(w) > 1 and w not in STOPWORDS and w not in units:
+                        bits = self._substring(normalise(w))
+                        if bits:
+                            units[w] = bits
+                            unit_chars += len(w)
+            groups.append((exact, exact | whole))
+        if not typed_chars or unit_chars * 2 < typed_chars:
+            units = {}
+        return groups, units, terms
+
+    def search(self, eq: EngineQuery) -> EngineResult:
+        """Answer an EngineQuery: total, full matches, the requested page of hits, facet counts.
+
+        Tiers, each ranked by BM25 within: every keyword as an exact string, every keyword
+        as exact string or all its words, then some words (at least half of the real words
+        typed).  With a department (a bare name), its relation ranks first and every related
+        clause counts as a full match.
+        """
+        fbits = self._filter_bits(eq.filters)
+        groups, units, terms = self._keyword_sets(eq)
+        exact = full = self._all if groups else 0
+        for s, w in groups:
+            exact &= s
+            full &= w
+        partial = 0
+        if units:
+            need = (len(units) + 1) // 2
+            counts = {0: self._all}
+            for bits in units.values():
+                nxt: dict[int, int] = {}
+                for k, b in counts.items():
+                    for kk, bb in ((k + 1, b & bits), (k, b & ~bits)):
+                        if bb:
+                            nxt[kk] = nxt.get(kk, 0) | bb
+                counts = nxt
+            for k, b in counts.items():
+                if k >= need:
+                    partial |= b
         dept = {}
         if eq.department:
-            for tier, fname in (("assigned", "departments"), ("shared", "shared"), ("mentioned", "mentions")):
+            for tier, fname in DEPT_TIERS:
                 dept[tier] = self._bits[fname].get(eq.department, 0)
-        matched = 0
-        for comps in parts:
-            for bits, _ in comps:
-                matched |= bits
-        for bits in dept.values():
-            matched |= bits
-        if not parts and not eq.department:
-            matched = self._all
+                full |= dept[tier]
+        matched = full | partial
+        if not groups and not eq.department:
+            matched = full = self._all
         matched &= fbits
+        full &= matched
         total = matched.bit_count()
         facets = self._facets(matched)
+        parts = [[(exact, SCORE_EXACT), (full, SCORE_FULL)]]
+        if len(groups) > 1:
+            parts += [[(s, SCORE_SUBSTRING)] for s, _ in groups]
+        parts += [[(bits, SCORE_WORD)] for bits in units.values()]
         end = None if eq.limit is None else eq.offset + eq.limit
         hits, seen = [], 0  # seen: hits in the levels before this one
         for score, bits in self._levels(matched, parts, dept):
@@ -451,15 +510,17 @@ class Index:
             lo = max(0, eq.offset - seen)
             hi = count if end is None else min(count, end - seen)
             positions = self._positions(bits)
+            tier = "exact" if bits & exact else "words" if bits & full else "partial"
             if terms:
                 bm = self._bm25(positions, terms, bits)
                 key = lambda p: (bm[p], -p)
                 ranked = nlargest(hi, positions, key=key) if hi < count else sorted(positions, key=key, reverse=True)
-                hits += [EngineHit(p, score + round(bm[p], 4)) for p in ranked[lo:hi]]
+                hits += [EngineHit(p, score + round(bm[p], 4), tier) for p in ranked[lo:hi]]
             else:
-                hits += [EngineHit(p, float(score)) for p in positions[lo:hi]]
+                hits += [EngineHit(p, float(score), tier) for p in positions[lo:hi]]
             seen += count
-        return EngineResult(total, hits, facets, terms)
+        marks = list(dict.fromkeys([*units, *(t for t in terms if len(t) > 1 and t not in FUNCTION_WORDS)]))
+        return EngineResult(total, hits, facets, marks, full.bit_count())
 
     def _levels(self, matched: int, parts, dept) -> list[tuple[int, int]]:
         """The matched set split by score tier, highest first: [(score, bits)]."""
@@ -479,7 +540,7 @@ class Index:
             nxt = {}
             for score, b in levels.items():
                 left = b
-                for tier in ("assigned", "shared", "mentioned"):
+                for tier, _ in DEPT_TIERS:
                     inside = left & dept[tier]
                     if inside:
                         nxt[score + TIER[tier]] = nxt.get(score + TIER[tier], 0) | inside

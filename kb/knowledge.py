@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from kb.departments import Registry
 from kb.errors import DataDirError, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
-from kb.model import DUTY_KINDS, KINDS, Clause, Document, Heading, ParsedDocument, ParseWarning
+from kb.model import DUTY_KINDS, KINDS, RELATIONS, Clause, Document, Heading, ParsedDocument, ParseWarning
+
+# A unit the text makes the lead or the doer (lead_in_text): its name, maybe a short list of
+# others (、和及), maybe 等/等部门, then a lead verb — 由县统计局牵头, 统计局负责…, 统计局牵头组织….
+# 负责同志/负责人 are people, not a duty; 由X会同Y makes X the lead.
+LEAD_AFTER = r"(?:[、和及][\u4e00-\u9fff、]{1,20}?)?(?:等(?:部门|单位)?)?(?:牵头|负责(?!同志|人)|主导|主抓|统筹|组织(?!机构|建设|体系))"
 
 
 class KnowledgeBase:
@@ -30,6 +36,7 @@ class KnowledgeBase:
         self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
         self.position = {c.id: i for i, c in enumerate(clauses)}
         self._department_names: list[str] | None = None
+        self._leads: dict[str, list[str]] = {}
         self._domains: dict[str | None, list[str]] = {}
 
     @classmethod
@@ -171,10 +178,27 @@ class KnowledgeBase:
         base = self.registry.base_name(dept)
         return [n for n in self.department_names() if n != dept and self.registry.base_name(n) == base]
 
+    def leads(self, clause: Clause) -> list[str]:
+        """Departments the clause's text makes the lead or doer (lead_in_text), among those it mentions."""
+        hit = self._leads.get(clause.id)
+        if hit is None:
+            hit = []
+            reg = self.registry_for(clause.doc)
+            for d in self.mentions.get(clause.id, ()):
+                info = reg.get(d)
+                names = sorted(set(info.names() if info else [d]) | {d}, key=len, reverse=True)
+                pattern = "(?:" + "|".join(re.escape(n) for n in names) + ")"
+                if re.search(pattern + LEAD_AFTER, clause.text) or re.search("由[县市]?" + pattern + "会同", clause.text):
+                    hit.append(d)
+            self._leads[clause.id] = hit
+        return hit
+
     def relation(self, clause: Clause, dept: str) -> str | None:
-        """How a clause concerns a department: assigned, shared, mentioned or None."""
+        """How a clause concerns a department: assigned, lead_in_text, shared, mentioned or None."""
         if dept in clause.departments:
             return "assigned"
+        if dept in self.leads(clause):
+            return "lead_in_text"
         reg = self.registry_for(clause.doc)
         for d in clause.departments:
             if reg.is_group(d) and dept in reg.members(d):
@@ -184,11 +208,11 @@ class KnowledgeBase:
         return None
 
     def duties(self, name: str, doc: str | None = None) -> dict:
-        """A department's duty list: assigned, shared and mentioned clauses."""
+        """A department's duty list: assigned, lead_in_text, shared and mentioned clauses."""
         dept = self.resolve_department(name)
         if doc is not None:
             self.document(doc)
-        groups = {"assigned": [], "shared": [], "mentioned": []}
+        groups = {r: [] for r in RELATIONS}
         for c in self.clauses:
             if doc is not None and c.doc != doc:
                 continue
@@ -203,7 +227,7 @@ class KnowledgeBase:
         return {"department": dept, **groups, "notes": notes}
 
     def department_counts(self, doc: str | None = None) -> list[dict]:
-        """Per department: assigned goals and measures, shared and mentioned clauses."""
+        """Per department: assigned goals and measures, lead_in_text, shared and mentioned clauses."""
         if doc is not None:
             self.document(doc)
         if doc not in self._counts:
@@ -212,7 +236,7 @@ class KnowledgeBase:
 
     def _department_counts(self, doc: str | None) -> list[dict]:
         names = [n for n in self.department_names() if not self.registry.is_group(n)]
-        rows = {n: {"department": n, "full": self.registry.full_name(n), "goals": 0, "measures": 0, "other": 0, "shared": 0, "mentioned": 0} for n in names}
+        rows = {n: {"department": n, "full": self.registry.full_name(n), "goals": 0, "measures": 0, "other": 0, "lead_in_text": 0, "shared": 0, "mentioned": 0} for n in names}
         for c in self.clauses:
             if doc is not None and c.doc != doc:
                 continue
@@ -223,11 +247,14 @@ class KnowledgeBase:
                     rows[d]["goals" if c.kind == "goal" else "measures" if c.kind == "measure" else "other"] += 1
                 elif reg.is_group(d):
                     shared.update(reg.members(d))
-            for d in shared - set(c.departments):
+            leads = self.leads(c)
+            for d in shared - set(c.departments) - set(leads):
                 if d in rows:
                     rows[d]["shared"] += 1
             for d in self.mentions.get(c.id, ()):
-                if d in rows and d not in shared:
+                if d in rows and d in leads:
+                    rows[d]["lead_in_text"] += 1
+                elif d in rows and d not in shared:
                     rows[d]["mentioned"] += 1
         for r in rows.values():
             r["assigned"] = r["goals"] + r["measures"] + r["other"]

@@ -75,7 +75,10 @@ class Interpretation:
     keywords: list[str] = field(default_factory=list)
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     mode: str = "keywords"  # keywords, department, department-bare, filters, all
-    all_departments: bool = False  # free text naming several units: clauses tagged with every one
+    all_departments: bool = False  # free text naming several units, or dept_match=all: clauses tagged with every one
+    explicit_departments: list[str] = field(default_factory=list)  # from dept= or dept: (filters even for a bare name)
+    also: list[str] = field(default_factory=list)  # facet narrowing: each must also be tagged (AND with the rest)
+    bare: str | None = None  # the department a bare-name query ranks by relation
     literal: bool = False
     notes: list[str] = field(default_factory=list)
     recognised: list[str] = field(default_factory=list)  # words read as filters, not keywords
@@ -104,6 +107,8 @@ class Interpretation:
             "synonyms": self.synonyms,
             "mode": self.mode,
             "all_departments": self.all_departments,
+            "bare_department": self.bare,
+            "also": self.also,
             "literal": self.literal,
             "recognised": self.recognised,
             "description": self.description(),
@@ -144,12 +149,17 @@ class Searcher:
         self.spellings.sort(key=lambda p: -len(p[0]))
 
     # -- interpretation --------------------------------------------------
-    def interpret(self, query: str, *, dept=None, kind=None, domain=None, doc=None, literal=False) -> Interpretation:
-        """Read a query into filters and keywords; explicit arguments add filters."""
+    def interpret(self, query: str, *, dept=None, kind=None, domain=None, doc=None, literal=False, also=None) -> Interpretation:
+        """Read a query into filters and keywords; explicit arguments add filters.
+
+        :param also: departments each clause must also be tagged with — a department facet
+            narrowing the current result, whatever the rest of the query says.
+        """
         text, notes = clean_query(query)
         it = Interpretation(query=text, literal=bool(literal), notes=notes)
         for d in _listify(dept):
             it.departments.append(self._department(d))
+        it.also = _unique(self._department(d) for d in _listify(also))
         for k in _listify(kind):
             self._add_kind(it, k)
         for d in _listify(domain):
@@ -158,6 +168,7 @@ class Searcher:
             self._add_doc(it, d)
         if not literal:
             text = self._explicit_filters(text, it)
+        it.explicit_departments = _unique(it.departments)
         if literal:
             it.keywords = [k for k in RE_SEP.split(text) if k]
         else:
@@ -280,7 +291,7 @@ class Searcher:
         it.departments += found
         it.kinds += kinds
         # 妇联和教育局共同负责的措施: the clauses both are tagged on.
-        it.all_departments = len(found) > 1
+        it.all_departments = it.all_departments or len(found) > 1
         if kinds or filler_found:
             it.mode = "department"
             if not kinds:
@@ -289,6 +300,7 @@ class Searcher:
             it.mode = "department"
         else:
             it.mode = "department-bare"
+            it.bare = found[0]
             # Ctrl+F parity: the name as typed also finds every clause whose text contains it.
             it.keywords = [text.strip()]
             return
@@ -320,53 +332,54 @@ class Searcher:
         return spans
 
     # -- searching ---------------------------------------------------------
-    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20) -> dict:
-        """Search and return the public result contract (query, interpreted, total, hits, facets).
+    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None) -> dict:
+        """Search and return the public result contract (query, interpreted, total, full_matches, hits, facets).
 
         With a cache, repeated searches return the same dict: callers must not modify it.
         """
         if not self.cache_size:
-            return self._search(query, dept, kind, domain, doc, literal, page, limit)
-        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit)
+            return self._search(query, dept, kind, domain, doc, literal, page, limit, also)
+        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        result = self._search(query, dept, kind, domain, doc, literal, page, limit)
+        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also)
         with self._cache_lock:
             self._cache[key] = result
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return result
 
-    def _search(self, query, dept, kind, domain, doc, literal, page, limit) -> dict:
-        it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal)
+    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None) -> dict:
+        it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, also=also)
         page = max(1, int(page or 1))
         offset = 0 if limit is None else (page - 1) * limit
         filters = {"doc": it.docs, "kind": it.kinds, "domain": it.domains}
         bare = it.mode == "department-bare"
-        if it.departments and not bare:
-            filters["departments_all" if it.all_departments else "departments"] = it.departments
+        # A bare name ranks by its relation; only departments given as filters narrow the result.
+        depts = it.explicit_departments if bare else it.departments
+        if depts:
+            filters["departments_all" if it.all_departments else "departments"] = depts
+        if it.also:
+            filters["also"] = it.also
         eq = EngineQuery(
             keywords=[[k, *it.synonyms.get(k, [])] for k in it.keywords],
             filters=filters,
-            department=it.departments[0] if bare else None,
+            department=it.bare if bare else None,
+            words=not it.literal,
             offset=offset,
             limit=limit,
         )
         res = self.index.search(eq)
-        if res.total == 0 and it.keywords and not it.literal:
-            eq.relaxed = True
-            relaxed = self.index.search(eq)
-            if relaxed.total:
-                res = relaxed
-                it.mode = it.mode + "-relaxed" if not it.mode.endswith("-relaxed") else it.mode
-                it.notes.append("没有完全匹配的条款，以下是包含部分关键词的结果")
+        if it.keywords and res.total and not res.full:
+            it.mode = it.mode + "-relaxed"
+            it.notes.append("没有完全匹配的条款，以下是包含部分关键词的结果")
         needles = _unique([v for group in eq.keywords for v in group])
         if it.departments:
             needles += [s for s, c in self.spellings if c in it.departments]
-        words = [t for t in res.terms if len(t) > 1]
+        words = res.terms
         hits = []
         for h in res.hits:
             c = self.kb.clauses[h.position]
@@ -382,6 +395,8 @@ class Searcher:
                     "departments": c.departments,
                     "lead": c.lead,
                     "match": self._match(c, it),
+                    "tier": h.tier,
+                    "full": h.tier != "partial",
                     "score": round(h.score, 4),
                     "highlight": highlight(c.text, needles, fallback=words),
                 }
@@ -390,6 +405,7 @@ class Searcher:
             "query": it.query,
             "interpreted": it.to_dict(),
             "total": res.total,
+            "full_matches": res.full,
             "page": page,
             "limit": limit,
             "hits": hits,
@@ -404,7 +420,8 @@ class Searcher:
         return "text"
 
     def _facets(self, counts, it) -> dict:
-        selected = {"kind": it.kinds, "domain": it.domains, "departments": it.departments, "doc": it.docs}
+        depts = it.explicit_departments if it.mode == "department-bare" else it.departments
+        selected = {"kind": it.kinds, "domain": it.domains, "departments": _unique([*depts, *it.also]), "doc": it.docs}
         out = {}
         for name, values in counts.items():
             if name == "kind":

@@ -26,7 +26,9 @@ HIT = {
     "required": ["id", "doc", "kind", "domain", "number", "citation", "text", "departments", "match", "score", "highlight"],
     "properties": {
         **{k: CLAUSE["properties"][k] for k in ("id", "doc", "kind", "domain", "number", "citation", "text", "departments", "lead")},
-        "match": {"type": "string", "enum": ["assigned", "shared", "mentioned", "text"]},
+        "match": {"type": "string", "enum": ["assigned", "lead_in_text", "shared", "mentioned", "text"]},
+        "tier": {"type": "string", "enum": ["exact", "words", "partial"], "description": "exact：原样包含；words：包含全部词语；partial：只包含部分关键词"},
+        "full": {"type": "boolean", "description": "是否包含全部关键词"},
         "score": {"type": "number"},
         "highlight": {"type": "string"},
     },
@@ -51,7 +53,7 @@ FACET = {
 STRINGS = {"type": "array", "items": {"type": "string"}}
 SEARCH = {
     "type": "object",
-    "required": ["query", "interpreted", "total", "page", "limit", "hits", "facets"],
+    "required": ["query", "interpreted", "total", "full_matches", "page", "limit", "hits", "facets"],
     "properties": {
         "query": {"type": "string"},
         "interpreted": {
@@ -60,11 +62,12 @@ SEARCH = {
             "properties": {
                 "departments": STRINGS, "kinds": {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}, "domains": STRINGS,
                 "docs": STRINGS, "keywords": STRINGS, "synonyms": {"type": "object", "additionalProperties": STRINGS},
-                "mode": {"type": "string"}, "all_departments": {"type": "boolean"}, "literal": {"type": "boolean"}, "recognised": STRINGS,
+                "mode": {"type": "string"}, "all_departments": {"type": "boolean"}, "bare_department": {"type": "string", "nullable": True}, "literal": {"type": "boolean"}, "recognised": STRINGS,
                 "description": {"type": "string"}, "notes": STRINGS,
             },
         },
         "total": {"type": "integer", "minimum": 0},
+        "full_matches": {"type": "integer", "minimum": 0, "description": "包含全部关键词的条数；这些结果排在前面"},
         "page": {"type": "integer", "minimum": 1},
         "limit": {"type": "integer", "nullable": True},
         "hits": {"type": "array", "items": HIT},
@@ -77,6 +80,7 @@ DUTIES = {
     "properties": {
         "department": {"type": "string"},
         "assigned": {"type": "array", "items": CLAUSE},
+        "lead_in_text": {"type": "array", "items": CLAUSE},
         "shared": {"type": "array", "items": CLAUSE},
         "mentioned": {"type": "array", "items": CLAUSE},
         "notes": STRINGS,
@@ -87,7 +91,7 @@ COUNTS = {
     "items": {
         "type": "object",
         "required": ["department", "full", "goals", "measures", "shared", "mentioned", "assigned"],
-        "properties": {k: {"type": "integer", "minimum": 0} for k in ("goals", "measures", "other", "shared", "mentioned", "assigned")} | {"department": {"type": "string"}, "full": {"type": "string"}},
+        "properties": {k: {"type": "integer", "minimum": 0} for k in ("goals", "measures", "other", "lead_in_text", "shared", "mentioned", "assigned")} | {"department": {"type": "string"}, "full": {"type": "string"}},
     },
 }
 ERROR = {
@@ -153,6 +157,7 @@ def spec() -> dict:
                         {**_query("domain", array(0), "领域（可重复）"), "style": "form", "explode": True},
                         {**_query("doc", array(0), "文档（可重复）"), "style": "form", "explode": True},
                         _query("literal", {"type": "string"}, "1 表示按字面检索"),
+                        {**_query("also", array(0), "并且标注了这些部门（可重复）：部门分面在当前结果内缩小"), "style": "form", "explode": True},
                         _query("page", {"type": "integer"}, "页码，超出范围时取最近的有效值"),
                         _query("limit", {"type": "integer"}, "每页条数 1–100"),
                     ],

@@ -53,6 +53,7 @@ def search_args(strict: bool = False) -> dict:
         "doc": list_arg("doc"),
         "literal": request.args.get("literal", "").strip().lower() in TRUE,
         "page": int_arg("page", 1, 1, MAX_PAGE, strict),
+        "also": list_arg("also"),  # departments each hit must also be tagged with (a facet narrowing the result)
     }
 
 
@@ -66,6 +67,8 @@ def url_args(params: dict) -> dict:
             out[key] = list(params[key])
     if params.get("literal"):
         out["literal"] = "1"
+    if params.get("also"):
+        out["also"] = list(params["also"])
     if params.get("page", 1) > 1:
         out["page"] = params["page"]
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date
 from collections import OrderedDict
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from kb import exports
 from kb.errors import DataDirError, IndexMissing, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
-from kb.model import KIND_LABELS, KINDS
+from kb.model import KIND_LABELS, KINDS, RELATIONS
 from kb.search import open_searcher, short_domain
 from search_app import charts
 from search_app.params import FILTERS, search_args, url_args
@@ -20,8 +21,8 @@ from search_app.params import FILTERS, search_args, url_args
 bp = Blueprint("pages", __name__)
 
 PAGE_SIZE = 20
-MATCH_LABELS = {"assigned": "承担", "shared": "共同承担", "mentioned": "文中提及", "text": ""}
-GROUP_LABELS = {"assigned": "本部门承担", "shared": "各成员单位共同承担", "mentioned": "文中提及本部门"}
+MATCH_LABELS = {"assigned": "承担", "lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "文中提及", "text": ""}
+GROUP_LABELS = {"assigned": "本部门承担", "lead_in_text": "文中由本部门牵头或负责", "shared": "各成员单位共同承担", "mentioned": "文中提及本部门"}
 EXAMPLES = ["妇联负责哪些措施", "宫颈癌", "家暴"]
 FACET_PARAM = {"kind": "kind", "domain": "domain", "departments": "dept", "doc": "doc"}
 NAV = [
@@ -174,10 +175,11 @@ def run_search(params: dict, limit=PAGE_SIZE) -> dict:
     s = get_searcher()
     call = dict(params)
     query = call.pop("query")
-    res = s.search(query, dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], page=call["page"], limit=limit)
+    args = dict(dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], also=call.get("also") or None)
+    res = s.search(query, page=call["page"], limit=limit, **args)
     if limit and res["total"] and not res["hits"]:
         last = (res["total"] - 1) // limit + 1
-        res = s.search(query, dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], page=last, limit=limit)
+        res = s.search(query, page=last, limit=limit, **args)
     return res
 
 
@@ -188,7 +190,7 @@ def normalised(params: dict, res: dict) -> dict:
     “妇联负责哪些措施” keeps the other filters and the remaining keywords.
     """
     it = res["interpreted"]
-    base = {"query": params["query"], "literal": params["literal"], "page": 1}
+    base = {"query": params["query"], "literal": params["literal"], "page": 1, "also": list(params.get("also") or [])}
     if it.get("all_departments"):
         # 妇联和教育局共同负责…: explicit dept= values mean any of them, so keep the words.
         base.update({k: list(params[k]) for k in FILTERS})
@@ -218,6 +220,15 @@ def with_value(base: dict, key: str, value: str) -> dict:
     return out
 
 
+def narrowed(params: dict, key: str, value: str) -> dict:
+    """The search as typed plus one more facet value: the current result narrowed to it.
+
+    The query stays as typed; a department goes to also= (tagged as well as whatever else the
+    query asks), so the click returns exactly the count the facet showed.
+    """
+    return with_value(dict(params, page=1, also=list(params.get("also") or [])), "also" if key == "dept" else key, value)
+
+
 def decorate(params: dict, res: dict) -> dict:
     """Toggle URLs for facets and chips, pager links: the app's part of 'facets are data'."""
     base = normalised(params, res)
@@ -228,7 +239,10 @@ def decorate(params: dict, res: dict) -> dict:
         key = FACET_PARAM[name]
         values = []
         for v in facet["values"]:
-            target = without(base, key, v["value"]) if v["selected"] else with_value(base, key, v["value"])
+            if v["selected"] and key == "dept" and v["value"] in params.get("also", []):
+                target = without(dict(params, page=1), "also", v["value"])
+            else:
+                target = without(base, key, v["value"]) if v["selected"] else narrowed(params, key, v["value"])
             values.append(dict(v, url=url_for("pages.search", **url_args(target))))
         facets[name] = dict(facet, values=values)
     it = res["interpreted"]
@@ -239,6 +253,8 @@ def decorate(params: dict, res: dict) -> dict:
         else:
             target = without(base, "dept", d) if not bare else dict(base, query="")
         chips.append({"label": f"部门：{d}", "url": url_for("pages.search", **url_args(target))})
+    for d in it.get("also", []):
+        chips.append({"label": f"并且：{d}", "url": url_for("pages.search", **url_args(without(dict(params, page=1), "also", d)))})
     for k in it["kinds"]:
         chips.append({"label": f"类别：{KIND_LABELS.get(k, k)}", "url": url_for("pages.search", **url_args(without(base, "kind", k)))})
     for d in it["domains"]:
@@ -265,7 +281,10 @@ def decorate(params: dict, res: dict) -> dict:
     if res["page"] < pages:
         pager["next"] = url_for("pages.search", **url_args(dict(current, page=res["page"] + 1)))
     export_args = url_args(dict(params, page=1))
+    full = res.get("full_matches", res["total"])
     return {
+        "partial": res["total"] - full if it["keywords"] and full < res["total"] else 0,
+        "divider_at": full - (res["page"] - 1) * limit,  # index on this page where partial matches begin
         "facets": facets,
         "chips": chips,
         "literal_url": literal_url,
@@ -292,9 +311,21 @@ def no_result_help(params: dict, res: dict) -> dict:
     for k in it["keywords"]:
         if len(it["keywords"]) > 1:
             broader.append({"label": f"只检索“{k}”", "url": url_for("pages.search", q=k)})
-        elif len(k) > 2:
-            broader.append({"label": f"检索“{k[:2]}”", "url": url_for("pages.search", q=k[:2])})
-    return {"departments": near[:5], "broader": broader[:5], "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
+    if params["query"].strip() and not it["literal"]:
+        broader.append({"label": f"按字面检索“{params['query'].strip()}”", "url": url_for("pages.search", q=params["query"].strip(), literal="1")})
+    return {"departments": near[:5], "synonyms": similar_terms(get_searcher(), it["keywords"]), "broader": broader[:5], "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
+
+
+def similar_terms(searcher, keywords) -> list[dict]:
+    """Synonym-list terms sharing two characters in a row with a keyword and found in the plan."""
+    terms = {t for k, vs in searcher.synonyms.items() for t in (k, *vs)}
+    out = []
+    for k in keywords:
+        pairs = {k[i : i + 2] for i in range(len(k) - 1)}
+        for t in sorted(terms):
+            if t != k and any(p in t for p in pairs) and searcher.index.contains(t) and t not in [o["label"] for o in out]:
+                out.append({"label": t, "url": url_for("pages.search", q=t)})
+    return out[:5]
 
 
 @bp.route("/favicon.ico")
@@ -323,7 +354,7 @@ def search():
     res = run_search(params)
     # Links carry the query as kb read it (cleaned, at most 200 characters), not as sent.
     params = dict(params, query=res["query"])
-    return render_template("search.html", params=params, res=res, view=decorate(params, res), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
+    return render_template("search.html", params=params, res=res, view=decorate(params, res), today=date.today().isoformat(), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
 
 
 @bp.route("/search/export.<any(xlsx, docx, csv):ext>")
@@ -362,8 +393,11 @@ def departments():
         return redirect(url_for("pages.department", name=name[:100]))
     kb = get_searcher().kb
     doc = request.args.get("doc") or None
-    rows = kb.department_counts(doc)
-    return render_template("departments.html", rows=rows, chart=charts.bar_chart(rows), doc=doc)
+    rows = sorted(kb.department_counts(doc), key=lambda r: (-r["assigned"], -r["lead_in_text"], r["department"]))
+    # A column with the same number on every row (every unit is a 妇儿工委 member) says nothing.
+    columns = [k for k in ("lead_in_text", "shared", "mentioned") if len({r[k] for r in rows}) > 1]
+    labels = {"lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "提及"}
+    return render_template("departments.html", rows=rows, columns=columns, column_labels=labels, chart=charts.bar_chart(rows), doc=doc)
 
 
 @bp.route("/departments/<path:name>")
@@ -376,7 +410,7 @@ def department(name):
     assigned = group_by_domain(duties["assigned"])
     info = kb.registry.get(dept)
     links = {ext: url_for("pages.department_export", name=dept, ext=ext, doc=doc) for ext in ("xlsx", "docx", "csv")}
-    counts = {k: len(duties[k]) for k in ("assigned", "shared", "mentioned")}
+    counts = {k: len(duties[k]) for k in RELATIONS}
     counts["goals"] = sum(1 for c in duties["assigned"] if c.kind == "goal")
     counts["measures"] = sum(1 for c in duties["assigned"] if c.kind == "measure")
     return render_template(
@@ -449,10 +483,19 @@ def clause(clause_id):
     prev, nxt = kb.siblings(c)
     mentioned = kb.mentions.get(c.id, [])
     return render_template(
-        "clause.html", c=c, doc=kb.docs.get(c.doc), prev=prev, next=nxt, mentioned=mentioned,
+        "clause.html", c=c, doc=kb.docs.get(c.doc), prev=prev, next=nxt, mentioned=mentioned, indicators=clause_indicator_links(c),
         permalink=permalink(url_for("pages.clause", clause_id=c.id)), is_group=kb.registry.is_group,
         members=[m for d in c.departments if kb.registry.is_group(d) for m in kb.registry.members(d)],
     )
+
+
+def clause_indicator_links(c) -> list[dict]:
+    """The indicators a clause sets, each with its page (when the indicator pages are served)."""
+    from kb import indicators as ki
+
+    if "indicators.indicator" not in current_app.view_functions:
+        return []
+    return [{"name": ind.name, "url": url_for("indicators.indicator", indicator_id=ind.id)} for ind in ki.clause_indicators(c)]
 
 
 @bp.route("/overview")
@@ -483,34 +526,48 @@ def documents():
 
 @bp.route("/documents/<doc_id>")
 def document(doc_id):
-    """A plan's table of contents: parts, sections, counts and links into the clauses."""
+    """The whole plan to read: headings, clauses with anchors, sub-items, tags; the document block."""
     kb = get_searcher().kb
     d = kb.document(doc_id[:200])
-    return render_template("document.html", d=d, parts=table_of_contents(kb, d.id))
+    blocks = reading_blocks(kb, d.id)
+    contents = [b for b in blocks if b["type"] == "heading" and b["level"] in ("part", "section")]
+    return render_template("document.html", d=d, blocks=blocks, contents=contents, original=kb.source_path(d.id), is_group=kb.registry.is_group)
 
 
-def table_of_contents(kb, doc_id: str) -> list[dict]:
-    """Parts and sections from the headings, with each one's clauses by kind."""
-    parts: dict[int, dict] = {}
-    for h in kb.headings:
-        if h.doc != doc_id:
-            continue
-        if h.level == "part":
-            parts[h.part] = {"part": h.part, "heading": (h.marker + re.sub(r"\s+", "", h.text)).rstrip("。"), "sections": {}, "loose": []}
-        elif h.level == "section" and h.part in parts:
-            parts[h.part]["sections"][h.section] = {"heading": (h.marker + h.text).rstrip("。"), "kinds": {}, "domain": None}
-    for c in kb.clauses:
+@bp.route("/documents/<doc_id>/original")
+def document_original(doc_id):
+    """The original plan file as this generation read it, as a download."""
+    kb = get_searcher().kb
+    d = kb.document(doc_id[:200])
+    path = kb.source_path(d.id)
+    if path is None:
+        raise UnknownDocument(d.id, list(kb.docs))
+    name = f"{d.title}{path.suffix}" if d.title else path.name
+    # Sent as kept, in its own encoding: no charset is claimed for it.
+    resp = Response(path.read_bytes(), content_type=MIME.get(path.suffix.lower(), "application/octet-stream"))
+    resp.headers["Content-Disposition"] = exports.content_disposition(name)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+MIME = {
+    ".txt": "text/plain", ".html": "text/html", ".htm": "text/html", ".pdf": "application/pdf", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".wps": "application/octet-stream",
+}
+RE_SUBITEM = re.compile(r"(?=（\d{1,2}）|\(\d{1,2}\)|[①②③④⑤⑥⑦⑧⑨⑩])")
+
+
+def reading_blocks(kb, doc_id: str) -> list[dict]:
+    """Headings and clauses of a document in reading order, each clause once, split into sub-items."""
+    items = [(h.line, 0, i, {"type": "heading", "level": h.level, "text": (h.marker + re.sub(r"\s{2,}", "", h.text)).strip(), "anchor": f"h{h.line}"}) for i, h in enumerate(kb.headings) if h.doc == doc_id]
+    for i, c in enumerate(kb.clauses):
         if c.doc != doc_id:
             continue
-        part = parts.setdefault(c.part if c.part is not None else -1, {"part": c.part, "heading": c.part_title or "其他", "sections": {}, "loose": []})
-        if c.section is not None and (c.section in part["sections"] or c.kind in ("goal", "measure")):
-            sec = part["sections"].setdefault(c.section, {"heading": f"（{c.section}）{c.section_title or ''}", "kinds": {}, "domain": None})
-            sec["kinds"].setdefault(c.kind, []).append(c)
-            sec["domain"] = sec["domain"] or c.domain
-        else:
-            part["loose"].append(c)
-    out = []
-    for p in parts.values():
-        sections = [{**s, "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k), "clauses": cs} for k, cs in s["kinds"].items()], "count": sum(len(cs) for cs in s["kinds"].values())} for s in p["sections"].values()]
-        out.append({**p, "sections": sections, "count": sum(s["count"] for s in sections) + len(p["loose"])})
-    return out
+        paras = []
+        for chunk in (x.strip() for x in c.text.split("\n")):
+            parts = [p.strip() for p in RE_SUBITEM.split(chunk) if p.strip()]
+            if parts:
+                paras.append({"text": parts[0], "items": parts[1:]})
+        items.append((c.line, 1, i, {"type": "clause", "clause": c, "paras": paras or [{"text": c.text, "items": []}]}))
+    items.sort(key=lambda x: (x[0], x[1], x[2]))
+    return [b for *_, b in items]

@@ -155,7 +155,8 @@ def test_search_no_results_help(client):
     assert resp.status_code == 200
     assert page.select_one(".result-count strong").get_text() == "0"
     help_ = page.select_one(".help")
-    assert "没有找到相关条款" in help_.get_text()
+    assert "没有找到与“卫健委局长 登月”相关的条款" in help_.get_text()
+    assert any("按字面检索" in a.get_text() for a in help_.select("a"))
     assert [a.get_text() for a in help_.select(".dept")][:1] == ["卫健局"]
     assert any(a.get_text() == "宫颈癌" for a in help_.select("a"))
 
@@ -265,14 +266,20 @@ def test_search_export_csv_all_hits(client):
 def test_departments_table_and_chart(client, searcher):
     page = soup(client.get("/departments"))
     rows = page.select("table.sortable tbody tr")
-    counts = searcher.kb.department_counts()
+    counts = sorted(searcher.kb.department_counts(), key=lambda r: (-r["assigned"], -r["lead_in_text"], r["department"]))
     assert len(rows) == len(counts)
-    first = rows[0].find_all(["th", "td"])
-    assert [c.get("data-value") for c in first] == [counts[0]["department"], *(str(counts[0][k]) for k in ("goals", "measures", "shared", "mentioned"))]
+    # Busiest first; a column with the same number on every row (共同承担: every unit is a 妇儿工委 member) is left out.
+    varying = [k for k in ("lead_in_text", "shared", "mentioned") if len({r[k] for r in counts}) > 1]
+    assert "shared" not in varying and "lead_in_text" in varying
+    heads = [th.get_text(strip=True) for th in page.select("table.sortable thead th")]
+    labels = {"lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "提及"}
+    assert heads == ["部门", "承担合计", "主要目标", "策略措施", *(labels[k] for k in varying)]
+    for row, r in zip(rows, counts):
+        assert [c.get("data-value") for c in row.find_all(["th", "td"])] == [r["department"], *(str(r[k]) for k in ("assigned", "goals", "measures", *varying))]
     bars = page.select("svg.chart a")
     assert bars[0].select_one(".bar-label").get_text() == "妇联"
     assert bars[0].select_one(".bar-total").get_text() == "59"
-    assert page.select_one("svg.chart")["role"] == "img"
+    assert page.select_one("svg.chart")["role"] == "group"  # it holds links: an img may not (nested-interactive)
 
 
 def test_departments_picker_redirects(client):
@@ -331,7 +338,7 @@ def test_duty_export_xlsx(client, searcher):
     name = "镇原县妇女发展规划-卫健局-任务清单.xlsx"
     assert resp.headers["Content-Disposition"].endswith("filename*=UTF-8''" + quote(name))
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["本部门承担", "共同承担", "文中提及"]
+    assert wb.sheetnames == ["本部门承担", "文中牵头", "共同承担", "文中提及"]
     ws = wb["本部门承担"]
     assert ws["A1"].value.startswith("镇原县妇女发展规划（2021—2030年）　卫健局任务清单")
     assert [c.value for c in ws[2]][:6] == exports.COLUMNS
@@ -435,15 +442,66 @@ def test_documents(client):
     assert link.get_text() == "镇原县妇女发展规划（2021—2030年）" and link["href"] == f"/documents/{DOC}"
 
 
-def test_document_table_of_contents(client, searcher):
+def test_document_reading_view(client, searcher):
     page = soup(client.get(f"/documents/{DOC}"))
-    parts = [h.contents[0].strip() for h in page.select(".part > h2")]
+    parts = [h.get_text(strip=True) for h in page.select(".doc-body h2.doc-part")]
     assert parts == ["前言", "一、指导思想、基本原则和总体目标", "二、发展领域、主要目标和策略措施", "三、组织实施", "四、监测评估"]
-    sections = [h.get_text(" ", strip=True) for h in page.select(".part:nth-of-type(3) .section h3")]
-    assert len(sections) == 8 and sections[0].startswith("（一）妇女与健康")
-    links = page.select(".toc-links a")
-    assert len(links) == len(searcher.kb.clauses)
-    assert {a["href"] for a in links} == {f"/clauses/{c.id}" for c in searcher.kb.clauses}
+    sections = [h.get_text(strip=True) for h in page.select(".doc-body h3.doc-section")]
+    assert "（一）妇女与健康。" in sections
+    # Every clause exactly once, in document order, with an anchor and its full text.
+    blocks = page.select(".doc-body .doc-clause")
+    ids = [b["id"] for b in blocks]
+    assert ids == [c.id for c in searcher.kb.clauses if c.doc == DOC]
+    for b in blocks:
+        c = searcher.kb.clause(b["id"])
+        assert len(b.select(".clause-link")) == 1
+        b.select_one(".clause-link").decompose()
+        text = b.get_text("", strip=True)
+        assert "".join(c.text.split()) in "".join(text.split()) and (c.tag or "") in text
+    assert len(page.select(".doc-body .doc-tag")) == sum(1 for c in searcher.kb.clauses if c.tag)
+    # Contents link to headings that exist.
+    anchors = {el["id"] for el in page.select("[id]")}
+    assert all(a["href"][1:] in anchors for a in page.select(".reading-contents a"))
+    meta = page.select_one(".doc-meta").get_text(" ", strip=True)
+    assert "镇原县" in meta and "2021-2030" in meta and "文号" in meta and "印发日期" in meta
+
+
+def test_in_context_links_use_the_reading_view_anchors(client, searcher):
+    reading = soup(client.get(f"/documents/{DOC}"))
+    anchors = {el["id"] for el in reading.select(".doc-clause")}
+    links = [a["href"] for a in soup(client.get("/search", query_string={"q": "宫颈癌"})).select(".hit a.in-context")]
+    links += [soup(client.get(f"/clauses/{CLAUSE}")).select_one("a.in-context-link")["href"]]
+    assert len(links) > 3
+    for href in links:
+        path, anchor = href.split("#")
+        assert path == f"/documents/{DOC}" and anchor in anchors
+
+
+def test_document_original_download(client, searcher):
+    resp = client.get(f"/documents/{DOC}/original")
+    assert resp.status_code == 200
+    assert resp.data == searcher.kb.source_path(DOC).read_bytes()
+    cd = resp.headers["Content-Disposition"]
+    assert cd.startswith("attachment;") and "filename*=UTF-8''" in cd and "\n" not in cd
+    assert unquote(cd.split("filename*=UTF-8''")[1]) == "镇原县妇女发展规划（2021—2030年）.txt"
+    assert soup(client.get(f"/documents/{DOC}")).select_one(".doc-actions a[download]")["href"] == f"/documents/{DOC}/original"
+    assert client.get("/documents/nope/original").status_code == 404
+
+
+def test_clause_page_links_its_indicators(client):
+    page = soup(client.get(f"/clauses/{DOC}.2-1-g3"))
+    links = {a.get_text(): a["href"] for a in page.select(".clause-indicators a")}
+    assert "适龄妇女宫颈癌人群筛查率" in links
+    assert client.get(links["适龄妇女宫颈癌人群筛查率"]).status_code == 200
+
+
+def test_search_partial_divider_and_full_count(client):
+    page = soup(client.get("/search", query_string={"q": "女性就业歧视"}))
+    assert page.select_one(".full-count strong").get_text() == "1"
+    lists = page.select("ol.hits")
+    assert [len(ol.select(":scope > li")) for ol in lists] == [1, 18]  # 19 hits in all
+    assert lists[1]["start"] == "2" and lists[0].find_next_sibling().get_text(strip=True) == "以下 18 条只包含部分关键词"
+    assert page.select_one(".print-head") and page.select_one(".hit-text.full")
 
 
 def test_document_unknown(client):
@@ -462,7 +520,7 @@ def test_api_search_same_contract(client, searcher):
     resp = client.get("/api/search", query_string={"q": "妇联负责哪些措施", "limit": "5", "page": "2"})
     assert resp.mimetype == "application/json"
     assert resp.json == searcher.search("妇联负责哪些措施", limit=5, page=2)
-    assert set(resp.json) == {"query", "interpreted", "total", "page", "limit", "hits", "facets"}
+    assert set(resp.json) == {"query", "interpreted", "total", "full_matches", "page", "limit", "hits", "facets"}
     assert "妇联" in resp.get_data(as_text=True)  # not \\u-escaped
 
 

@@ -66,7 +66,7 @@ def test_duties_json(data):
     rural = json.loads(run(data, "duties", "乡村振兴局", "--format", "json").output)
     assert any(c["departments_raw"] == "人社局、农业农村局、扶贫办、妇联" for c in rural["assigned"])
     stats = json.loads(run(data, "duties", "统计局", "--format", "json").output)
-    assert [c["citation"] for c in stats["mentioned"]] == ["四（一）", "四（二）"]
+    assert [c["citation"] for c in stats["lead_in_text"]] == ["四（一）", "四（二）"]
 
 
 def test_duties_csv_opens_in_excel(data):
@@ -80,7 +80,7 @@ def test_duties_csv_opens_in_excel(data):
 
 def test_duties_markdown_and_binary_formats(data, tmp_path):
     md = run(data, "duties", "统计局").output
-    assert "## 本部门承担（1 条）" in md and "## 文中提及（2 条）" in md
+    assert "## 本部门承担（1 条）" in md and "## 文中牵头（2 条）" in md
     for fmt in ("xlsx", "docx"):
         target = tmp_path / f"duties.{fmt}"
         result = run(data, "duties", "卫健局", "--format", fmt, "-o", str(target))

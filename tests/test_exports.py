@@ -26,7 +26,7 @@ def test_xlsx_layout(kb, duties):
 
     title = exports.export_title(kb, None)
     wb = load_workbook(io.BytesIO(exports.duties_xlsx(duties, title, {d.id: d.title for d in kb.documents})))
-    assert wb.sheetnames == ["本部门承担", "共同承担", "文中提及"]
+    assert wb.sheetnames == ["本部门承担", "文中牵头", "共同承担", "文中提及"]
     ws = wb["本部门承担"]
     assert ws["A1"].value == f"镇原县妇女发展规划（2021—2030年）　卫健局任务清单（本部门承担，25 条）　导出日期：{exports.cn_date()}"
     assert [c.value for c in ws[2]] == ["序号", "领域", "类别", "编号", "内容", "责任单位", "出处"]
@@ -128,7 +128,7 @@ def test_csv_and_filename(kb, duties):
 
 def test_markdown_escapes_pipes(kb):
     md = exports.duties_markdown(kb.duties("统计局"), {})
-    assert md.startswith("# 统计局 任务清单") and "文中提及（2 条）" in md
+    assert md.startswith("# 统计局 任务清单") and "文中牵头（2 条）" in md
 
 
 LEAD_PLAN = """镇原县儿童发展规划（2021—2030年）
@@ -183,7 +183,7 @@ def test_document_without_tags_says_so(family_kb):
     national = family_kb.document("national")
     assert national.assigns_departments is False
     d = family_kb.duties("卫健局", doc="national")
-    assert d["assigned"] == [] and [c.citation for c in d["mentioned"]] == ["二（一）策略措施 第1条"]
+    assert d["assigned"] == [] and [c.citation for c in d["lead_in_text"] + d["mentioned"]] == ["二（一）策略措施 第1条"]
     assert d["notes"] == ["《中国儿童发展纲要（2021—2030年）》没有为目标和措施标注责任单位，以下只列出文中提及本部门的条款"]
     assert national.level == "国家"
     assert "没有为目标和措施标注责任单位" in exports.duties_markdown(d, {})

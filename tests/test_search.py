@@ -129,8 +129,11 @@ def test_bare_department_name_tagged_first_then_labelled(searcher):
     res = all_hits(searcher, "统计局")
     matches = [h["match"] for h in res["hits"]]
     assert matches[0] == "assigned" and matches.count("assigned") == 1
-    assert matches == sorted(matches, key=["assigned", "shared", "mentioned", "text"].index)
-    assert {h["citation"] for h in res["hits"] if h["match"] == "mentioned"} == {"四（一）", "四（二）"}
+    assert matches == sorted(matches, key=["assigned", "lead_in_text", "shared", "mentioned", "text"].index)
+    # 统计局牵头组织开展… and …监测组由县统计局牵头…: duties written in prose, right after the tagged one.
+    assert {h["citation"] for h in res["hits"] if h["match"] == "lead_in_text"} == {"四（一）", "四（二）"}
+    assert "四（二）" in citations(res)[:3]
+    assert res["full_matches"] == res["total"]
     assert ctrl_f(searcher, "统计局") <= {h["id"] for h in res["hits"]}
     assert res["interpreted"]["mode"] == "department-bare"
 
@@ -281,3 +284,110 @@ def test_cache_returns_the_same_answer(searcher):
     cached.search("家暴")
     cached.search("两癌")
     assert cached.search("宫颈癌", limit=5) is not first  # evicted: the cache is bounded
+
+
+# -- tiers: exact string, all words, some words ----------------------------------------------
+def fold(s):
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or "")).lower()
+
+
+def holds_every_word(searcher, q, clause):
+    """Our own reading of a full match: the string itself, or every word of it (question words aside)."""
+    from kb.index import FUNCTION_WORDS
+
+    text = fold(clause.text) + fold(clause.departments_raw)
+    words = [w for w in searcher.index.words(q) if w not in FUNCTION_WORDS]
+    return fold(q) in text or (len(words) > 1 and all(w in text for w in words))
+
+
+@pytest.mark.parametrize("q", ["高铁站", "xyz不存在的词", "鑫", "飞碟降落", "qwertyuiop", "的的的"])
+def test_nonsense_and_single_characters_find_nothing(searcher, q):
+    res = all_hits(searcher, q)
+    assert res["total"] == 0 and res["full_matches"] == 0 and res["hits"] == []
+
+
+@pytest.mark.parametrize(
+    "q,answer",
+    [("女性就业歧视", "二（三）主要目标 第2条"), ("规划实施经费", "三（六）"), ("宫颈癌乳腺癌筛查", None)],
+)
+def test_unspaced_questions_match_their_words(searcher, q, answer):
+    res = all_hits(searcher, q)
+    full = [holds_every_word(searcher, q, searcher.kb.by_id[h["id"]]) for h in res["hits"]]
+    expected = sum(holds_every_word(searcher, q, c) for c in searcher.kb.clauses)
+    assert res["full_matches"] == expected > 0
+    assert all(full[: res["full_matches"]]) and not any(full[res["full_matches"] :])
+    assert [h["full"] for h in res["hits"]] == full
+    if answer:
+        assert answer in citations(res)[: res["full_matches"]]
+    # Ctrl+F parity: the exact string hits come first.
+    exact = ctrl_f(searcher, q)
+    assert {h["id"] for h in res["hits"][: len(exact)]} == exact
+    assert all(h["tier"] == "exact" for h in res["hits"][: len(exact)])
+
+
+def test_tiers_are_ordered_and_counted(searcher):
+    res = all_hits(searcher, "规划实施")
+    tiers = [h["tier"] for h in res["hits"]]
+    assert tiers == sorted(tiers, key=["exact", "words", "partial"].index)
+    assert tiers.count("exact") == len(ctrl_f(searcher, "规划实施")) and "words" in tiers
+    assert res["full_matches"] == tiers.count("exact") + tiers.count("words")
+
+
+@pytest.mark.parametrize("q,words", [("就业 歧视", ("就业", "歧视")), ("女性 就业 歧视", ("女性", "就业", "歧视")), ("妇女 健康 服务", ("妇女", "健康", "服务"))])
+def test_full_matches_on_multi_word_queries(searcher, q, words):
+    res = all_hits(searcher, q)
+    both = [all(w in h["text"] + "".join(h["departments"]) for w in words) for h in res["hits"]]
+    assert res["full_matches"] == sum(both) > 0 and all(both[: res["full_matches"]])
+    assert res["total"] > res["full_matches"]
+
+
+def test_relaxed_matches_rest_on_real_words(searcher):
+    # Half the words at least, never a single character or a stop word on its own.
+    from kb.index import STOPWORDS
+
+    res = all_hits(searcher, "孕产妇死亡率目标是多少")
+    words = [w for w in searcher.index.words("孕产妇死亡率目标是多少") if len(w) > 1 and w not in STOPWORDS]
+    for h in res["hits"]:
+        assert sum(w in h["text"] for w in words) * 2 >= len(words)
+    assert citations(res)[0] == "二（一）主要目标 第2条"
+    assert "没有完全匹配" in " ".join(res["interpreted"]["notes"])
+
+
+def test_literal_search_is_exact_strings_only(searcher):
+    res = all_hits(searcher, "女性就业歧视", literal=True)
+    assert res["total"] == len(ctrl_f(searcher, "女性就业歧视")) == 0
+
+
+# -- duties written in prose: lead_in_text ----------------------------------------------------
+LEADS = [
+    ("监测组由县统计局牵头，相关部门负责规划实施情况统计监测的人员参加。", True),
+    ("统计局牵头组织开展妇女发展统计监测。", True),
+    ("统计局负责建立性别统计制度。", True),
+    ("由统计局会同妇联开展评估。", True),
+    ("统计局、妇联等部门牵头开展调查。", True),
+    ("由县妇儿工委及统计局负责同志组成。", False),
+    ("相关数据由统计局提供。", False),
+    ("统计局的数据显示妇女就业率上升。", False),
+]
+
+
+@pytest.mark.parametrize("text,lead", LEADS)
+def test_lead_in_text_rule(searcher, text, lead):
+    import dataclasses
+
+    from kb.knowledge import KnowledgeBase
+
+    base = searcher.kb.clause(searcher.kb.clauses[-1].id)
+    c = dataclasses.replace(base, id="t.1", text=text, departments=[], departments_raw="")
+    kb = KnowledgeBase(searcher.kb.documents, [], [c], searcher.kb.registry, mentions={"t.1": ["统计局"]})
+    assert (kb.relation(c, "统计局") == "lead_in_text") is lead
+    if not lead:
+        assert kb.relation(c, "统计局") == "mentioned"
+
+
+def test_lead_in_text_in_duties_and_counts(searcher):
+    duties = searcher.kb.duties("统计局")
+    assert {c.citation for c in duties["lead_in_text"]} == {"四（一）", "四（二）"}
+    assert not duties["mentioned"] or {c.citation for c in duties["mentioned"]}.isdisjoint({"四（一）", "四（二）"})
+    row = next(r for r in searcher.kb.department_counts() if r["department"] == "统计局")
+    assert row["lead_in_text"] == 2 and row["assigned"] == len(duties["assigned"]) and row["shared"] == len(duties["shared"])

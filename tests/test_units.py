@@ -116,9 +116,9 @@ def test_groups_share_within_their_level(county_and_province):
 
 def test_mentions_take_the_plans_level(county_and_province):
     kb = county_and_province
-    stats = kb.duties("省统计局")
-    assert [c.citation for c in stats["mentioned"]] == ["三（二）"]
-    assert [c.citation for c in kb.duties("统计局")["mentioned"]] == ["四（一）", "四（二）"]
+    stats = kb.duties("省统计局")  # …由省统计局牵头: the province's, and its lead in the text
+    assert [c.citation for c in stats["lead_in_text"]] == ["三（二）"]
+    assert [c.citation for c in kb.duties("统计局")["lead_in_text"]] == ["四（一）", "四（二）"]
 
 
 def test_unknown_department_still_suggests(county_and_province):
