@@ -70,6 +70,9 @@ class KnowledgeBase:
             meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
             if not isinstance(data, dict) or not isinstance(meta, dict) or meta.get("clauses", len(data["clauses"])) != len(data["clauses"]):
                 raise ValueError("kb.json 与 meta.json 不一致")
+            for name in ("synonyms.txt", "userdict.txt"):  # read by search and segmentation
+                if (gen / name).exists():
+                    (gen / name).read_text(encoding="utf-8-sig")
             try:
                 registry = Registry.load(gen / "departments.toml")
             except PlankbError as exc:

@@ -39,7 +39,7 @@ SECURITY_HEADERS = {
 
 # Endpoints that build a file (XLSX/DOCX/CSV): seconds of CPU each, so only EXPORT_SLOTS run at once.
 EXPORT_ENDPOINTS = {"pages.search_export", "pages.department_export"}
-EXPORT_WAIT_SECONDS = 1.0
+EXPORT_WAIT_SECONDS = 0.25
 EXPORT_RETRY_AFTER = 5
 
 

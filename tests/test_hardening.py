@@ -72,15 +72,21 @@ def strict_json(body: bytes):
 
 
 # -- Host header ------------------------------------------------------------------------
-def test_forged_host_does_not_reach_cached_pages(built):
+PAGES = ["/", "/search?q=妇女", "/departments", "/departments/卫健局", f"/clauses/{CLAUSE}", "/overview", "/documents",
+         "/documents/zhenyuan-women-2021-2030", "/indicators", "/api/search?q=妇女", "/api/openapi.json"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_forged_host_does_not_reach_cached_pages(built, url):
     corpus, data = built
     client = make_app(data, corpus, PAGE_CACHE=True).test_client()
-    forged = client.get(f"/clauses/{CLAUSE}", headers={"Host": "evil.example"})
+    forged = client.get(url, headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
     assert forged.status_code == 200
-    normal = client.get(f"/clauses/{CLAUSE}")
+    normal = client.get(url)
     for page in (forged, normal):
-        assert b"evil.example" not in page.data
-        assert f'href="/clauses/{CLAUSE}"'.encode() in page.data
+        assert b"evil.example" not in page.data, url
+    if url.startswith("/clauses/"):
+        assert f'href="/clauses/{CLAUSE}"'.encode() in normal.data
 
 
 def test_base_url_and_allowed_hosts(built):
@@ -225,7 +231,10 @@ def test_kill_9_during_build_leaves_no_workers_and_no_debris(built, tmp_path):
     deadline = time.monotonic() + 10
     while any(running(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [w for w in workers if running(w)], "workers outlived the killed build"
+    orphans = [w for w in workers if running(w)]
+    for w in orphans:  # leave nothing behind even when the drill fails
+        os.kill(w, signal.SIGKILL)
+    assert not orphans, "workers outlived the killed build"
     # The next build finds nothing to do, and still clears the dead build's folder.
     report = build(corpus, data)
     assert report.skipped
@@ -239,6 +248,7 @@ DAMAGE = {
     "meta.json": lambda gen: (gen / "meta.json").write_text("{\"clauses\": ", encoding="utf-8"),
     "departments.toml": lambda gen: (gen / "departments.toml").write_text("[[unit]\nname = 妇联\n\x00", encoding="utf-8"),
     "substring.txt": lambda gen: _truncate(gen / "index" / "substring.txt"),
+    "synonyms.txt": lambda gen: (gen / "synonyms.txt").write_bytes("妇女 => 女性".encode("gb18030") + b"\xff\xfe\x00"),
     "lengths.bin": lambda gen: _truncate(gen / "index" / "lengths.bin", 3),
     "index segment": lambda gen: [_truncate(p) for p in (gen / "index").glob("*.seg")],
 }
