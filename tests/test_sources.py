@@ -73,6 +73,8 @@ VARIANTS = {
     "plan.docx": lambda t: docx_version(t),
     "plan-gbk.txt": lambda t: t.encode("gbk"),
     "plan-utf16.txt": lambda t: t.encode("utf-16"),
+    "plan-utf16le.txt": lambda t: t.encode("utf-16-le"),
+    "plan-utf16be.txt": lambda t: t.encode("utf-16-be"),
     "plan-crlf.txt": lambda t: t.replace("\n", "\r\n").encode("utf-8"),
     "plan-bom.txt": lambda t: ("\ufeff" + t).encode("utf-8"),
 }

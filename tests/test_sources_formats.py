@@ -236,11 +236,11 @@ def test_pdf_of_the_seed_gives_the_same_clauses(tmp_path, seed_pdfs):
     assert clauses_json(b, tmp_path / "db") == clauses_json(a, tmp_path / "da")
 
 
-def minimal_pdf(content: bytes) -> bytes:
+def minimal_pdf(content: bytes, extra: bytes = b"") -> bytes:
     """A one-page PDF whose page draws content (no fonts: no text layer)."""
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+            b"<< /Length %d%s >>\nstream\n" % (len(content), extra) + content + b"\nendstream"]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for i, obj in enumerate(objs, 1):
         offsets.append(len(out))
@@ -257,6 +257,19 @@ def test_scanned_pdf_is_a_one_line_error(tmp_path):
     with pytest.raises(SourceError, match="扫描版 PDF") as err:
         read_source(path)
     assert "\n" not in str(err.value)
+
+
+def test_pdf_stream_bomb_is_refused(tmp_path):
+    import zlib
+
+    content = b"0 0 0 rg 50 50 400 600 re f\n" + b" " * (150 * 1024 * 1024)  # 150 MB once inflated
+    packed = zlib.compress(content, 1)
+    pdf = minimal_pdf(packed, b" /Filter /FlateDecode")
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(pdf)
+    assert len(pdf) < 2_000_000
+    with pytest.raises(SourceError, match="超过 100 MB 的数据流"):
+        read_source(path)
 
 
 def test_pdf_page_and_text_caps(seed_pdfs, monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,6 +19,44 @@ from kb.errors import SourceError
 # Generous for real plans: a long provincial plan with annexes runs to a few hundred pages.
 MAX_PAGES = 2000
 MAX_TEXT_CHARS = 10_000_000
+# A page's content stream is well under a megabyte; a full-page scan decoded is about 30 MB.
+MAX_STREAM_BYTES = 100 * 1024 * 1024
+
+
+class StreamTooLarge(Exception):
+    """A compressed PDF stream expands beyond MAX_STREAM_BYTES."""
+
+
+class _BoundedZlib:
+    """zlib for pdfminer's stream decoding, refusing a stream that inflates beyond MAX_STREAM_BYTES."""
+
+    error = zlib.error
+
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        d = zlib.decompressobj()
+        out = d.decompress(data, MAX_STREAM_BYTES + 1)
+        if len(out) > MAX_STREAM_BYTES:
+            raise StreamTooLarge
+        if not d.eof:
+            raise zlib.error("incomplete or truncated stream")
+        return out
+
+    @staticmethod
+    def decompressobj():
+        return _BoundedDecompressor()
+
+
+class _BoundedDecompressor:
+    def __init__(self):
+        self._d, self._size = zlib.decompressobj(), 0
+
+    def decompress(self, data: bytes) -> bytes:
+        out = self._d.decompress(data, MAX_STREAM_BYTES + 1 - self._size)
+        self._size += len(out)
+        if self._size > MAX_STREAM_BYTES or self._d.unconsumed_tail:
+            raise StreamTooLarge
+        return out
 
 PAGE_NUMBER = re.compile(r"^(?:[-—–－‐―\s]*\d{1,4}[-—–－‐―\s]*|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|[-—–－]?\s*[ivxlcIVXLC]{1,6}\s*[-—–－]?|Page\s*\d+(?:\s*of\s*\d+)?)$")
 OUTLINE_START = re.compile(
@@ -64,7 +103,9 @@ def _page_lines(path, data: bytes) -> list[list[Line]]:
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser, PDFSyntaxError
     from pdfminer.psexceptions import PSException
+    import pdfminer.pdftypes
 
+    pdfminer.pdftypes.zlib = _BoundedZlib  # pdfminer inflates whole streams with zlib.decompress
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)))
         if not document.is_extractable:
@@ -95,6 +136,8 @@ def _page_lines(path, data: bytes) -> list[list[Line]]:
             pages.append(_lines(chars))
     except SourceError:
         raise
+    except StreamTooLarge:
+        raise SourceError(path, f"PDF 中有解压后超过 {MAX_STREAM_BYTES // (1024 * 1024)} MB 的数据流，已拒绝") from None
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise SourceError(path, "PDF 已加密，无法读取；请提供未加密的文件") from None
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
