@@ -45,7 +45,7 @@ def test_manifest_metadata_and_duty_counts(tmp_path):
     assert any(c.departments_raw and "扶贫办" in c.departments_raw for c in kb.duties("乡村振兴局")["assigned"])
     assert kb.duties("人力资源和社会保障局") == kb.duties("人社局")
     stat = kb.duties("统计局")
-    assert [c.citation for c in stat["mentioned"]] == ["四（一）", "四（二）"]
+    assert [c.citation for c in stat["lead_in_text"]] == ["四（一）", "四（二）"] and stat["mentioned"] == []
     assert len(stat["assigned"]) == 1
     with pytest.raises(UnknownDepartment) as err:
         kb.duties("人事局")
