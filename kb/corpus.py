@@ -113,7 +113,7 @@ def parse_file(path: Path, registry: Registry, entry: dict | None = None, encodi
         doc.issuer = front.signer
         doc.level = doc.level or _level_of(front.signer)
     doc.format, doc.encoding = src.format, src.encoding
-    doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    doc.sha256 = _file_digest(path)
     parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer, doc.level), file=str(path))
     for lineno, message in getattr(src, "warnings", []):
         parsed.warnings.append(ParseWarning(str(path), lineno, message))
@@ -123,7 +123,20 @@ def parse_file(path: Path, registry: Registry, entry: dict | None = None, encodi
 
 # -- fingerprint ---------------------------------------------------------------
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """A file's sha256, read in chunks; a file the readers refuse unread (a link out of the corpus,
+    one over the size cap) is fingerprinted by what it is, so a 2 GB file is never read here."""
+    from kb.sources import MAX_FILE_BYTES
+
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        return hashlib.sha256(f"link:{path.resolve()}".encode()).hexdigest()
+    st = path.stat()
+    if st.st_size > MAX_FILE_BYTES:
+        return hashlib.sha256(f"oversize:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def corpus_state(corpus: Path) -> dict[str, dict]:

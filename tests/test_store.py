@@ -259,3 +259,27 @@ def test_read_only_data_dir_with_a_stale_corpus_still_serves(tmp_path):
         assert "共 3 条" in proc.stdout
     finally:
         subprocess.run(["umount", "-l", str(data)], capture_output=True)
+
+
+BIG_CORPUS_BUILD = """
+import resource, sys
+from kb.store import build
+report = build(sys.argv[1], sys.argv[2])
+print(sorted((d.file, d.status) for d in report.documents))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_huge_file_or_a_link_out_of_the_corpus_is_never_read_whole(tmp_path):
+    """Fingerprinting the corpus reads no file the readers would refuse (2 GB sparse, a link out)."""
+    corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
+    with open(corpus / "huge.txt", "wb") as fh:
+        fh.truncate(2 * 1024**3)
+    outside = tmp_path / "outside.txt"
+    outside.write_text(CITY, encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    proc = subprocess.run([sys.executable, "-c", BIG_CORPUS_BUILD, str(corpus), str(tmp_path / "data")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    statuses, peak_mb = proc.stdout.splitlines()
+    assert statuses == "[('huge.txt', 'error'), ('link.txt', 'error'), ('zhenyuan.txt', 'parsed')]"
+    assert int(peak_mb) < 600  # the 2 GB file was neither hashed in memory nor read
