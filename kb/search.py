@@ -528,7 +528,7 @@ _cache: dict[str, tuple[str, Searcher]] = {}
 
 def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_size=0) -> Searcher:
     """The Searcher of the live generation, reopened when a build has swapped in a new one."""
-    from kb.store import build, resolve_dirs
+    from kb.store import rebuild_damaged, resolve_dirs
 
     asked = (data, corpus)
     data, corpus = resolve_dirs(data, corpus)
@@ -545,13 +545,8 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
             for message in pending:
                 if notify:
                     notify(message)
-        except DataDirError as exc:
-            # A damaged live generation: rebuild from its own corpus when we have it, else say what to run.
-            if not rebuild or not corpus.is_dir():
-                raise
-            if notify:
-                notify(f"{exc}；正在重新构建……")
-            build(corpus, data, force=True)
+        except DataDirError as exc:  # the index of the live generation is damaged
+            rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
             kbobj = open_kb(data, corpus, rebuild=False)
             index = Index(kbobj.path / "index", kbobj)
         searcher = Searcher(kbobj, index, cache_size=cache_size)

@@ -385,10 +385,14 @@ def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> 
     try:
         return KnowledgeBase.load(gen)
     except DataDirError as exc:
-        # A damaged generation: rebuild it from the corpus when we have one, else say what to run.
-        if not rebuild or not corpus.is_dir():
-            raise
-        if notify:
-            notify(f"{exc}；正在重新构建……")
-        build(corpus, data, force=True)
+        rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
         return KnowledgeBase.load(live_generation(data))
+
+
+def rebuild_damaged(data: Path, corpus: Path, exc: DataDirError, *, rebuild=True, notify=None):
+    """A damaged live generation: rebuild it from its corpus when there is one, else raise exc."""
+    if not rebuild or not corpus.is_dir():
+        raise exc
+    if notify:
+        notify(f"{exc}；正在重新构建……")
+    build(corpus, data, force=True)
