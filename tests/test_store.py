@@ -262,11 +262,13 @@ def test_read_only_data_dir_with_a_stale_corpus_still_serves(tmp_path):
 
 
 BIG_CORPUS_BUILD = """
-import resource, sys
+import re, sys
+from pathlib import Path
 from kb.store import build
 report = build(sys.argv[1], sys.argv[2])
 print(sorted((d.file, d.status) for d in report.documents))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+# VmHWM: this process's own peak (ru_maxrss would include the pytest process it was forked from).
+print(int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) // 1024)
 """
 
 
