@@ -528,16 +528,17 @@ _cache: dict[str, tuple[str, Searcher]] = {}
 
 def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_size=0) -> Searcher:
     """The Searcher of the live generation, reopened when a build has swapped in a new one."""
-    from kb.store import rebuild_damaged, resolve_dirs
+    from kb.store import default_data, rebuild_damaged, resolve_dirs
 
     asked = (data, corpus)
-    data, corpus = resolve_dirs(data, corpus)
+    data = Path(data) if data is not None else default_data(corpus)
     key = str(data.resolve())
     gen = live_generation(data)
     with _lock:
         hit = _cache.get(key)
         if hit and gen is not None and hit[0] == gen.name:
-            return hit[1]
+            return hit[1]  # every request comes here: no more than CURRENT is read
+        data, corpus = resolve_dirs(*asked)
         pending = []  # warnings about serving an old KB matter only once its index opened
         try:
             kbobj = open_kb(*asked, rebuild=rebuild, notify=notify, warn=pending.append)
