@@ -229,10 +229,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     fp = fingerprint(state)
     live = live_generation(data)
     if live and not force:
-        try:
-            meta = json.loads((live / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
+        meta = _live_meta(data)
         if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index"):
             _prune_debris(data)
             return BuildReport(str(data), True, live.name, seconds=time.perf_counter() - t0, clauses=meta.get("clauses", 0))
