@@ -287,7 +287,7 @@ class Registry:
         d = self._by_name.get(canonical)
         if d is None and self._is_qualified(canonical):
             short = self._canonical(canonical[1:], "")
-            d = self._by_name.get(short or "") or next((b for b in self._builtin[0] if b.name == short), None) if self._builtin else None
+            d = self._by_name.get(short) or (_builtin_by_name().get(short) if self._builtin else None)
         return d
 
     def full_name(self, canonical: str) -> str:
@@ -437,6 +437,11 @@ def _builtin_exact() -> dict[str, str]:
         for n in _names(d):
             out.setdefault(n, d.name)
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_by_name() -> dict[str, Department]:
+    return {d.name: d for d in _builtin()[0]}
 
 
 def builtin_counts() -> dict:
