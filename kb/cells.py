@@ -12,9 +12,11 @@ import csv
 import io
 import re
 
-# C0 controls except tab and line feed, DEL, C1 controls: XML 1.0 cannot hold most of them and
-# none belongs in a duty list.
-RE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from kb.sources.text import CONTROL
+
+# The readers' control characters (C0 but tab and line breaks, DEL, C1): XML 1.0 cannot hold most
+# of them and none belongs in a duty list. CR is turned into LF first.
+RE_CONTROL = CONTROL
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
