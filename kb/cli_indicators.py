@@ -16,6 +16,12 @@ def _csv_out(output: Path | None, text: str):
     _write(output, ("\ufeff" + text).encode("utf-8") if output else text)
 
 
+def _warn_unread(mon):
+    """Say on stderr when a read-only store left values unread (a WAL beside it)."""
+    if mon.warning:
+        click.echo(f"警告：{mon.warning}", err=True)
+
+
 @click.command()
 @data_option
 @click.option("--dept", help="只列出这个部门承担或共同承担的指标")
@@ -99,7 +105,9 @@ def export(data, corpus, fmt, output):
     from kb import monitor as km
     from kb.store import resolve_dirs
 
-    text = km.export(resolve_dirs(data, corpus)[0], fmt)
+    with km.open_monitor(resolve_dirs(data, corpus)[0], readonly=True) as mon:
+        _warn_unread(mon)
+        text = mon.export(fmt)
     if fmt == "csv":
         _csv_out(output, text)
     else:
@@ -120,6 +128,7 @@ def status(data, corpus, dept, doc, as_json):
 
     kbobj = _kb(data, corpus)
     with km.open_monitor(kbobj.path.parent, readonly=True) as mon:
+        _warn_unread(mon)
         rows = km.status(kbobj, mon, dept=dept, doc=doc)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

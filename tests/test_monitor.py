@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from kb import monitor as km
+from kb.monitor import assessment, importer, store
+from kb.monitor.form import FIXED_HEADER, HELP_SHEET, SHEET, TAIL_HEADER
 from kb.cli import cli
 from kb.indicators import Indicator, get
 from kb.corpus import REPO_ROOT
@@ -24,6 +26,7 @@ MMR = f"{DOC}.2-1-g2.n1"  # 孕产妇死亡率 ≤12/10万
 SCREEN = f"{DOC}.2-1-g3.n1"  # 适龄妇女宫颈癌人群筛查率 ≥70%
 BREAST = f"{DOC}.2-1-g3.q3"  # 乳腺癌人群筛查率 逐步提高
 YEARS = [f"{y}年" for y in range(2021, 2031)]
+HEAD = 2  # the form's header row, below its title
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +78,9 @@ def make_form(runner, tmp_path, dept="卫健局"):
 def fill(path, values, out=None):
     """Write {(indicator id, year): value} into a form, as a department would in Excel."""
     wb = load_workbook(path)
-    ws = wb[km.SHEET]
-    header = [c.value for c in ws[1]]
-    rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
+    ws = wb[SHEET]
+    header = [c.value for c in ws[HEAD]]
+    rows = {ws.cell(row=r, column=1).value: r for r in range(HEAD + 1, ws.max_row + 1)}
     for (ind, year), value in values.items():
         ws.cell(row=rows[ind], column=header.index(f"{year}年") + 1).value = value
     ws.cell(row=rows[MMR], column=header.index("填报单位") + 1).value = "卫健局"
@@ -96,18 +99,19 @@ def seed(runner, tmp_path, values):
 # -- the form --------------------------------------------------------------------
 def test_template_layout(runner, tmp_path, kb):
     wb = load_workbook(make_form(runner, tmp_path))
-    assert wb.sheetnames == [km.SHEET, km.HELP_SHEET]
-    ws = wb[km.SHEET]
-    assert [c.value for c in ws[1]] == km.FIXED_HEADER + YEARS + km.TAIL_HEADER
-    rows = [[c.value for c in r][:4] for r in ws.iter_rows(min_row=2)]
+    assert wb.sheetnames == [SHEET, HELP_SHEET]
+    ws = wb[SHEET]
+    assert ws["B1"].value == "《镇原县妇女发展规划（2021—2030年）》监测指标填报表（卫健局）"
+    assert [c.value for c in ws[HEAD]] == FIXED_HEADER + YEARS + TAIL_HEADER
+    rows = [[c.value for c in r][:4] for r in ws.iter_rows(min_row=HEAD + 1)]
     assert rows[0] == [MMR, "孕产妇死亡率", "≤12/10万", "/10万"]
     listed = json.loads(runner.invoke(cli, ["indicators", "--dept", "卫健局", "--format", "json"]).output)
     assert [r[0] for r in rows] == [i["id"] for i in listed if i["value"] is not None] + [i["id"] for i in listed if i["value"] is None]
     assert ws.column_dimensions["A"].hidden and ws.protection.sheet
-    assert ws["A2"].protection.locked and not ws["G2"].protection.locked
+    assert ws["A3"].protection.locked and not ws["G3"].protection.locked
     rules = {(dv.formula1, dv.formula2, dv.operator): str(dv.sqref) for dv in ws.data_validations.dataValidation}
-    assert "G3:P3" in rules[("0", "100", "between")].split()  # 筛查率 in %
-    assert "G2:P2" in rules[("0", None, "greaterThanOrEqual")].split()  # 孕产妇死亡率 per 10万
+    assert "G4:P4" in rules[("0", "100", "between")].split()  # 筛查率 in %
+    assert "G3:P3" in rules[("0", None, "greaterThanOrEqual")].split()  # 孕产妇死亡率 per 10万
 
 
 def test_template_unknown_dept(runner, tmp_path):
@@ -185,20 +189,20 @@ def test_bad_rows_report_every_problem_and_import_nothing(runner, tmp_path, data
     before = dump(data_dir)
     form = make_form(runner, tmp_path)
     wb = load_workbook(form)
-    ws = wb[km.SHEET]
-    ws["G2"], ws["H2"] = 13.9, "abc"  # 2021 fine, 2022 not a number
-    ws["G3"] = 120  # 筛查率 120%
-    ws["H3"] = -1
-    ws["A4"], ws["G4"] = "zhenyuan-women-2021-2030.9-9-g9.n9", 50
+    ws = wb[SHEET]
+    ws["G3"], ws["H3"] = 13.9, "abc"  # 2021 fine, 2022 not a number
+    ws["G4"] = 120  # 筛查率 120%
+    ws["H4"] = -1
+    ws["A5"], ws["G5"] = "zhenyuan-women-2021-2030.9-9-g9.n9", 50
     ws.append(["", "", "", "", "", "", 1])
     wb.save(form)
     res = runner.invoke(cli, ["monitor", "import", str(form)])
     assert res.exit_code == 1
     assert res.output.splitlines() == [
-        "工作表“填报”第 2 行 H 列：“abc”不是数字",
-        "工作表“填报”第 3 行 G 列：120% 不可能：不能超过 100%",
-        "工作表“填报”第 3 行 H 列：-1% 不可能：数值不能为负",
-        "工作表“填报”第 4 行 A 列：未知指标“zhenyuan-women-2021-2030.9-9-g9.n9”",
+        "工作表“填报”第 3 行 H 列：“abc”不是数字",
+        "工作表“填报”第 4 行 G 列：120% 不可能：不能超过 100%",
+        "工作表“填报”第 4 行 H 列：-1% 不可能：数值不能为负",
+        "工作表“填报”第 5 行 A 列：未知指标“zhenyuan-women-2021-2030.9-9-g9.n9”",
         f"工作表“填报”第 {ws.max_row} 行 A 列：缺少指标编号",
         "错误：导入失败：共 5 处问题，未导入任何数据",
     ]
@@ -224,21 +228,21 @@ def _not_xlsx(path):
 
 def _wrong_sheet(path):
     wb = load_workbook(path)
-    wb[km.SHEET].title = "Sheet1"
+    wb[SHEET].title = "Sheet1"
     wb.save(path)
 
 
 def _edited_header(path):
     wb = load_workbook(path)
-    wb[km.SHEET]["C1"] = "目标值"
-    wb[km.SHEET]["J1"] = "第四年"
+    wb[SHEET]["C2"] = "目标值"
+    wb[SHEET]["J2"] = "第四年"
     wb.save(path)
 
 
 @pytest.mark.parametrize("spoil, problems", [
     (_not_xlsx, ["form.xlsx：不是有效的 xlsx 文件（BadZipFile）"]),
     (_wrong_sheet, ["form.xlsx：找不到工作表“填报”（现有：Sheet1、说明）"]),
-    (_edited_header, ["工作表“填报”第 1 行 C 列：表头被修改：应为“目标”，实际为“目标值”", "工作表“填报”第 1 行 J 列：表头被修改：应为年份（如“2021年”），实际为“第四年”"]),
+    (_edited_header, ["工作表“填报”第 2 行 C 列：表头被修改：应为“目标”，实际为“目标值”", "工作表“填报”第 2 行 J 列：表头被修改：应为年份（如“2021年”），实际为“第四年”"]),
 ])
 def test_bad_file_leaves_store_unchanged(runner, tmp_path, data_dir, spoil, problems):
     seed(runner, tmp_path, {(MMR, 2021): 14.5, (MMR, 2022): 13.0})
@@ -265,14 +269,15 @@ def test_killed_import_loses_nothing(runner, tmp_path, data_dir, kb):
     child = f"""
 import sys, time
 from kb import monitor as km
+from kb.monitor import store
 from kb.store import open_kb
-real = km._write_row
+real = store.write_row
 def slow(conn, obs, batch, now):
     replaced = real(conn, obs, batch, now)
     open({str(started)!r}, "a").write("x")  # rows are in the open transaction
     time.sleep(0.05)
     return replaced
-km._write_row = slow
+store.write_row = slow
 km.import_file(open_kb({str(data_dir)!r}, {str(CORPUS)!r}), {str(big)!r}, {str(data_dir)!r})
 """
     proc = subprocess.Popen([sys.executable, "-c", child], cwd=REPO_ROOT)
@@ -355,12 +360,12 @@ def test_projection_data_for_charts():
     ([(2021, 50), (2022, 50), (2023, 56), (2024, 50)], [2023, 2024]),
 ])
 def test_fluctuation_rule(series, years):
-    assert km.fluctuations(series) == years
+    assert assessment.fluctuations(series) == years
 
 
 def test_status_uses_the_plan_end_year(kb, tmp_path):
     mon = km.open_monitor(tmp_path)
-    mon.store([km.Observation(SCREEN, y, v) for y, v in ((2021, 80), (2022, 78), (2023, 76))])
+    mon.store([store.Observation(SCREEN, y, v) for y, v in ((2021, 80), (2022, 78), (2023, 76))])
     row = next(r for r in km.status(kb, mon, dept="卫健局") if r["indicator"]["id"] == SCREEN)
     assert row["projection"]["year"] == 2030 and row["warnings"] == ["预警"]
     assert get(kb, SCREEN).target_label == "≥70%"
@@ -372,7 +377,7 @@ def _huge_dimension(tmp_path, runner):
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.active.title = km.SHEET
+    wb.active.title = SHEET
     wb.active["A1"] = "指标编号"
     wb.active["XFD1048576"] = 1
     path = tmp_path / "huge.xlsx"
@@ -389,7 +394,7 @@ def _zip_bomb(tmp_path, runner):
     path.write_bytes(shutil_copy)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/media/padding.bin", "w", force_zip64=True) as fh:
         block = bytes(2**20)
-        for _ in range(km.MAX_UNCOMPRESSED_BYTES // 2**20 + 5):
+        for _ in range(importer.MAX_UNCOMPRESSED_BYTES // 2**20 + 5):
             fh.write(block)
     return path, "解压后过大"
 
@@ -405,7 +410,7 @@ def _huge_rate(tmp_path, runner):
 
 
 def _huge_percent(tmp_path, runner):
-    return fill(make_form(runner, tmp_path), {(SCREEN, 2022): "1e308"}), "不能超过 100%"
+    return fill(make_form(runner, tmp_path), {(SCREEN, 2022): "1e308"}), "“1e308”不是数字"
 
 
 def _infinite(tmp_path, runner):
@@ -434,9 +439,9 @@ def test_many_bad_rows_give_the_first_problems_and_a_count(runner, tmp_path, dat
     res = runner.invoke(cli, ["monitor", "import", str(path)])
     assert res.exit_code == 1
     out = res.output.splitlines()
-    assert len(out) == km.MAX_PROBLEMS + 2
+    assert len(out) == importer.MAX_PROBLEMS + 2
     assert out[0] == "工作表“bad.csv”第 2 行 A 列：未知指标“不存在的指标0”"
-    assert out[-2] == f"另有 {100_000 - km.MAX_PROBLEMS} 处问题"
+    assert out[-2] == f"另有 {100_000 - importer.MAX_PROBLEMS} 处问题"
     assert out[-1] == "错误：导入失败：共 100000 处问题，未导入任何数据"
     assert dump(data_dir) == []
 
