@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from kb import monitor as km
 from kb.monitor import assessment, importer, store
-from kb.monitor.form import FIXED_HEADER, HELP_SHEET, SHEET, TAIL_HEADER
+from kb.monitor.form import FIXED_HEADER, HELP_SHEET, RECEIVER_RULES, SHEET, TAIL_HEADER, find_office, instructions, pack
 from kb.cli import cli
 from kb.indicators import Indicator, get
 from kb.corpus import REPO_ROOT
@@ -112,6 +112,61 @@ def test_template_layout(runner, tmp_path, kb):
     rules = {(dv.formula1, dv.formula2, dv.operator): str(dv.sqref) for dv in ws.data_validations.dataValidation}
     assert "G4:P4" in rules[("0", "100", "between")].split()  # 筛查率 in %
     assert "G3:P3" in rules[("0", None, "greaterThanOrEqual")].split()  # 孕产妇死亡率 per 10万
+
+
+RECEIVER_LINE = (
+    "填好后报送县统计局。依据：规划四（一）“统计局牵头组织开展年度监测，妇儿工委成员单位、有关部门、相关机构向县统计局"
+    "报送年度监测数据，及时收集、分析反映妇女发展状况的相关数据和信息。”"
+)
+
+
+def test_template_prints_as_handed_over(runner, tmp_path):
+    wb = load_workbook(make_form(runner, tmp_path))
+    ws = wb[SHEET]
+    setup = ws.page_setup
+    assert (setup.orientation, int(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$2:$2" and ws.freeze_panes == "G3"
+    assert [str(r) for r in ws.merged_cells.ranges] == ["B1:S1"]
+    assert all(ws.cell(row=3, column=c).alignment.wrap_text for c in (2, 5, 6, 19))
+    assert ws.column_dimensions["A"].hidden and "zhenyuan" not in str(ws["B1"].value)
+    lines = [r[0] for r in wb[HELP_SHEET].iter_rows(values_only=True)]
+    assert lines[0] == "《镇原县妇女发展规划（2021—2030年）》监测指标填报表（卫健局）"
+    assert lines[-2:] == [RECEIVER_LINE, "规划实施的具体工作由县妇儿工委办公室负责（规划三（二））。"]
+    assert not [line for line in lines if "plankb" in line or "import" in line]
+
+
+def office_kb(*texts, level="县", kind="monitoring"):
+    """Just what find_office reads: clauses of one document of a level."""
+    from types import SimpleNamespace
+
+    clauses = [SimpleNamespace(doc="d", kind=kind, text=t, citation=f"四（{i}）") for i, t in enumerate(texts, 1)]
+    return SimpleNamespace(docs={"d": SimpleNamespace(level=level)}, clauses=clauses)
+
+
+@pytest.mark.parametrize("texts, found", [
+    (["各成员单位于每年1月底前将年度监测数据报送县妇儿工委办公室。"], ("县妇儿工委办公室", "四（1）")),
+    (["监测组由市统计局牵头，负责监测工作的组织、指导和培训。"], ("市统计局", "四（1）")),
+    # Who receives the data comes before who leads the monitoring, wherever each is written.
+    (["统计局牵头组织开展年度监测。", "有关部门向县统计局报送年度监测数据。"], ("县统计局", "四（2）")),
+    (["建立健全监测评估制度，开展中期评估。"], None),
+])
+def test_the_office_that_collects_the_data_is_read_from_the_plan(texts, found):
+    office = find_office(office_kb(*texts), {"d"}, RECEIVER_RULES)
+    assert ((office.name, office.citation) if office else None) == found
+
+
+@pytest.mark.parametrize("level, office", [("县", "县妇儿工委办公室"), ("市", "市妇儿工委办公室")])
+def test_the_coordinating_office_takes_the_plans_level(level, office):
+    kb = office_kb("各级妇儿工委办公室负责具体工作。", level=level, kind="implementation")
+    lines = instructions(kb, {"d"}, "标题")
+    assert lines[-2:] == ["填好后按规划监测评估工作的安排，报送负责汇总年度监测数据的部门。", f"规划实施的具体工作由{office}负责（规划四（1））。"]
+
+
+def test_unit_names_break_only_after_the_enumeration_comma():
+    units = ["法院", "公安局", "司法局", "民政局", "卫健局", "妇联"]
+    assert pack(units, 20) == "法院、公安局、\n司法局、民政局、\n卫健局、妇联"
+    assert pack(["妇儿工委各成员单位"], 12) == "妇儿工委各成员单位"
 
 
 def test_template_unknown_dept(runner, tmp_path):

@@ -12,19 +12,23 @@ from dataclasses import dataclass
 
 from kb.cells import workbook_bytes
 from kb.errors import PlankbError
+from kb.exports import row_height
 from kb.indicators import extract
 from kb.monitor.values import plan_years, years_of
+from kb.terminal import display_width
 
 SHEET = "填报"
 HELP_SHEET = "说明"
 FIXED_HEADER = ["指标编号", "指标名称", "目标", "单位", "责任单位", "来源条款"]
 TAIL_HEADER = ["填报单位", "数据来源", "备注"]
 LONG_HEADER = ["指标编号", "年份", "数值", "填报单位", "数据来源", "备注"]
-TITLE_ROWS = 1  # the title above the header; the importer skips such rows (see importer.header_row)
+TITLE_ROWS = 1  # the title above the header; the importer skips such rows (importer.split_header)
 # Column widths in characters: 指标名称 目标 单位 责任单位 来源条款 | a year | 填报单位 数据来源 备注.
-FIXED_WIDTHS = (24, 11, 7, 16, 13)
-YEAR_WIDTH = 8
-TAIL_WIDTHS = (11, 11, 16)
+FIXED_WIDTHS = (28, 11, 7, 20, 26)
+YEAR_WIDTH = 7
+TAIL_WIDTHS = (10, 10, 14)
+# The 说明 sheet's one column, within a portrait A4 page: office suites do not shrink a single column to fit.
+HELP_WIDTH = 72
 
 # Who receives the yearly monitoring data and who runs the plan's daily work, as plans word it:
 # 向县统计局报送年度监测数据 / 年度监测数据报送县统计局 / 监测组由县统计局牵头 / 各级妇儿工委办公室负责具体工作.
@@ -32,6 +36,7 @@ _OFFICE = r"[^，。；：、,;:\s（）()“”由向的和及与]{1,15}?(?:局
 RECEIVER_RULES = (
     re.compile(rf"向(?P<office>{_OFFICE})(?:报送|提交|上报|报)[^，。；]{{0,10}}?监测数据"),
     re.compile(rf"监测数据(?:报送|提交|上报|报)(?:至|给|到)?(?P<office>{_OFFICE})"),
+    re.compile(rf"监测(?:工作)?组由(?P<office>{_OFFICE})牵头"),
     re.compile(rf"(?P<office>{_OFFICE})牵头(?:组织)?(?:开展)?(?:年度)?(?:统计)?监测"),
 )
 COORDINATOR_RULES = (re.compile(rf"(?P<office>(?:各级)?{_OFFICE})负责(?:规划实施的)?(?:具体|日常)工作"),)
@@ -82,6 +87,19 @@ def instructions(kb, docs, title: str) -> list[str]:
     return lines
 
 
+def pack(names: list[str], width: int) -> str:
+    """Names joined with 、, a line break only after a 、 and never inside a name (width in columns)."""
+    lines: list[str] = []
+    for name in names:
+        if lines and display_width(lines[-1] + "、" + name) <= width - 2:
+            lines[-1] += "、" + name
+        else:
+            if lines:
+                lines[-1] += "、"
+            lines.append(name)
+    return "\n".join(lines)
+
+
 def empty_form_message(dept: str | None) -> str:
     """Why there is no form to fill: said where the template finds no indicators."""
     return "没有可填报的指标" + (f"（{dept}）" if dept else "")
@@ -90,7 +108,7 @@ def empty_form_message(dept: str | None) -> str:
 def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     """The XLSX form a department fills in: its indicators, targets and a column per plan year."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
 
     found = extract(kb, dept=dept, doc=doc)
@@ -114,9 +132,12 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=last_col)
     ws.row_dimensions[1].height = 26
     ws.append(header)
+    line = Side(style="thin", color="808080")
+    grid = Border(left=line, right=line, top=line, bottom=line)
     for cell in ws[head_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = grid
     checks = _validations()
     for dv in checks.values():
         ws.add_data_validation(dv)
@@ -124,11 +145,13 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     wrap = Alignment(vertical="top", wrap_text=True)
     centre = Alignment(horizontal="center", vertical="top", wrap_text=True)
     for row, ind in enumerate(indicators, head_row + 1):
-        ws.append([ind.id, ind.name, ind.target_label, ind.unit, "、".join(ind.departments), ind.citation])
+        units = pack(ind.departments, FIXED_WIDTHS[3])
+        ws.append([ind.id, ind.name, ind.target_label, ind.unit, units, ind.citation])
         valid = set(years_of(kb, ind.doc))
         for col in range(1, last_col + 1):
             cell = ws.cell(row=row, column=col)
             cell.alignment = centre if col in (3, 4) or first_year_col <= col < first_year_col + len(years) else wrap
+            cell.border = grid
             if col >= first_year_col:
                 cell.protection = Protection(locked=False)
                 if col < first_year_col + len(years) and years[col - first_year_col] in valid:
@@ -139,6 +162,10 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     widths = [*FIXED_WIDTHS, *[YEAR_WIDTH] * len(years), *TAIL_WIDTHS]
     for col, width in enumerate(widths, 2):
         ws.column_dimensions[get_column_letter(col)].width = width
+    # Office suites do not grow a row to its wrapped text on opening a file: heights are written.
+    ws.row_dimensions[head_row].height = row_height(header[1:], widths)
+    for row in range(head_row + 1, head_row + 1 + len(indicators)):
+        ws.row_dimensions[row].height = row_height([c.value for c in ws[row][1:]], widths)
     ws.freeze_panes = ws.cell(row=head_row + 1, column=first_year_col)
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # widths may change; the id column stays locked
@@ -151,8 +178,10 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     for line in instructions(kb, docs, title):
         info.append([line])
         info.cell(row=info.max_row, column=1).alignment = Alignment(vertical="top", wrap_text=True)
+        info.row_dimensions[info.max_row].height = row_height([line], [HELP_WIDTH])
     info["A1"].font = Font(bold=True, size=14)
-    info.column_dimensions["A"].width = 100
+    info.row_dimensions[1].height = row_height([title], [HELP_WIDTH * 0.75])
+    info.column_dimensions["A"].width = HELP_WIDTH
     _print_setup(info, landscape=False)
     wb.properties.title = title
     return workbook_bytes(wb)
