@@ -570,3 +570,54 @@ def test_read_only_data_dir_serves_indicators(runner, tmp_path, data_dir, read_o
     assert status.exit_code == 0, status.output
     rows = {r["indicator"]["id"]: r for r in json.loads(status.output)}
     assert rows[MMR]["latest"] == {"year": 2022, "value": 11.0} or rows[MMR]["latest"]["value"] == 11.0
+
+
+def test_unread_wal_beside_a_read_only_store_is_reported(runner, tmp_path, data_dir, read_only):
+    import shutil
+
+    seed(runner, tmp_path, {(MMR, 2021): 14.5, (MMR, 2022): 13.0})
+    # A copy of the data dir taken while a writer still held a value in the WAL (a backup, a crash).
+    live = tmp_path / "live"
+    shutil.copytree(data_dir, live)
+    conn = sqlite3.connect(live / km.MONITOR_FILE, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("UPDATE observation SET value=11.9 WHERE indicator=? AND year=2022", (MMR,))
+    shutil.copytree(live, tmp_path / "snapshot")
+    conn.close()
+    wal = tmp_path / "snapshot" / f"{km.MONITOR_FILE}-wal"
+    assert wal.stat().st_size > 0
+    ro = read_only(tmp_path / "snapshot")
+    res = runner.invoke(cli, ["monitor", "status", "--json", "--data", str(ro)])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.splitlines() == [
+        f"警告：数据目录只读，监测数据库旁的 monitor.sqlite-wal（{wal.stat().st_size} 字节）中还有未合并的数值，这里没有读入；"
+        "数据目录可写后再查看即可读到全部数值"
+    ]
+    rows = {r["indicator"]["id"]: r for r in json.loads(res.stdout)}
+    assert rows[MMR]["latest"] == {"year": 2022, "value": 13}  # the database file alone, as the warning says
+    backup = runner.invoke(cli, ["monitor", "export", "--data", str(ro)])
+    assert backup.exit_code == 0 and backup.stderr.startswith("警告：数据目录只读") and json.loads(backup.stdout)["values"]
+    from search_app import create_app
+
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(ro), "PLANKB_CORPUS": str(CORPUS), "PAGE_CACHE": False}).test_client()
+    page = client.get("/indicators").get_data(as_text=True)
+    assert "监测数据库旁的 monitor.sqlite-wal" in page and "未合并的数值" in page
+    # Without a WAL, no banner and no warning.
+    plain = runner.invoke(cli, ["monitor", "status", "--json", "--data", str(read_only(data_dir))])
+    assert plain.exit_code == 0 and plain.stderr == ""
+
+
+def test_control_characters_stored_earlier_are_never_shown(runner, tmp_path, data_dir):
+    from search_app import create_app
+
+    seed(runner, tmp_path, {(MMR, 2021): 14.5})
+    conn = sqlite3.connect(data_dir / km.MONITOR_FILE, isolation_level=None)
+    conn.execute("UPDATE observation SET note=?, source=? WHERE indicator=?", ("\u202e已核实\x7f", "年报\x1b[31m", MMR))
+    conn.close()
+    assert [(o.note, o.source) for o in km.open_monitor(data_dir, readonly=True).observations(MMR)] == [("已核实", "年报[31m")]
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(data_dir), "PLANKB_CORPUS": str(CORPUS), "PAGE_CACHE": False}).test_client()
+    for url in (f"/indicators/{MMR}", f"/api/indicators/{MMR}"):
+        body = client.get(url).get_data(as_text=True)
+        assert "已核实" in body and not any(ch in body for ch in "\u202e\x7f\x1b"), url
+    backup = runner.invoke(cli, ["monitor", "export", "--format", "csv"])
+    assert "已核实" in backup.output and "\u202e" not in backup.output
