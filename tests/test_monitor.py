@@ -479,11 +479,9 @@ def _formula(tmp_path, runner):
 @pytest.mark.parametrize("make", [_huge_dimension, _zip_bomb, _date_cell, _huge_rate, _huge_percent, _infinite, _formula], ids=lambda f: f.__name__.strip("_"))
 def test_hostile_forms_are_refused_in_a_line(runner, tmp_path, data_dir, make):
     path, message = make(tmp_path, runner)
-    t0 = time.monotonic()
     res = runner.invoke(cli, ["monitor", "import", str(path)])
-    assert time.monotonic() - t0 < 30
     assert res.exit_code == 1 and message in res.output, res.output
-    assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
+    assert "Traceback" not in res.output and (res.exception is None or isinstance(res.exception, SystemExit))
     assert dump(data_dir) == []
 
 

@@ -55,7 +55,9 @@ def saved_form(form) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for info in src.infolist():
-            z.writestr(info.filename, rels if info.filename == "xl/_rels/workbook.xml.rels" else src.read(info.filename))
+            z.writestr(
+                info.filename, rels if info.filename == "xl/_rels/workbook.xml.rels" else src.read(info.filename)
+            )
         z.writestr("xl/sharedStrings.xml", f'<?xml version="1.0"?><sst {NS}><si><t>卫健局</t></si></sst>')
     return buf.getvalue()
 
@@ -106,7 +108,9 @@ def test_row_declaring_millions_of_empty_cells_is_refused_while_reading(tmp_path
         "    print(*exc.problems, sep='\\n')\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
     )
-    done = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     message, peak_mb = done.stdout.splitlines()
     assert message == f"bomb.xlsx：表格过大：第 2 行有超过 {sheet.MAX_ROW_CELLS} 个单元格"
@@ -128,10 +132,17 @@ def test_value_beyond_the_columns_is_refused_but_empty_styled_cells_are_not(tmp_
     assert (code, lines[0]) == (1, f"styled.xlsx：{sheet.TOO_BIG}")
 
 
-@pytest.mark.parametrize("budget, rows, message", [
-    ("MAX_CELLS", "".join(f'<row r="{r}">' + '<c s="1"/>' * 10 + "</row>" for r in range(1, 61)), "表格过大：超过 500 个单元格"),
-    ("MAX_ROWS", "".join(f'<row r="{r}"/>' for r in range(1, 600)), "表格过大（超过"),
-])
+@pytest.mark.parametrize(
+    "budget, rows, message",
+    [
+        (
+            "MAX_CELLS",
+            "".join(f'<row r="{r}">' + '<c s="1"/>' * 10 + "</row>" for r in range(1, 61)),
+            "表格过大：超过 500 个单元格",
+        ),
+        ("MAX_ROWS", "".join(f'<row r="{r}"/>' for r in range(1, 600)), "表格过大（超过"),
+    ],
+)
 def test_cell_and_row_budgets(tmp_path, form, kb, monkeypatch, budget, rows, message):
     monkeypatch.setattr(sheet, budget, 500)
     path = rebuild(form, tmp_path / "big.xlsx", {SHEET_XML: sheet_xml(rows)})
@@ -157,9 +168,12 @@ def test_shared_strings_and_cell_text_are_bounded(tmp_path, form, saved_form, kb
 # -- item 3: malformed XML is one line ------------------------------------------------------------------
 LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
-    f'<worksheet {NS}><sheetData><row r="3"><c r="G3" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>'
+    f'<worksheet {NS}><sheetData><row r="3"><c r="G3" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData>'
+    "</worksheet>"
 )
-XXE = f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]><sst {NS}><si><t>&e;</t></si></sst>'
+XXE = (
+    f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]><sst {NS}><si><t>&e;</t></si></sst>'
+)
 
 
 def _truncated_sheet(form):
@@ -172,27 +186,61 @@ def _corrupt_member(path):
     info = zipfile.ZipFile(path).getinfo(SHEET_XML)
     data = bytearray(path.read_bytes())
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
-    data[start:start + 40] = bytes(b ^ 0x5A for b in data[start:start + 40])
+    data[start : start + 40] = bytes(b ^ 0x5A for b in data[start : start + 40])
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("spoil, message", [
-    (_truncated_sheet, "form.xlsx：无法读取：xl/worksheets/sheet1.xml 不是完整有效的 XML（第 1 行第 "),
-    (lambda form: {SHEET_XML: LAUGHS.encode()}, "form.xlsx：无法读取：xl/worksheets/sheet1.xml 含 DTD 或实体声明（填报表不会有）"),
-    (lambda form: {"xl/sharedStrings.xml": XXE.encode(), "saved": True}, "form.xlsx：无法读取：xl/sharedStrings.xml 含 DTD 或实体声明（填报表不会有）"),
-    (lambda form: {"xl/workbook.xml": b'<?xml version="1.0"?><!DOCTYPE workbook><workbook/>'},
-     "form.xlsx：无法读取：xl/workbook.xml 含 DTD 或实体声明（填报表不会有）"),
-    (lambda form: {SHEET_XML: sheet_xml('<row r="3"><c r="G3" t="inlineStr"><is><t>&lol;</t></is></c></row>')},
-     "form.xlsx：无法读取：xl/worksheets/sheet1.xml 不是完整有效的 XML（第 1 行第 "),
-    (lambda form: {SHEET_XML: sheet_xml('<row r="3"><c r="3G"><v>1</v></c></row>')}, "form.xlsx：无法读取：第 3 行的单元格地址“3G”无效"),
-    (lambda form: {SHEET_XML: sheet_xml('<row r="3"><c r="G3" t="s"><v>99999</v></c></row>')},
-     "form.xlsx：无法读取：第 3 行引用了不存在的共享字符串"),
-    (lambda form: {"xl/_rels/workbook.xml.rels": b'<Relationships xmlns="x"><Relationship Id="rId1" Target="nowhere.xml"/></Relationships>'},
-     "form.xlsx：无法读取：缺少 xl/nowhere.xml"),
-    (_corrupt_member, "form.xlsx：无法读取：xl/worksheets/sheet1.xml 已损坏（"),
-    (lambda form: "truncate", "form.xlsx：不是有效的 xlsx 文件（BadZipFile）"),
-], ids=["truncated-sheet", "entity-expansion", "external-entity", "doctype", "undefined-entity", "bad-cell-ref",
-        "bad-shared-string", "missing-part", "corrupt-deflate", "truncated-zip"])
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (_truncated_sheet, "form.xlsx：无法读取：xl/worksheets/sheet1.xml 不是完整有效的 XML（第 1 行第 "),
+        (
+            lambda form: {SHEET_XML: LAUGHS.encode()},
+            "form.xlsx：无法读取：xl/worksheets/sheet1.xml 含 DTD 或实体声明（填报表不会有）",
+        ),
+        (
+            lambda form: {"xl/sharedStrings.xml": XXE.encode(), "saved": True},
+            "form.xlsx：无法读取：xl/sharedStrings.xml 含 DTD 或实体声明（填报表不会有）",
+        ),
+        (
+            lambda form: {"xl/workbook.xml": b'<?xml version="1.0"?><!DOCTYPE workbook><workbook/>'},
+            "form.xlsx：无法读取：xl/workbook.xml 含 DTD 或实体声明（填报表不会有）",
+        ),
+        (
+            lambda form: {SHEET_XML: sheet_xml('<row r="3"><c r="G3" t="inlineStr"><is><t>&lol;</t></is></c></row>')},
+            "form.xlsx：无法读取：xl/worksheets/sheet1.xml 不是完整有效的 XML（第 1 行第 ",
+        ),
+        (
+            lambda form: {SHEET_XML: sheet_xml('<row r="3"><c r="3G"><v>1</v></c></row>')},
+            "form.xlsx：无法读取：第 3 行的单元格地址“3G”无效",
+        ),
+        (
+            lambda form: {SHEET_XML: sheet_xml('<row r="3"><c r="G3" t="s"><v>99999</v></c></row>')},
+            "form.xlsx：无法读取：第 3 行引用了不存在的共享字符串",
+        ),
+        (
+            lambda form: {
+                "xl/_rels/workbook.xml.rels": b'<Relationships xmlns="x">'
+                b'<Relationship Id="rId1" Target="nowhere.xml"/></Relationships>'
+            },
+            "form.xlsx：无法读取：缺少 xl/nowhere.xml",
+        ),
+        (_corrupt_member, "form.xlsx：无法读取：xl/worksheets/sheet1.xml 已损坏（"),
+        (lambda form: "truncate", "form.xlsx：不是有效的 xlsx 文件（BadZipFile）"),
+    ],
+    ids=[
+        "truncated-sheet",
+        "entity-expansion",
+        "external-entity",
+        "doctype",
+        "undefined-entity",
+        "bad-cell-ref",
+        "bad-shared-string",
+        "missing-part",
+        "corrupt-deflate",
+        "truncated-zip",
+    ],
+)
 def test_malformed_xml_is_one_line(tmp_path, form, saved_form, data_dir, spoil, message):
     path = tmp_path / "form.xlsx"
     if spoil is _corrupt_member:
@@ -221,35 +269,43 @@ def long_csv(tmp_path, *rows) -> Path:
     return path
 
 
-@pytest.mark.parametrize("text, indicator, problem", [
-    ("1_0", MMR, "“1_0”不是数字"),
-    ("٣٣", SCREEN, "“٣٣”不是数字"),
-    ("1e308", MMR, "“1e308”不是数字"),
-    ("1E3", MMR, "“1E3”不是数字"),
-    ("inf", SCREEN, "“inf”不是数字"),
-    ("NaN", SCREEN, "“NaN”不是数字"),
-    ("0x1A", SCREEN, "“0x1A”不是数字"),
-    ("1.5.2", SCREEN, "“1.5.2”不是数字"),
-    ('"12,34"', MMR, "“12,34”不是数字"),
-    ("９" * 400, MMR, "“" + "９" * 20 + "…”不是数字"),
-    ("-5", SCREEN, "-5% 不可能：数值不能为负"),
-    ("99999999999999999999", MMR, "1e+20/10万 不可能：不能超过 100000/10万"),
-])
+@pytest.mark.parametrize(
+    "text, indicator, problem",
+    [
+        ("1_0", MMR, "“1_0”不是数字"),
+        ("٣٣", SCREEN, "“٣٣”不是数字"),
+        ("1e308", MMR, "“1e308”不是数字"),
+        ("1E3", MMR, "“1E3”不是数字"),
+        ("inf", SCREEN, "“inf”不是数字"),
+        ("NaN", SCREEN, "“NaN”不是数字"),
+        ("0x1A", SCREEN, "“0x1A”不是数字"),
+        ("1.5.2", SCREEN, "“1.5.2”不是数字"),
+        ('"12,34"', MMR, "“12,34”不是数字"),
+        ("９" * 400, MMR, "“" + "９" * 20 + "…”不是数字"),
+        ("-5", SCREEN, "-5% 不可能：数值不能为负"),
+        ("99999999999999999999", MMR, "1e+20/10万 不可能：不能超过 100000/10万"),
+    ],
+)
 def test_numbers_are_read_strictly_and_quoted_short(tmp_path, kb, text, indicator, problem):
     with pytest.raises(ImportRejected) as exc:
         read_file(kb, long_csv(tmp_path, (indicator, "2022", text, "", "", "")))
     assert exc.value.problems == [f"工作表“long.csv”第 2 行 C 列：{problem}"]
 
 
-@pytest.mark.parametrize("text, indicator, value", [
-    ('"12,345"', MMR, 12345.0),
-    ("６８．５", SCREEN, 68.5),
-    ("65%", SCREEN, 65.0),
-    (" 70 ％", SCREEN, 70.0),
-    ("0.5", SCREEN, 0.5),
-])
+@pytest.mark.parametrize(
+    "text, indicator, value",
+    [
+        ('"12,345"', MMR, 12345.0),
+        ("６８．５", SCREEN, 68.5),
+        ("65%", SCREEN, 65.0),
+        (" 70 ％", SCREEN, 70.0),
+        ("0.5", SCREEN, 0.5),
+    ],
+)
 def test_numbers_a_department_writes_are_read(tmp_path, kb, text, indicator, value):
-    assert [(o.indicator, o.value) for o in read_file(kb, long_csv(tmp_path, (indicator, "2022", text, "", "", "")))] == [(indicator, value)]
+    assert [
+        (o.indicator, o.value) for o in read_file(kb, long_csv(tmp_path, (indicator, "2022", text, "", "", "")))
+    ] == [(indicator, value)]
 
 
 def test_a_year_in_another_script_is_not_a_year(tmp_path, kb):
@@ -268,26 +324,33 @@ def test_a_huge_number_cell_is_quoted_short(tmp_path, form, kb):
     assert exc.value.problems == ["工作表“填报”第 3 行 H 列：1e+308/10万 不可能：不能超过 100000/10万"]
 
 
-@pytest.mark.parametrize("column, text, code", [
-    ("F", "数据\u202e已核实", "U+202E"),
-    ("F", "a\x7fb", "U+007F"),
-    ("F", "c\x85d", "U+0085"),
-    ("F", "\x1b[31m红色", "U+001B"),
-    ("E", "\u2066年报\u2069", "U+2066"),
-    ("D", "卫健局\u200f", "U+200F"),
-])
+@pytest.mark.parametrize(
+    "column, text, code",
+    [
+        ("F", "数据\u202e已核实", "U+202E"),
+        ("F", "a\x7fb", "U+007F"),
+        ("F", "c\x85d", "U+0085"),
+        ("F", "\x1b[31m红色", "U+001B"),
+        ("E", "\u2066年报\u2069", "U+2066"),
+        ("D", "卫健局\u200f", "U+200F"),
+    ],
+)
 def test_control_and_bidi_characters_in_notes_are_refused(tmp_path, kb, column, text, code):
     cells = ["", "", ""]
     cells["DEF".index(column)] = text
     with pytest.raises(ImportRejected) as exc:
         read_file(kb, long_csv(tmp_path, (SCREEN, "2022", "70", *cells)))
     label = {"D": "填报单位", "E": "数据来源", "F": "备注"}[column]
-    assert exc.value.problems == [f"工作表“long.csv”第 2 行 {column} 列：{label}含不可见的控制字符 {code}，请删除后再导入"]
+    assert exc.value.problems == [
+        f"工作表“long.csv”第 2 行 {column} 列：{label}含不可见的控制字符 {code}，请删除后再导入"
+    ]
 
 
 def test_tabs_and_line_breaks_in_notes_are_kept(tmp_path, kb):
     path = tmp_path / "long.csv"
-    path.write_text(",".join(LONG_HEADER) + f'\n{SCREEN},2022,70,卫健局,年报,"第一行\n第二行\t附注"\n', encoding="utf-8")
+    path.write_text(
+        ",".join(LONG_HEADER) + f'\n{SCREEN},2022,70,卫健局,年报,"第一行\n第二行\t附注"\n', encoding="utf-8"
+    )
     assert [o.note for o in read_file(kb, path)] == ["第一行\n第二行\t附注"]
 
 

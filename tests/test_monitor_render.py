@@ -41,9 +41,13 @@ def rendered(tmp_path_factory, kb):
     ws["G3"], ws["H3"], ws["Q3"], ws["S3"] = 14.5, "13.2", "卫健局", "妇幼年报，已核实"
     wb.save(out / "filled.xlsx")
     profile = f"-env:UserInstallation=file://{out / 'profile'}"
-    for args in (["--convert-to", "pdf", str(out / "wjj.xlsx"), str(out / "all.xlsx")],
-                 ["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out / "saved"), str(out / "filled.xlsx")]):
-        done = subprocess.run([soffice, profile, "--headless", *args], capture_output=True, text=True, timeout=300, cwd=out)
+    for args in (
+        ["--convert-to", "pdf", str(out / "wjj.xlsx"), str(out / "all.xlsx")],
+        ["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out / "saved"), str(out / "filled.xlsx")],
+    ):
+        done = subprocess.run(
+            [soffice, profile, "--headless", *args], capture_output=True, text=True, timeout=300, cwd=out
+        )
         assert done.returncode == 0, done.stderr
     return out
 
@@ -67,7 +71,11 @@ def test_form_prints_one_page_wide_with_its_header_on_every_page(rendered, name)
 def test_form_shows_names_and_targets_but_no_internal_ids(rendered):
     text = "".join(pages(rendered / "wjj.pdf"))
     assert DOC not in text  # the id column is hidden, so it does not print
-    for name, target in (("孕产妇死亡率", "≤12/10万"), ("适龄妇女宫颈癌人群筛查率", "≥70%"), ("乳腺癌人群筛查率", "逐步提高")):
+    for name, target in (
+        ("孕产妇死亡率", "≤12/10万"),
+        ("适龄妇女宫颈癌人群筛查率", "≥70%"),
+        ("乳腺癌人群筛查率", "逐步提高"),
+    ):
         line = next(line for line in text.splitlines() if line.lstrip().startswith(name))
         assert target in line, line
     assert f"{TITLE}（卫健局）" in text
