@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from kb import indicators as ki
+from kb import monitor as km
 from kb.cli_common import KbError, KbGroup, _kb, _write, data_option, output_option
 from kb.terminal import pad as _pad
 
@@ -35,8 +37,6 @@ def indicators(data, corpus, dept, doc, fmt, output):
 
     Example: plankb indicators --dept 卫健局 --format xlsx -o 卫健局指标.xlsx
     """
-    from kb import indicators as ki
-
     kbobj = _kb(data, corpus)
     found = ki.extract(kbobj, dept=dept, doc=doc)
     if fmt == "json":
@@ -64,8 +64,6 @@ def template(data, corpus, dept, doc, output):
 
     Example: plankb monitor template --dept 卫健局 -o 卫健局填报.xlsx
     """
-    from kb import monitor as km
-
     if output.suffix.lower() != ".xlsx":
         raise KbError("填报表请保存为 .xlsx 文件")
     _write(output, km.template(_kb(data, corpus), dept=dept, doc=doc))
@@ -81,8 +79,6 @@ def import_(file, data, corpus):
 
     Example: plankb monitor import 卫健局填报.xlsx
     """
-    from kb import monitor as km
-
     kbobj = _kb(data, corpus)
     try:
         report = km.import_file(kbobj, file, kbobj.path.parent)
@@ -102,7 +98,6 @@ def export(data, corpus, fmt, output):
 
     Example: plankb monitor export --format csv -o 监测数据.csv
     """
-    from kb import monitor as km
     from kb.store import resolve_dirs
 
     with km.open_monitor(resolve_dirs(data, corpus)[0], readonly=True) as mon:
@@ -124,8 +119,6 @@ def status(data, corpus, dept, doc, as_json):
 
     Example: plankb monitor status --dept 卫健局
     """
-    from kb import monitor as km
-
     kbobj = _kb(data, corpus)
     with km.open_monitor(kbobj.path.parent, readonly=True) as mon:
         _warn_unread(mon)

@@ -191,36 +191,22 @@ def _validations() -> dict:
     """Data validation per unit ("" for any other unit): Excel refuses an impossible value as it is typed."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    def check(error: str, operator: str, *bounds: str):
+        return DataValidation(
+            type="decimal",
+            operator=operator,
+            formula1=bounds[0],
+            formula2=bounds[1] if len(bounds) > 1 else None,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="数值不合理",
+            error=error,
+        )
+
     out = {
-        "%": DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="0",
-            formula2="100",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="数值不合理",
-            error="百分比应在 0 到 100 之间",
-        ),
-        "‰": DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="0",
-            formula2="1000",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="数值不合理",
-            error="千分比应在 0 到 1000 之间",
-        ),
-        "": DataValidation(
-            type="decimal",
-            operator="greaterThanOrEqual",
-            formula1="0",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="数值不合理",
-            error="请填写不小于 0 的数字",
-        ),
+        "%": check("百分比应在 0 到 100 之间", "between", "0", "100"),
+        "‰": check("千分比应在 0 到 1000 之间", "between", "0", "1000"),
+        "": check("请填写不小于 0 的数字", "greaterThanOrEqual", "0"),
     }
     for dv in out.values():
         dv.promptTitle, dv.prompt, dv.showInputMessage = "填写数值", "只填数字，不带单位", True
