@@ -20,7 +20,7 @@ from xml.parsers import expat
 MAX_ROWS = 250_000  # a real form has hundreds of rows
 MAX_COLUMNS = 60  # the columns that may hold values: indicators, a column per year, notes
 MAX_ROW_CELLS = 16_384  # cell elements in one row, empty ones included (Excel's column limit)
-MAX_CELLS = 1_000_000  # cell elements in the sheet; a form has a few thousand
+MAX_CELLS = 250_000  # cell elements in the sheet; a form has a few thousand
 MAX_CELL_CHARS = 32_767  # Excel's limit for the text of one cell
 MAX_TEXT_CHARS = 20_000_000  # all shared strings together
 MAX_PARTS = 65_536  # sheets, relationships, number formats and cell styles, each
@@ -38,7 +38,7 @@ class SheetError(Exception):
 
 
 def _local(name: str) -> str:
-    return name[name.find(":") + 1 :]
+    return name.rpartition(":")[2] if ":" in name else name
 
 
 def _stream(
@@ -197,7 +197,8 @@ class _SheetReader:
     """expat handlers for a worksheet: rows of values, formula cells, all counted as they come."""
 
     def __init__(self, shared: list[str], date_styles: set[int], date1904: bool):
-        self.shared, self.date_styles, self.date1904 = shared, date_styles, date1904
+        self.shared, self.date1904 = shared, date1904
+        self.date_styles = {str(i) for i in date_styles}  # as the s attribute writes them
         self.rows: list[tuple[int, list]] = []
         self.formulas: list[tuple[int, str]] = []
         self.row_count = self.cells = self.row_cells = 0
@@ -211,7 +212,8 @@ class _SheetReader:
         self.in_inline = self.phonetic = 0
 
     def start(self, name, attrs):
-        name = _local(name)
+        if ":" in name:
+            name = name.rpartition(":")[2]
         if name == "c":
             self.cells += 1
             self.row_cells += 1
@@ -246,7 +248,8 @@ class _SheetReader:
             self.phonetic += 1
 
     def end(self, name):
-        name = _local(name)
+        if ":" in name:
+            name = name.rpartition(":")[2]
         if name == "c":
             self.finish_cell()
         elif name == "row":
@@ -305,7 +308,7 @@ class _SheetReader:
         if not XML_NUMBER.fullmatch(raw.strip()):
             return raw  # not a number: the importer says so
         number = float(raw)
-        if INDEX.fullmatch(self.style) and int(self.style) in self.date_styles and 0 <= number < 2_958_466:
+        if self.style in self.date_styles and 0 <= number < 2_958_466:
             from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
             return from_excel(number, CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900)
