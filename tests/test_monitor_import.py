@@ -346,6 +346,15 @@ def test_control_and_bidi_characters_in_notes_are_refused(tmp_path, kb, column, 
     ]
 
 
+def test_a_refused_note_does_not_hide_the_rows_other_problems(tmp_path, kb):
+    with pytest.raises(ImportRejected) as exc:
+        read_file(kb, long_csv(tmp_path, (MMR, "2022", "1_0", "", "", "\u202e备注")))
+    assert exc.value.problems == [
+        "工作表“long.csv”第 2 行 F 列：备注含不可见的控制字符 U+202E，请删除后再导入",
+        "工作表“long.csv”第 2 行 C 列：“1_0”不是数字",
+    ]
+
+
 def test_tabs_and_line_breaks_in_notes_are_kept(tmp_path, kb):
     path = tmp_path / "long.csv"
     path.write_text(

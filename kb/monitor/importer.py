@@ -108,7 +108,7 @@ class _Reader:
                 )
         return texts if ok else None
 
-    def value(self, sheet, row, col, ind: Indicator, year, raw, extra):
+    def value(self, sheet, row, col, ind: Indicator, year, raw, extra: tuple[str, ...] | None):
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return
         if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)):
@@ -140,6 +140,8 @@ class _Reader:
         if key in self.seen:
             return self.problem(sheet, row, col, f"{ind.name} {year} 年的数值重复（已在{self.seen[key]}）")
         self.seen[key] = f"第 {row} 行"
+        if extra is None:
+            return  # the row's notes were refused; its values are checked all the same
         department, source, note = extra
         self.rows.append(Observation(ind.id, year, number, department, source, note, ind.name))
 
@@ -200,8 +202,6 @@ class _Reader:
                 continue
             seen_ids[ind.id] = r
             extra = self.extras(sheet, r, tail + 1, cells[tail : tail + len(TAIL_HEADER)])
-            if extra is None:
-                continue
             for j, (year, raw) in enumerate(zip(years, values, strict=True)):
                 self.value(sheet, r, column_letter(first + j + 1), ind, year, raw, extra)
 
@@ -220,7 +220,7 @@ class _Reader:
                 self.problem(sheet, r, "B", f"年份“{shown(_text(cells[1]))}”不是整数年份")
                 continue
             extra = self.extras(sheet, r, 4, cells[3:6])
-            if ind is None or extra is None:
+            if ind is None:
                 continue
             self.value(sheet, r, "C", ind, int(year_text), cells[2], extra)
 
