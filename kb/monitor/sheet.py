@@ -44,7 +44,7 @@ def _local(name: str) -> str:
 def _stream(
     z: zipfile.ZipFile, member: str, start: Callable, end: Callable | None = None, text: Callable | None = None
 ):
-    """Feed one zip member through expat in chunks; handlers get local element names."""
+    """Feed one zip member through expat in chunks; handlers get element names as written (see _local)."""
     parser = expat.ParserCreate()
 
     def refuse(*_):
