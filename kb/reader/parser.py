@@ -16,8 +16,10 @@ from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.reader import frontmatter, tables
-from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role
-from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag, unknown_unit_message
+from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role, read_marker
+from kb.reader.tags import (
+    FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, is_unit_line, read_tag, unknown_unit_message,
+)
 
 RE_LIST_WORD = re.compile(r"(主要目标|发展目标|策略措施|主要措施|主要任务|重点任务|主要指标)")
 ITEM_LETTER = {"goal": "g", "measure": "m", "principle": "p"}
@@ -69,6 +71,22 @@ class _Open:
     unit_lines: list = field(default_factory=list)  # (line as written, line number, labelled)
     closed: bool = False
     is_section: bool = False
+    item_kind: str = ""  # the marker kind of an item (arabic, parabic, circled)
+    sub_of: Clause | None = None  # the item this one is a sub-item of
+    units_for_item: bool = False  # its unit lines name the units of the whole item
+
+
+@dataclass
+class _SubList:
+    """Sub-items `（1）（2）` under an item `2．`: they share the item's units until the list ends."""
+
+    item: Clause
+    item_had_units: bool
+    kind: str
+    number: int = 0
+    clauses: list[Clause] = field(default_factory=list)
+    own_units: list[bool] = field(default_factory=list)
+    item_units: tuple[list[str], str | None, str | None] | None = None  # (departments, raw, lead) of a line after them
 
 
 class Reader:
@@ -90,6 +108,8 @@ class Reader:
         self.tagged = 0
         self.table = None
         self.last_table = None
+        self.last_item: tuple[Node, str, Clause] | None = None  # (holder, marker kind, clause) of the item just read
+        self.sub: _SubList | None = None
 
     def warn(self, line: int, message: str):
         self.out.warnings.append(ParseWarning(self.file, line, message))
@@ -110,6 +130,7 @@ class Reader:
                     break
         self.end_table()
         self._close()
+        self._end_sub()
         while self.stack:
             self._pop()
         self._finish()
@@ -152,6 +173,7 @@ class Reader:
         """Open a heading at its rank: close deeper ones, check numbering, record its role."""
         self.end_table()
         self._close()
+        self._end_sub()
         rank = 0 if kind == "preface" else self._rank(kind)
         while self.stack and (self.stack[-1].kind == "list" or self.stack[-1].rank >= rank):
             self._pop()
@@ -200,6 +222,7 @@ class Reader:
         """An unnumbered list heading: items after it are goals, measures, principles or indicators."""
         self.end_table()
         self._close()
+        self._end_sub()
         while self.stack and self.stack[-1].kind == "list":
             self._pop()
         role = list_role(line)
@@ -227,16 +250,75 @@ class Reader:
         return "text"
 
     def open_item(self, kind, number, marker, text, lineno):
-        """A numbered item: a clause whose kind comes from the list or heading it is in."""
+        """A numbered item: a clause whose kind comes from the list or heading it is in.
+
+        An item of another marker kind numbered from 1 right after an item (`（1）` after `2．`) starts
+        that item's sub-items; they last while their kind goes on, so the numbering of either level
+        never looks like it went backwards.
+        """
         self.end_table()
         self._close()
-        ckind = self._clause_kind()
         holder = self.stack[-1] if self.stack else self.root
+        sub = self.sub
+        if sub and kind == sub.kind:
+            self._check_sequence(sub.number, number, lineno, "项")
+            sub.number = number
+            self.open = _Open(sub.item.kind, number, marker, [text], lineno, tuple(self.stack), item_kind=kind, sub_of=sub.item)
+            return
+        self._end_sub()
+        last = self.last_item
+        if last and last[0] is holder and last[1] != kind and number == 1:
+            item = last[2]
+            self.sub = _SubList(item, bool(item.departments_raw), kind, 1)
+            if not item.departments_raw and self.untagged and self.untagged[-1][0] == item.line:
+                self.untagged.pop()  # decided when the sub-items end: a unit line after them may name the item's units
+            self.open = _Open(item.kind, 1, marker, [text], lineno, tuple(self.stack), item_kind=kind, sub_of=item)
+            return
+        ckind = self._clause_kind()
         prev = holder.items.get(ckind, 0)
         self._check_sequence(prev, number, lineno, "条")
         holder.items[ckind] = number
         in_list = any(n.is_list for n in self.stack)
-        self.open = _Open(ckind, number, marker, [text], lineno, tuple(self.stack), in_list=in_list)
+        self.open = _Open(ckind, number, marker, [text], lineno, tuple(self.stack), in_list=in_list, item_kind=kind)
+
+    def _units_are_the_items(self, lineno) -> bool:
+        """Whether a unit line after a sub-item names the units of the whole item.
+
+        It does unless an earlier sub-item had units of its own, or the line follows the first sub-item
+        and the second comes next (then every sub-item has its own line).
+        """
+        sub = self.sub
+        if sub is None or sub.item_had_units or any(sub.own_units):
+            return False
+        if sub.number != 1:
+            return True
+        for raw in self.lines[lineno:]:
+            s = raw.strip().strip("\u3000\xa0\ufeff").translate(FULLWIDTH)
+            if not s or RE_RESP_LINE.match(s) or is_unit_line(s, self.registry):
+                continue
+            marker = read_marker(s)
+            return not (marker and marker[:2] == (sub.kind, 2))
+        return True
+
+    def _end_sub(self):
+        """Close a sub-item list: the item and its sub-items share the units named for the item."""
+        sub, self.sub = self.sub, None
+        if sub is None:
+            return
+        item = sub.item
+        if not item.departments_raw:
+            if sub.item_units:
+                item.departments, item.departments_raw, item.lead = list(sub.item_units[0]), sub.item_units[1], sub.item_units[2]
+            else:
+                owned = [clause for clause, own in zip(sub.clauses, sub.own_units) if own]
+                for clause in owned:
+                    item.departments += [d for d in clause.departments if d not in item.departments]
+                item.departments_raw = "；".join(c.departments_raw or "" for c in owned) or None
+        for clause, own in zip(sub.clauses, sub.own_units):
+            if not own:
+                clause.departments, clause.departments_raw, clause.lead = list(item.departments), item.departments_raw, item.lead
+        if item.kind in DUTY and not item.departments:
+            self.untagged.append((item.line, f"{item.section_title or ''}第 {item.number} 条"))
 
     def open_can_take_units(self, labelled: bool) -> bool:
         op = self.open
@@ -247,8 +329,11 @@ class Reader:
         return op.kind in DUTY and (not op.closed or bool(op.unit_lines))
 
     def add_unit_line(self, line, lineno, labelled):
-        self.open.unit_lines.append((line, lineno, labelled))
-        self.open.closed = True
+        op = self.open
+        if op.sub_of is not None and not op.unit_lines:
+            op.units_for_item = self._units_are_the_items(lineno)
+        op.unit_lines.append((line, lineno, labelled))
+        op.closed = True
 
     def continue_open(self, line, lineno=0) -> bool:
         if self.open and not self.open.closed:
@@ -265,6 +350,8 @@ class Reader:
 
     def paragraph(self, line, lineno):
         self.end_table()
+        self._end_sub()
+        self.last_item = None
         self._warn_if_list_like(line, lineno)
         kind = self._clause_kind()
         if kind not in ("implementation", "monitoring"):
@@ -293,6 +380,8 @@ class Reader:
     def table_row(self, line, lineno) -> bool:
         if self.table is None:
             self._close()
+            self._end_sub()
+            self.last_item = None
             self.table = tables.Table.start(self, line, lineno)
             return True
         self.table.row(line, lineno)
@@ -310,14 +399,39 @@ class Reader:
         tag, raws, departments, lead = "", [], [], None
         if op.number is not None:
             text, tag, raws, departments, lead = self._read_tags(op, text)
-            if op.kind in DUTY:
-                if raws:
-                    self.tagged += 1
-                else:
-                    where = self._title_for_warning(op)
-                    self.untagged.append((op.line, f"{where}第 {op.number} 条"))
-        self.add_clause(op.kind, op.number, op.marker, text, tag, op.line, op.path, departments,
-                        "；".join(raws) if raws else None, lead, op.is_section, op.in_list)
+            if op.kind in DUTY and raws:
+                self.tagged += 1
+            elif op.kind in DUTY and op.sub_of is None:
+                where = self._title_for_warning(op)
+                self.untagged.append((op.line, f"{where}第 {op.number} 条"))
+        raw = "；".join(raws) if raws else None
+        if op.sub_of is not None and self.sub is not None:
+            if op.units_for_item:
+                self.sub.item_units = (departments, raw, lead)
+                departments, raw, lead = [], None, None
+            clause = self._add_sub_item(op, text, tag, departments, raw, lead)
+            self.sub.clauses.append(clause)
+            self.sub.own_units.append(bool(raw))
+            return
+        clause = self.add_clause(op.kind, op.number, op.marker, text, tag, op.line, op.path, departments,
+                                 raw, lead, op.is_section, op.in_list)
+        if op.item_kind:
+            self.last_item = (op.path[-1] if op.path else self.root, op.item_kind, clause)
+
+    def _add_sub_item(self, op, text, tag, departments, raw, lead) -> Clause:
+        """A sub-item: the item's id and citation followed by its own number (第2条（1）)."""
+        item = self.sub.item
+        base = f"{item.id}-{op.number}"
+        n = self.ids.get(base, 0) + 1
+        self.ids[base] = n
+        clause = Clause(
+            id=base if n == 1 else f"{base}~{n}", doc=item.doc, kind=item.kind, domain=item.domain, number=op.number,
+            text=text, departments=departments, departments_raw=raw, citation=f"{item.citation}（{op.number}）",
+            lead=lead, part=item.part, section=item.section, part_title=item.part_title,
+            section_title=item.section_title, marker=op.marker, tag=tag, line=op.line, order=len(self.out.clauses),
+        )
+        self.out.clauses.append(clause)
+        return clause
 
     def _title_for_warning(self, op):
         sec = next((n for n in op.path if n.rank == 1), None)
