@@ -30,8 +30,8 @@ def test_sub_items_are_cited_under_their_item_and_share_a_unit_line_after_them()
 
 
 def test_sub_items_without_units_leave_one_warning_for_their_item():
-    pd = _parse_text("某县规划\n一、儿童与健康\n策略措施：\n1.加强保健。（卫健局）\n2.改善营养。\n（1）推广母乳喂养。\n（2）开展营养宣传。\n"
-                     "3.预防近视。（教育局）\n")
+    pd = _parse_text("某县规划\n一、儿童与健康\n策略措施：\n1.加强保健。（卫健局）\n2.改善营养。\n"
+                     "（1）推广母乳喂养。\n（2）开展营养宣传。\n3.预防近视。（教育局）\n")
     assert [(c.citation, c.departments) for c in pd.clauses if c.kind == "measure"] == [
         ("一策略措施 第1条", ["卫健局"]), ("一策略措施 第2条", []), ("一策略措施 第2条（1）", []),
         ("一策略措施 第2条（2）", []), ("一策略措施 第3条", ["教育局"]),
@@ -41,8 +41,8 @@ def test_sub_items_without_units_leave_one_warning_for_their_item():
 
 def test_sub_items_of_a_paren_list_are_numbered_items():
     """Main items （1）（2） with 1. 2. sub-items: whichever kind comes first is the item level."""
-    pd = _parse_text("某县规划\n一、儿童与教育\n策略措施：\n（1）扩大学前教育资源。\n1.新建公办幼儿园。\n2.扶持普惠性民办园。\n"
-                     "责任单位：教育局、财政局\n（2）开展科普活动。（科协）\n")
+    pd = _parse_text("某县规划\n一、儿童与教育\n策略措施：\n（1）扩大学前教育资源。\n1.新建公办幼儿园。\n"
+                     "2.扶持普惠性民办园。\n责任单位：教育局、财政局\n（2）开展科普活动。（科协）\n")
     assert [(c.citation, c.departments) for c in pd.clauses if c.kind == "measure"] == [
         ("一策略措施 第1条", ["教育局", "财政局"]), ("一策略措施 第1条（1）", ["教育局", "财政局"]),
         ("一策略措施 第1条（2）", ["教育局", "财政局"]), ("一策略措施 第2条", ["科协"]),

@@ -263,7 +263,8 @@ class Reader:
         if sub and kind == sub.kind:
             self._check_sequence(sub.number, number, lineno, "项")
             sub.number = number
-            self.open = _Open(sub.item.kind, number, marker, [text], lineno, tuple(self.stack), item_kind=kind, sub_of=sub.item)
+            self.open = _Open(sub.item.kind, number, marker, [text], lineno, tuple(self.stack), item_kind=kind,
+                              sub_of=sub.item)
             return
         self._end_sub()
         last = self.last_item
@@ -308,15 +309,17 @@ class Reader:
         item = sub.item
         if not item.departments_raw:
             if sub.item_units:
-                item.departments, item.departments_raw, item.lead = list(sub.item_units[0]), sub.item_units[1], sub.item_units[2]
+                departments, item.departments_raw, item.lead = sub.item_units
+                item.departments = list(departments)
             else:
-                owned = [clause for clause, own in zip(sub.clauses, sub.own_units) if own]
+                owned = [clause for clause, own in zip(sub.clauses, sub.own_units, strict=True) if own]
                 for clause in owned:
                     item.departments += [d for d in clause.departments if d not in item.departments]
                 item.departments_raw = "；".join(c.departments_raw or "" for c in owned) or None
-        for clause, own in zip(sub.clauses, sub.own_units):
+        for clause, own in zip(sub.clauses, sub.own_units, strict=True):
             if not own:
-                clause.departments, clause.departments_raw, clause.lead = list(item.departments), item.departments_raw, item.lead
+                clause.departments = list(item.departments)
+                clause.departments_raw, clause.lead = item.departments_raw, item.lead
         if item.kind in DUTY and not item.departments:
             self.untagged.append((item.line, f"{item.section_title or ''}第 {item.number} 条"))
 
@@ -409,7 +412,7 @@ class Reader:
             if op.units_for_item:
                 self.sub.item_units = (departments, raw, lead)
                 departments, raw, lead = [], None, None
-            clause = self._add_sub_item(op, text, tag, departments, raw, lead)
+            clause = self._add_sub_item(self.sub.item, op, text, tag, departments, raw, lead)
             self.sub.clauses.append(clause)
             self.sub.own_units.append(bool(raw))
             return
@@ -418,9 +421,8 @@ class Reader:
         if op.item_kind:
             self.last_item = (op.path[-1] if op.path else self.root, op.item_kind, clause)
 
-    def _add_sub_item(self, op, text, tag, departments, raw, lead) -> Clause:
+    def _add_sub_item(self, item: Clause, op: _Open, text, tag, departments, raw, lead) -> Clause:
         """A sub-item: the item's id and citation followed by its own number (第2条（1）)."""
-        item = self.sub.item
         base = f"{item.id}-{op.number}"
         n = self.ids.get(base, 0) + 1
         self.ids[base] = n
