@@ -496,7 +496,7 @@ class Reader:
             text=text,
             departments=departments,
             departments_raw=raw,
-            citation=self._citation(path, number, kind, is_section, in_list),
+            citation=self._citation(path, number, kind, is_section, in_list, table_row="\t" in marker + tag),
             lead=lead,
             part=part,
             section=section,
@@ -561,7 +561,7 @@ class Reader:
                 where += f"（{node.number}）"
         return where
 
-    def _citation(self, path, number, kind, is_section, in_list) -> str:
+    def _citation(self, path, number, kind, is_section, in_list, table_row=False) -> str:
         where = self._where(path)
         deep = [n for n in path if not n.is_list and n.rank >= 1]
         if number is None:
@@ -575,6 +575,9 @@ class Reader:
             return f"{where}{label} 第{number}条"
         if kind == "principle":
             label = deep[-1].title if deep and deep[-1].role == "principle" else ""
+            return f"{where}{label} 第{number}条"
+        if table_row and deep:  # a row of a task table: under the heading the table follows
+            label = re.sub(r"\s+", "", deep[-1].title)
             return f"{where}{label} 第{number}条"
         return f"{where} 第{number}条"
 
