@@ -166,7 +166,8 @@ class Registry:
             return "国家"
         if name not in self._exact and not name.startswith(NOT_PREFIXES):
             # A unit no dictionary knows keeps the level it is written with (省儿童医院, 市…大队).
-            return next((lv for prefix, lv in LEVEL_PREFIXES if name.startswith(prefix) and len(name) > len(prefix) + 1), "县")
+            written = (lv for prefix, lv in LEVEL_PREFIXES if name.startswith(prefix) and len(name) > len(prefix) + 1)
+            return next(written, "县")
         return "县"
 
     def unknown_name(self, name: str) -> str:

@@ -217,6 +217,8 @@ def _sheet(wb, name, title, header, rows, empty="无", notes=()):
         ws.merge_cells(start_row=first + 1, start_column=1, end_row=first + 1, end_column=ncol)
     for i, row in enumerate(rows, first + 1):
         for j, value in enumerate(row, 1):
+            if header[j - 1] in ("序号", "编号"):  # labels, not quantities: text like every other label
+                value = str(value)
             cell = ws.cell(row=i, column=j, value=value)
             cell.font = Font(name="仿宋", size=XLSX_FONT_PT)
             centred = header[j - 1] in ("序号", "编号", "类别") or isinstance(value, (int, float))

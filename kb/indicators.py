@@ -48,7 +48,8 @@ _QUAL = r"及以上|以上|及以下|以下|以内|左右"
 _RANGE = r"(?:到|至|—|－|-|~|～)"
 _VERB = "|".join(sorted(map(re.escape, TARGET_VERBS), key=len, reverse=True))
 _CHANGE_VERBS = {
-    "降低": "down", "下降": "down", "减少": "down", "提高": "up", "提升": "up", "增加": "up", "增长": "up", "上升": "up",
+    "降低": "down", "下降": "down", "减少": "down",
+    "提高": "up", "提升": "up", "增加": "up", "增长": "up", "上升": "up",
 }
 _CHANGE = "|".join(_CHANGE_VERBS)
 # 新生儿、婴儿和5岁以下儿童死亡率分别降至3.0‰、5.0‰和6.0‰以下: N names, N values, one verb and qualifier.
@@ -251,8 +252,9 @@ def _pattern_targets(seg: str, sentence: str, out: list[_Target]) -> list[tuple[
             word = "降" if _CHANGE_VERBS[m.group("verb")] == "down" else "增"
             name = subject + (label.format(word) if pattern is RE_YEARLY else label.format(m.group("base"), word))
             comparator = ">=" if m.group("b") else _comparator(m.group("qual"), ">=")
-            out.append(_Target(name, comparator, _number(m.group("a")), m.group("unit"), _direction(comparator, "up"), sentence,
-                               upper=_number(m.group("b")) if m.group("b") else None))
+            upper = _number(m.group("b")) if m.group("b") else None
+            out.append(_Target(name, comparator, _number(m.group("a")), m.group("unit"), _direction(comparator, "up"),
+                               sentence, upper=upper))
             taken.append(m.span())
     cover = RE_COVERAGE.match(seg)
     if cover and not taken:
@@ -455,6 +457,18 @@ def extract(kb, dept: str | None = None, doc: str | None = None, numeric: bool |
             if numeric is None or ind.numeric == numeric:
                 out.append(ind)
     return out
+
+
+def no_indicators_reason(kb, dept: str | None = None, doc: str | None = None) -> str:
+    """Why ``extract`` found nothing to report, to follow 没有可填报的指标 in a message."""
+    if dept is None:
+        return "：规划的目标和措施中没有读出量化或定性指标"
+    every = extract(kb, doc=doc)
+    unassigned = [i for i in every if not i.departments]
+    if unassigned:
+        return (f"（{dept}）：规划中有 {len(unassigned)} 个指标所在的目标和措施没有标注责任单位，无法分到部门；"
+                "去掉 --dept 可生成全部指标的填报表")
+    return f"（{dept}）：{dept}承担的目标和措施中没有读出指标"
 
 
 def get(kb, indicator_id: str) -> Indicator:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from kb.cells import SafeWriter, workbook_bytes
 from kb.errors import PlankbError
-from kb.indicators import Indicator, extract, normalise
+from kb.indicators import Indicator, extract, no_indicators_reason, normalise
 
 MONITOR_FILE = "monitor.sqlite"
 SHEET = "填报"
@@ -327,7 +327,7 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     found = extract(kb, dept=dept, doc=doc)
     indicators = [i for i in found if i.numeric] + [i for i in found if not i.numeric]  # targets with a value first
     if not indicators:
-        raise PlankbError("没有可填报的指标" + (f"（{dept}）" if dept else ""))
+        raise PlankbError("没有可填报的指标" + no_indicators_reason(kb, dept, doc))
     years = plan_years(kb, indicators)
     header = FIXED_HEADER + [f"{y}年" for y in years] + TAIL_HEADER
     wb = Workbook()

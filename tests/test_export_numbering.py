@@ -58,7 +58,9 @@ def test_word_export_of_a_chaptered_plan_renders_its_numbering(kb, tmp_path):
                           check=True).stdout
     # pdftotext gives the full-width space between number and title as a plain one
     headings = [line.split() for line in text.splitlines() if re.match(r"^第.章第.节\s", line)]
-    assert headings == [["第二章第一节", "儿童与健康"], ["第二章第二节", "儿童与教育"], ["第二章第三节", "重点任务分工"]]
+    assert headings == [
+        ["第二章第一节", "儿童与健康"], ["第二章第二节", "儿童与教育"], ["第二章第三节", "重点任务分工"],
+    ]
     flat = "".join(text.split())
     assert "加强儿童健康服务第1条" in flat and "加强儿童健康服务第2条" in flat
     assert "二（一）" not in flat and "二（三）" not in flat

@@ -48,3 +48,12 @@ def test_sub_items_of_a_paren_list_are_numbered_items():
         ("一策略措施 第1条（2）", ["教育局", "财政局"]), ("一策略措施 第2条", ["科协"]),
     ]
     assert pd.warnings == []
+
+
+def test_untagged_items_of_one_list_are_one_warning_naming_every_line():
+    pd = _parse_text("某县规划\n一、儿童与健康\n（一）儿童健康\n主要目标：\n1.近视率下降。\n2.肥胖率下降。\n"
+                     "3.龋患率下降。（卫健局）\n4.贫血率下降。\n策略措施：\n1.加强保健。\n")
+    assert messages(pd) == [
+        (5, "儿童健康第 1、2、4 条没有责任单位标签（第 5、6、8 行）"),
+        (10, "儿童健康第 1 条没有责任单位标签"),  # numbering starts again: another list
+    ]

@@ -46,7 +46,10 @@ def test_a_county_group_shares_only_with_the_countys_units(kb):
         duties = kb.duties(other)
         assert duties["shared"] == [] and len(duties["assigned"]) == 1
     counts = {r["department"]: r["shared"] for r in kb.department_counts()}
-    assert counts == {"教育局": 2, "卫健局": 2, "文明办": 2, "市公安局交警支队青山大队": 0, "市卫健委": 0, "省儿童医院": 0, "青少年宫": 2}
+    assert counts == {
+        "教育局": 2, "卫健局": 2, "文明办": 2, "青少年宫": 2,
+        "市公安局交警支队青山大队": 0, "市卫健委": 0, "省儿童医院": 0,
+    }
 
 
 @pytest.mark.parametrize("typed, unit", [
@@ -76,13 +79,15 @@ def test_duties_exit_codes(dirs):
     corpus, data = dirs
     unknown = CliRunner().invoke(cli, ["duties", "教育厅", "--data", str(data), "--corpus", str(corpus)])
     assert unknown.exit_code == 1 and "未知部门“教育厅”" in unknown.output and "教育局" in unknown.output
-    group = CliRunner().invoke(cli, ["duties", "妇儿工委", "--data", str(data), "--corpus", str(corpus), "--format", "json"])
+    args = ["duties", "妇儿工委", "--data", str(data), "--corpus", str(corpus), "--format", "json"]
+    group = CliRunner().invoke(cli, args)
     assert group.exit_code == 0, group.output
     assert '"department": "妇儿工委各成员单位"' in group.output
 
 
 @pytest.mark.parametrize("level, issuer, written, kept", [
-    ("县", "松岭县", "县文明办", "文明办"), ("县", "松岭县", "松岭县关工委", "关工委"), ("县", "松岭县", "县青少年宫", "青少年宫"),
+    ("县", "松岭县", "县文明办", "文明办"), ("县", "松岭县", "松岭县关工委", "关工委"),
+    ("县", "松岭县", "县青少年宫", "青少年宫"),
     ("县", "松岭县", "县医院", "人民医院"), ("县", "松岭县", "县网信办", "县委网信办"),
     ("县", "松岭县", "省儿童医院", "省儿童医院"), ("县", "松岭县", "县直机关工委", "县直机关工委"),
     ("市", "云川市", "市青少年宫", "市青少年宫"), ("市", "云川市", "青少年宫", "市青少年宫"),

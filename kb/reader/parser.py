@@ -591,9 +591,27 @@ class Reader:
             out.document.assigns_departments = False
             self.warn(self.untagged[0][0], "本规划没有为目标和措施标注责任单位")
         else:
-            for lineno, what in self.untagged:
-                self.warn(lineno, f"{what}没有责任单位标签")
+            self._warn_untagged()
         out.warnings.sort(key=lambda w: w.line)
+
+    def _warn_untagged(self):
+        """One warning per list of untagged items (儿童与健康第 1、2、5 条…), naming every line."""
+        runs: list[tuple[str, str, list[tuple[int, str]]]] = []
+        for lineno, what in self.untagged:
+            m = re.fullmatch(r"(.*?)第 (\d+) (条|行)", what)
+            where, unit, number = (m.group(1), m.group(3), m.group(2)) if m else (what, "", "")
+            if m and runs and runs[-1][:2] == (where, unit) and int(number) > int(runs[-1][2][-1][1]):  # one list
+                runs[-1][2].append((lineno, number))
+            else:
+                runs.append((where, unit, [(lineno, number)]))
+        for where, unit, items in runs:
+            if len(items) == 1 or not unit:
+                lineno, number = items[0]
+                self.warn(lineno, f"{where}第 {number} {unit}没有责任单位标签" if unit else f"{where}没有责任单位标签")
+                continue
+            numbers = "、".join(n for _, n in items)
+            lines = "、".join(str(line) for line, _ in items)
+            self.warn(items[0][0], f"{where}第 {numbers} {unit}没有责任单位标签（第 {lines} 行）")
 
 
 def parse_lines(lines, document: Document, registry: Registry, file: str = "") -> ParsedDocument:
