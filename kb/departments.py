@@ -164,7 +164,7 @@ class Registry:
             return {"县": "县", "市": "市", "省": "省"}.get(m.group(0)[1], "国家")
         if m and m.group(0).startswith(("全国", "中国", "中华全国")):
             return "国家"
-        if name not in self._exact and not name.startswith(NOT_PREFIXES):
+        if name not in self._exact and not name.startswith(NOT_PREFIXES) and not self._branch(name):
             # A unit no dictionary knows keeps the level it is written with (省儿童医院, 市…大队).
             written = (lv for prefix, lv in LEVEL_PREFIXES if name.startswith(prefix) and len(name) > len(prefix) + 1)
             return next(written, "县")

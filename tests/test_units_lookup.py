@@ -90,8 +90,17 @@ def test_duties_exit_codes(dirs):
     ("县", "松岭县", "县青少年宫", "青少年宫"),
     ("县", "松岭县", "县医院", "人民医院"), ("县", "松岭县", "县网信办", "县委网信办"),
     ("县", "松岭县", "省儿童医院", "省儿童医院"), ("县", "松岭县", "县直机关工委", "县直机关工委"),
+    ("县", "松岭县", "市生态环境局松岭分局", "市生态环境局松岭县分局"),
     ("市", "云川市", "市青少年宫", "市青少年宫"), ("市", "云川市", "青少年宫", "市青少年宫"),
 ])
 def test_unknown_and_new_units_by_jurisdiction(level, issuer, written, kept):
     registry = Registry.load(None).for_issuer(issuer, level)
     assert (registry.resolve(written) or registry.unknown_name(written)) == kept
+
+
+@pytest.mark.parametrize("unit, level", [
+    ("省儿童医院", "省"), ("市公安局交警支队青山大队", "市"), ("青少年宫", "县"), ("市场服务中心", "县"),
+    ("市生态环境局松岭县分局", "县"),  # a city bureau's branch in the county works for the county
+])
+def test_levels_of_units_no_dictionary_knows(unit, level):
+    assert Registry.load(None).for_issuer("松岭县", "县").level_of(unit) == level

@@ -1,7 +1,8 @@
 """The plan reader: front matter, then the outline rules tried in order at each line over one state.
 
 Headings form a stack whose nesting is learned from the order in which marker kinds first appear in
-this document; roles (goal and measure lists, principles, implementation, monitoring, indicators) come
+this document; items nest where they occur (an item of another marker kind numbered from 1 right
+after an item is its sub-item, see ``open_item``); roles (goal and measure lists, principles, implementation, monitoring, indicators) come
 from heading titles. Every non-blank character of the input lands in exactly one heading or clause
 (see ``reassemble``); what looks wrong is a warning, never raised, except a file in which no plan
 structure can be found at all.
