@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kb.cells import workbook_bytes
 from kb.errors import PlankbError
 from kb.exports import row_height
-from kb.indicators import extract
+from kb.indicators import extract, no_indicators_reason
 from kb.monitor.values import plan_years, years_of
 from kb.terminal import display_width
 
@@ -100,9 +100,9 @@ def pack(names: list[str], width: int) -> str:
     return "\n".join(lines)
 
 
-def empty_form_message(dept: str | None) -> str:
+def empty_form_message(kb, dept: str | None, doc: str | None = None) -> str:
     """Why there is no form to fill: said where the template finds no indicators."""
-    return "没有可填报的指标" + (f"（{dept}）" if dept else "")
+    return "没有可填报的指标" + no_indicators_reason(kb, dept, doc)
 
 
 def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
@@ -114,7 +114,7 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
     found = extract(kb, dept=dept, doc=doc)
     indicators = [i for i in found if i.numeric] + [i for i in found if not i.numeric]  # targets with a value first
     if not indicators:
-        raise PlankbError(empty_form_message(dept))
+        raise PlankbError(empty_form_message(kb, dept, doc))
     docs = list(dict.fromkeys(i.doc for i in indicators))
     years = plan_years(kb, docs)
     header = FIXED_HEADER + [f"{y}年" for y in years] + TAIL_HEADER
