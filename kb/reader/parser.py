@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
-from kb.reader import frontmatter, tables
+from kb.reader import frontmatter, tables, tags
 from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role
 from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag, unknown_unit_message
 
@@ -90,6 +90,7 @@ class Reader:
         self.tagged = 0
         self.table = None
         self.last_table = None
+        self.lead_first = False  # a note said the first unit of each tag leads (下同)
 
     def warn(self, line: int, message: str):
         self.out.warnings.append(ParseWarning(self.file, line, message))
@@ -152,6 +153,8 @@ class Reader:
         """Open a heading at its rank: close deeper ones, check numbering, record its role."""
         self.end_table()
         self._close()
+        if tags.is_lead_note(text):  # 二、重点任务（排在第一位的部门为牵头部门，下同）
+            self.lead_first = True
         rank = 0 if kind == "preface" else self._rank(kind)
         while self.stack and (self.stack[-1].kind == "list" or self.stack[-1].rank >= rank):
             self._pop()
@@ -253,6 +256,8 @@ class Reader:
     def continue_open(self, line, lineno=0) -> bool:
         if self.open and not self.open.closed:
             self._warn_if_list_like(line, lineno)
+            if self.open.number is not None and tags.looks_like_name(line):
+                self.warn(lineno, f"“{line}”像单位名称，但词典和 departments.toml 中都没有：作为第 {self.open.number} 条的正文保留，未读作责任单位")
             self.open.paragraphs.append(line)
             return True
         return False
@@ -265,6 +270,8 @@ class Reader:
 
     def paragraph(self, line, lineno):
         self.end_table()
+        if tags.is_lead_note(line) and len(line) <= 40:  # a note of its own: （排在第一位的部门为牵头部门）
+            self.lead_first = True
         self._warn_if_list_like(line, lineno)
         kind = self._clause_kind()
         if kind not in ("implementation", "monitoring"):
@@ -307,9 +314,13 @@ class Reader:
         if op is None:
             return
         text = "\n".join(op.paragraphs)
+        if not op.unit_lines and len(op.paragraphs) == 1 and op.kind != "principle" and self._close_groups(op, text):
+            return
         tag, raws, departments, lead = "", [], [], None
         if op.number is not None:
             text, tag, raws, departments, lead = self._read_tags(op, text)
+            if raws and op.kind not in DUTY and op.kind != "principle":
+                op.kind = "measure"  # a tag makes an item a duty, whatever its heading is called
             if op.kind in DUTY:
                 if raws:
                     self.tagged += 1
@@ -318,6 +329,36 @@ class Reader:
                     self.untagged.append((op.line, f"{where}第 {op.number} 条"))
         self.add_clause(op.kind, op.number, op.marker, text, tag, op.line, op.path, departments,
                         "；".join(raws) if raws else None, lead, op.is_section, op.in_list)
+
+    def _close_groups(self, op, text) -> bool:
+        """A paragraph with tags before its end (…。（A牵头）…。（B负责））: one duty clause per tagged group.
+
+        An unnumbered paragraph closed by a tag is a duty too. False when neither applies.
+        """
+        groups = tags.sentence_groups(text, self.registry)
+        tagged = [g for g in groups if g[2]]
+        if not tagged or (len(groups) == 1 and op.number is not None):
+            return False
+        kind = op.kind if op.kind in DUTY else "measure"
+        number = op.number
+        for piece, (body, tag, inner) in enumerate(groups, 1):
+            departments, lead = [], None
+            if inner:
+                departments, lead = self._take_tag(inner, op.line)
+                self.tagged += 1
+            self.add_clause(kind, number, op.marker if piece == 1 else "", body, tag, op.line, op.path, departments,
+                            inner or None, lead, op.is_section, op.in_list, piece=piece if len(groups) > 1 else 0)
+        return True
+
+    def _take_tag(self, inner, lineno):
+        """Units and lead of one tag, with warnings for unknown names; a lead note with 下同 holds from here on."""
+        parts = tags.parse_tag(inner)
+        names, lead, unknown = read_tag(inner, self.registry, lead_first=self.lead_first)
+        if parts.lead_first and parts.ditto:
+            self.lead_first = True
+        for name in unknown:
+            self.warn(lineno, unknown_unit_message(name, self.registry))
+        return names, lead
 
     def _title_for_warning(self, op):
         sec = next((n for n in op.path if n.rank == 1), None)
@@ -329,9 +370,7 @@ class Reader:
 
         def take(raw, lineno, written=None):
             nonlocal lead
-            names, lead_, unknown = read_tag(written or raw, self.registry)
-            for name in unknown:
-                self.warn(lineno, unknown_unit_message(name, self.registry))
+            names, lead_ = self._take_tag(written or raw, lineno)
             for name in names:
                 if name not in departments:
                     departments.append(name)
@@ -366,13 +405,13 @@ class Reader:
             departments.insert(0, lead)
         return text, tag, raws, departments, lead
 
-    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False):
-        """Append one clause with its id, citation, domain and outline position."""
+    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False, piece=0):
+        """Append one clause with its id, citation, domain and outline position (piece: its sentence group)."""
         part, section = self._numbers(path)
         part_node = next((n for n in path if n.rank == 0), None)
         sec_node = next((n for n in path if n.rank == 1), None)
         clause = Clause(
-            id=self._id(path, number, kind, is_section),
+            id=self._id(path, number, kind, is_section) + (f"s{piece}" if piece else ""),
             doc=self.doc.id,
             kind=kind,
             domain=self._domain(path, is_section) if kind in DUTY else None,
@@ -380,7 +419,7 @@ class Reader:
             text=text,
             departments=departments,
             departments_raw=raw,
-            citation=self._citation(path, number, kind, is_section, in_list),
+            citation=self._citation(path, number, kind, is_section, in_list) + (f"之{piece}" if piece else ""),
             lead=lead,
             part=part,
             section=section,

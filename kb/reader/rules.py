@@ -24,7 +24,8 @@ MARKERS = (
     ("sectnth", re.compile(r"^第([一二三四五六七八九十]+)节\s*[、.:]?\s*(.*)$")),
     ("cn", re.compile(r"^([一二三四五六七八九十]+)\s*[、.]\s*(\S.*)$")),
     ("pcn", re.compile(r"^\(([一二三四五六七八九十]+)\)\s*(\S.*)$")),
-    ("arabic", re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\.(?=\s))\s*(.*)$")),
+    # 1. / 2、 / 3.2025年… / 11.121人才…: a dot before a year or a number of three digits or more ends a marker
+    ("arabic", re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\.(?=\s)|\.(?=\d+年|\d{3,}[^\d.%‰]))\s*(.*)$")),
     ("parabic", re.compile(r"^\((\d{1,3})\)\s*(.*)$")),
     ("circled", re.compile(r"^([\u2460-\u2487])\s*(.*)$")),
 )

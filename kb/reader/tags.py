@@ -160,7 +160,39 @@ def is_unit_line(line: str, registry) -> bool:
     if not s or "。" in s or len(s) > 80:
         return False
     parts = split_names(s)
-    return bool(parts) and all(len(p) <= 20 and not PROSE.search(p) and is_unit(p, registry) for p in parts)
+    if not parts or any(len(p) > 20 or PROSE.search(p) for p in parts):
+        return False
+    known = sum(1 for p in parts if is_unit(p, registry))
+    return known == len(parts) or (len(parts) >= 2 and known >= 1 and all(len(p) <= 12 for p in parts))
+
+
+def looks_like_name(line: str) -> bool:
+    """A short line without punctuation that could be a unit's informal name (省人口计生)."""
+    s = line.strip()
+    return 2 <= len(s) <= 10 and not PROSE.search(s) and not re.search(r"[，,；;、（）()]", s)
+
+
+RE_INNER_TAG = re.compile(r"[（(]([^（）()]{2,80})[)）]([。；;]?)")
+
+
+def sentence_groups(text: str, registry) -> list[tuple[str, str, str]]:
+    """A paragraph cut after each sentence-level tag: (text, tag as written, tag inner) per group.
+
+    ``…。（A牵头，B参与）…。（C负责）`` gives two groups. A tag counts when it closes a sentence
+    (after 。 or ；, or followed by one). Text after the last tag is a group with no tag. One group
+    (the whole text, no tag) when the paragraph has no tag before its end.
+    """
+    groups, start = [], 0
+    for m in RE_INNER_TAG.finditer(text):
+        before = text[: m.start()].rstrip()
+        closes = before.endswith(("。", "；", ";")) or m.group(2) or m.end() == len(text.rstrip())
+        if not closes or not is_tag(m.group(1), registry):
+            continue
+        groups.append((text[start: m.start()], text[m.start(): m.end()], m.group(1)))
+        start = m.end()
+    if start < len(text) and text[start:].strip():
+        groups.append((text[start:], "", ""))
+    return groups
 
 
 def read_tag(raw: str, registry, lead_first: bool = False) -> tuple[list[str], str | None, list[str]]:
