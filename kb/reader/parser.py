@@ -99,7 +99,7 @@ class Reader:
     def run(self) -> ParsedDocument:
         front = frontmatter.read_front(self.lines, is_structural)
         self._front(front)
-        for index in range(front.body_start, len(self.lines)):
+        for index in range(front.body_start, front.body_end):
             raw = self.lines[index]
             line = raw.strip().strip("\u3000\xa0\ufeff")
             if not line:
@@ -114,6 +114,9 @@ class Reader:
         while self.stack:
             self._pop()
         self._finish()
+        for lineno in uncovered_lines(self.lines, self.out):
+            self.warn(lineno, "此行没有读入任何条款、标题或文件信息（行覆盖检查）")
+        self.out.warnings.sort(key=lambda w: w.line)
         return self.out
 
     def _front(self, front):
@@ -130,6 +133,8 @@ class Reader:
             self.out.headings.append(Heading(doc.id, "title", "", lines[n - 1].strip().strip("\u3000\xa0\ufeff"), n))
         for n in front.toc:
             self.out.headings.append(Heading(doc.id, "toc", "", lines[n - 1].strip(), n))
+        for n in front.fields:
+            self.out.headings.append(Heading(doc.id, "front", "", lines[n - 1].strip(), n))
         doc.doc_number = doc.doc_number or front.doc_number
         doc.issued = doc.issued or front.issued
 
@@ -527,3 +532,26 @@ def reassemble(parsed: ParsedDocument) -> str:
     pieces += [(c.line, 1, c.marker + c.text + c.tag) for c in parsed.clauses]
     pieces.sort(key=lambda p: (p[0], p[1]))
     return re.sub(r"\s+", "", "".join(p[2] for p in pieces))
+
+
+def uncovered_lines(lines, parsed: ParsedDocument) -> list[int]:
+    """Line numbers (1-based) of source lines whose text is not, in order, in a heading, clause or front-matter field.
+
+    The line-coverage check: walking the source lines over the document rebuilt from what was read,
+    every line's characters must come next; a line that does not is reported (and reading resumes at
+    its next occurrence, so one missing line does not hide the rest).
+    """
+    rebuilt = reassemble(parsed)
+    missing, at = [], 0
+    for number, line in enumerate(lines, 1):
+        text = re.sub(r"\s+", "", line.strip("\ufeff"))
+        if not text:
+            continue
+        if rebuilt.startswith(text, at):
+            at += len(text)
+            continue
+        missing.append(number)
+        found = rebuilt.find(text, at)
+        if found >= 0 and found - at <= 2 * len(text) + 200:
+            at = found + len(text)
+    return missing
