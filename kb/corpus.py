@@ -98,7 +98,7 @@ def parse_file(path: Path, registry: Registry, entry: dict | None = None, encodi
     """Read and parse one plan file with the registry of its issuer."""
     src = read_source(path, encoding=encoding)
     front = read_front(src.lines, is_structural)
-    first = title_text(src.lines, front) or next((line for line in src.lines if line), None)
+    first = title_text(src.lines, front) or (src.title_hint if front.fields else None) or next((line for line in src.lines if line), None)
     doc = document_for(path, entry or {}, src.title_hint, first)
     if not doc.issuer and not (entry or {}).get("issuer") and front.signer:
         doc.issuer = front.signer

@@ -81,9 +81,12 @@ def read_front(lines: list[str], is_structural) -> Front:
     start = pos
     pos = _read_notice(lines, idx, pos, front)
     pos = _read_chrome(lines, idx, pos, front)
+    direct = False
     if pos == start:
+        head = pos
         pos = _read_direct(lines, idx, pos, front, is_structural)
-    if not front.title:
+        direct = pos != head
+    if not front.title and not direct:
         pos = _read_title(lines, idx, pos, front, is_structural)
     pos = _read_toc(lines, idx, pos, front, is_structural)
     front.body_start = idx[pos] if pos < len(idx) else len(lines)

@@ -325,7 +325,7 @@ class Reader:
         if op.number is not None:
             text, tag, raws, departments, lead = self._read_tags(op, text)
             if raws and op.kind not in DUTY and op.kind != "principle":
-                op.kind = "measure"  # a tag makes an item a duty, whatever its heading is called
+                op.kind = self._duty_kind(op)  # a tag makes an item a duty, whatever its heading is called
             if op.kind in DUTY:
                 if raws:
                     self.tagged += 1
@@ -344,7 +344,7 @@ class Reader:
         tagged = [g for g in groups if g[2]]
         if not tagged or (len(groups) == 1 and op.number is not None):
             return False
-        kind = op.kind if op.kind in DUTY else "measure"
+        kind = op.kind if op.kind in DUTY else self._duty_kind(op)
         number = op.number
         for piece, (body, tag, inner) in enumerate(groups, 1):
             departments, lead = [], None
@@ -354,6 +354,12 @@ class Reader:
             self.add_clause(kind, number, op.marker if piece == 1 else "", body, tag, op.line, op.path, departments,
                             inner or None, lead, op.is_section, op.in_list, piece=piece if len(groups) > 1 else 0)
         return True
+
+    @staticmethod
+    def _duty_kind(op) -> str:
+        """goal when a heading above a tagged item (or its own, for a heading that is a clause) names goals, else measure."""
+        titles = [n.title for n in op.path]
+        return "goal" if any("目标" in t and "任务" not in t for t in titles) else "measure"
 
     def _take_tag(self, inner, lineno):
         """Units and lead of one tag, with warnings for unknown names; a lead note with 下同 holds from here on."""
