@@ -346,13 +346,14 @@ class Reader:
             return False
         kind = op.kind if op.kind in DUTY else self._duty_kind(op)
         number = op.number
+        base = self._id(op.path, number, kind, op.is_section) if len(groups) > 1 else None
         for piece, (body, tag, inner) in enumerate(groups, 1):
             departments, lead = [], None
             if inner:
                 departments, lead = self._take_tag(inner, op.line)
                 self.tagged += 1
             self.add_clause(kind, number, op.marker if piece == 1 else "", body, tag, op.line, op.path, departments,
-                            inner or None, lead, op.is_section, op.in_list, piece=piece if len(groups) > 1 else 0)
+                            inner or None, lead, op.is_section, op.in_list, piece=piece if base else 0, clause_id=base and f"{base}s{piece}")
         return True
 
     @staticmethod
@@ -416,13 +417,13 @@ class Reader:
             departments.insert(0, lead)
         return text, tag, raws, departments, lead
 
-    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False, piece=0):
+    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False, piece=0, clause_id=None):
         """Append one clause with its id, citation, domain and outline position (piece: its sentence group)."""
         part, section = self._numbers(path)
         part_node = next((n for n in path if n.rank == 0), None)
         sec_node = next((n for n in path if n.rank == 1), None)
         clause = Clause(
-            id=self._id(path, number, kind, is_section) + (f"s{piece}" if piece else ""),
+            id=clause_id or self._id(path, number, kind, is_section),
             doc=self.doc.id,
             kind=kind,
             domain=self._domain(path, is_section) if kind in DUTY else None,

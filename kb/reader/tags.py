@@ -186,7 +186,7 @@ def sentence_groups(text: str, registry) -> list[tuple[str, str, str]]:
     for m in RE_INNER_TAG.finditer(text):
         before = text[: m.start()].rstrip()
         closes = before.endswith(("。", "；", ";")) or m.group(2) or m.end() == len(text.rstrip())
-        if not closes or not is_tag(m.group(1), registry):
+        if not closes or not is_tag(m.group(1), registry) or not parse_tag(m.group(1)).names:
             continue
         groups.append((text[start: m.start()], text[m.start(): m.end()], m.group(1)))
         start = m.end()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kb.errors import SourceError
+from kb.sources.layout import cjk_len, is_data_header, is_layout_cell
 from kb.sources.text import normalise_lines
 
 BLOCK_TAGS = frozenset(
@@ -26,8 +27,6 @@ CHROME_LINE = re.compile(
     r"|浏览次数|阅读次数|访问量|点击[数量率]|【?我要纠错|上一篇|下一篇|相关(?:文件|链接|阅读|新闻)[：:]?$|责任编辑)"
 )
 INFO_BAR = re.compile(r"(?:来源|发布时间|发布日期|发文日期|发布机构|作者|信息来源)[：:].{0,80}(?:发布时间|发布日期|浏览|来源|字号|点击|阅读)")
-# A header row of a table of records: 序号 | 主要任务 | 牵头单位 | 责任单位 | 完成时限, or an indicator table.
-DATA_HEADER = re.compile(r"序号|编号|任务|措施|牵头|责任单位|配合单位|责任部门|完成时限|时间节点|指标|目标值|属性|[12]\d{3}\s*年")
 INFO_LABEL = re.compile(r"^(索\s*引\s*号|主题分类|主\s*题\s*词|发文机关|发布机构|成文日期|发布日期|发文日期|文\s*号|发文字号|标\s*题|名\s*称|有\s*效\s*性|体裁分类)\s*[:：]?")
 SITE_SUFFIX = re.compile(r"\s*(?:[_|｜·]|\s[-—–－]\s|[-—–－](?=[^\d]))\s*([^_|｜·]{2,40}?)\s*$")
 SITE_NAME = re.compile(r"(?:人民政府|政府|门户|网站|网|官网|平台|委员会|办公室|在线|政务服务|信息公开)$|^(?:首页|政策文件|政府文件|通知公告|政务公开|信息公开|规划计划|专项规划|发展规划)$")
@@ -113,7 +112,7 @@ def _article_block(tags, hidden: set[int]):
             if isinstance(child, Tag):
                 n += total.get(id(child), 0)
             elif isinstance(child, NavigableString) and type(child) is NavigableString:
-                n += _cjk_len(child)
+                n += cjk_len(child)
         total[id(tag)] = n
     layout = {id(t) for t in tags if t.name == "table" and id(t) not in hidden and _is_layout(t, hidden)}
     best, best_score = None, 0.0
@@ -131,10 +130,6 @@ def _article_block(tags, hidden: set[int]):
         if score > best_score:
             best, best_score = el, score
     return best
-
-
-def _cjk_len(text: str) -> int:
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
 def _block_lines(root, hidden: set[int]) -> list[str]:
@@ -205,20 +200,18 @@ def _is_layout(table, hidden: set[int]) -> bool:
     rows = _own_rows(table)
     if not rows:
         return True
-    first = [c for c in rows[0].children if isinstance(c, Tag) and c.name in ("td", "th")]
-    header = " ".join(c.get_text(" ", strip=True) for c in first)
-    if len(first) >= 2 and len(header) <= 80 and DATA_HEADER.search(header):
+    first = [c.get_text(" ", strip=True) for c in rows[0].children if isinstance(c, Tag) and c.name in ("td", "th")]
+    if is_data_header(first):
         return False
     for tr in rows:
         for cell in tr.children:
             if not isinstance(cell, Tag) or cell.name not in ("td", "th") or id(cell) in hidden:
                 continue
             inner = cell.find_all(True)
-            if any(t.name in ("table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol") for t in inner):
-                return True
+            nested = any(t.name in ("table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol") for t in inner)
             blocks = sum(1 for t in inner if t.name in ("p", "div", "br"))
             links = sum(1 for t in inner if t.name == "a")
-            if blocks >= 3 or links >= 4 or _cjk_len(cell.get_text("", strip=True)) > 300:
+            if is_layout_cell(blocks, nested, cell.get_text("", strip=True), links):
                 return True
     return False
 
