@@ -62,6 +62,7 @@ def issuer_of(text: str) -> tuple[str | None, str | None]:
     from kb.departments import national_names
 
     text = re.sub(r"\s+", "", text or "")
+    text = re.sub(r"^[^丨|｜]{1,6}[丨|｜]", "", text)  # 妇女丨黄石港区妇女发展规划: a site's category before the title
     for name in NATIONAL_ISSUERS:
         if text.startswith(name):
             return name, "国家"

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 # Page chrome of saved government pages (navigation, breadcrumbs, share bars, footers, site marks).
 RE_CHROME = re.compile(
-    r"^(当前位置|您现在的位置|首页\s*[>＞»]|手机版|无障碍|网站导航|网站地图|繁体|简体|English|登录|注册|"
+    r"^(当前位置|您现在的位置|您当前的位置|你的位置|所在位置|无障碍|一网搜|朗读$|浏览量|编辑\s*[:：]|[小大]字号|\S+\.(png|jpe?g|gif)$|(\S{1,6}网\s+){2}\S{1,6}网$|首页\s*[>＞»]|手机版|无障碍|网站导航|网站地图|繁体|简体|English|登录|注册|"
     r"急救电话|咨询电话|联系电话|服务热线|来源[:：]|信息来源|发布时间|发布日期|发布机构|浏览次数|访问量|阅读次数|点击数|"
     r"字号|【?\s*字体|【?\s*打印|【?\s*关闭|分享到|扫一扫|索引号|主题分类|成文日期|发文机关|"
     r"版权所有|主办单位|主办[:：]|承办[:：]|技术支持|网站标识码|.{0,20}ICP备|.{0,20}公网安备|联系我们|关于本站|"
     r"上一篇|下一篇|相关链接|责任编辑|附件[:：]?$|"
-    r"[>＞»›]{1,2}\s*\S|首页$|.{0,30}(门户网站|政府网|官方网站)$|.{1,12}\s*[>＞»›]{1,2}\s*.{1,12}\s*[>＞»›]|"
+    r"[>＞»›]{1,2}\s*\S|首页$|[^。]{1,40}[>＞»›][^。]{1,40}[>＞»›][^。]*$|.{0,30}(门户网站|政府网|官方网站)$|.{1,12}\s*[>＞»›]{1,2}\s*.{1,12}\s*[>＞»›]|"
     r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(阅读|浏览|点击|访问|来源|发布)|"
     r"(阅读|浏览)\s*[:：]?\s*\d*\s*次?$)"
 )
@@ -26,6 +26,8 @@ RE_INFO_FIELD = re.compile(
     r"\s*[:：]\s*(.*)$"
 )
 RE_FILE_HEAD = re.compile(r"^.{2,30}文件$")
+RE_PAGE_HEADING = re.compile(r"^\S{1,16}[〔\[［(（【]\d{4}[〕\]］)）】]\d{1,4}号\s*《.+》$")
+RE_BROKEN_DATE = re.compile(r"^\d{5,8}$")  # 2021年4月2日 with its 年月日 lost on the page: 202142
 RE_DOC_NUMBER = re.compile(r"^\S{1,16}[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*\d{1,4}\s*号$")
 RE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 RE_ISO_DATE = re.compile(r"^(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?$")
@@ -99,7 +101,9 @@ def _read_chrome(lines, idx, pos, front) -> int:
     while pos < len(idx):
         text = lines[idx[pos]].strip()
         m = RE_INFO_FIELD.match(text)
-        if m:
+        if RE_PAGE_HEADING.match(compact(text)):  # 鲁政发〔2014〕20号《…意见》: the page's heading above the document
+            front.chrome.append(idx[pos] + 1)
+        elif m:
             _info_field(compact(m.group(1)), m.group(2).strip(), front)
             front.chrome.append(idx[pos] + 1)  # page furniture whose value is kept as metadata
         elif is_chrome(text):
@@ -217,6 +221,14 @@ def _read_notice(lines, idx, pos, front) -> int:
         for k in range(pos, end + 1):
             if RE_DOC_NUMBER.match(compact(lines[idx[k]])) and front.doc_number is None:
                 front.doc_number = lines[idx[k]].strip()
+        while end + 1 < min(len(idx), pos + 40):  # the signature and a date, however printed
+            text = compact(lines[idx[end + 1]])
+            if not (RE_SIGNATURE.match(text) or RE_DATE.match(text) or RE_BROKEN_DATE.match(text) or RE_PUBLIC.match(text)):
+                break
+            if RE_SIGNATURE.match(text) and front.signer is None:
+                front.signer = text
+            front.issued = front.issued or _iso_date(text)
+            end += 1
     front.notice = [idx[k] + 1 for k in range(pos, end + 1)]
     return end + 1
 

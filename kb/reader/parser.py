@@ -246,6 +246,13 @@ class Reader:
         in_list = any(n.is_list for n in self.stack)
         self.open = _Open(ckind, number, marker, [text], lineno, tuple(self.stack), in_list=in_list)
 
+    def expects_item(self, number: int) -> bool:
+        """True when an item numbered ``number`` would come next in the open list (the last item was number - 1)."""
+        op = self.open
+        if op is None or op.number is None or op.marker == "" or not op.marker[:1].isdigit():
+            return False
+        return op.number == number - 1
+
     def open_can_take_units(self, labelled: bool) -> bool:
         op = self.open
         if op is None or op.number is None:

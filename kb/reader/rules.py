@@ -25,7 +25,7 @@ MARKERS = (
     ("cn", re.compile(r"^([一二三四五六七八九十]+)\s*[、.]\s*(\S.*)$")),
     ("pcn", re.compile(r"^\(([一二三四五六七八九十]+)\)\s*(\S.*)$")),
     # 1. / 2、 / 3.2025年… / 11.121人才…: a dot before a year or a number of three digits or more ends a marker
-    ("arabic", re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\.(?=\s)|\.(?=\d+年|\d{3,}[^\d.%‰]))\s*(.*)$")),
+    ("arabic", re.compile(r"^(\d{1,3})\s*(?:[.、•](?!\d)|\.(?=\s)|\.(?=\d+年|\d{3,}[^\d.%‰]))\s*(.*)$")),
     ("parabic", re.compile(r"^\((\d{1,3})\)\s*(.*)$")),
     ("circled", re.compile(r"^([\u2460-\u2487])\s*(.*)$")),
 )
@@ -122,7 +122,7 @@ def preface(r, line, s, lineno) -> bool:
 
 def numbered(r, line, s, lineno) -> bool:
     """第X章, 第X部分, 第X节, 一、, （一）, 1., （1）, ⑴, ①: a heading, a heading that is a clause, or an item."""
-    marker = read_marker(s)
+    marker = read_marker(s) or _next_item_before_number(r, s)
     if not marker:
         return False
     kind, number, start = marker
@@ -150,11 +150,37 @@ def numbered(r, line, s, lineno) -> bool:
     return True
 
 
+RE_DECIMAL_LIKE = re.compile(r"^(\d{1,3})[.•·](\d.*)$")
+
+
+def _next_item_before_number(r, s):
+    """9.5 岁以下… after item 8 of a list: the next item whose text starts with a number, not the decimal 9.5."""
+    m = RE_DECIMAL_LIKE.match(s)
+    if not m or not r.expects_item(int(m.group(1))):
+        return None
+    return "arabic", int(m.group(1)), m.start(2)
+
+
 def list_heading(r, line, s, lineno) -> bool:
     """An unnumbered list heading: 主要目标：, 策略措施, 主 要 目 标, 重点任务：, 妇女与健康发展的主要目标."""
     if len(s) > 40 or not list_role(s):
         return False
     r.push_list(line, lineno)
+    return True
+
+
+RE_LIST_INLINE = re.compile(r"^(\S{2,16}?):\s*(?=\d{1,3}\s*[.、](?!\d))")
+
+
+def list_heading_with_item(r, line, s, lineno) -> bool:
+    """主要目标：1.… — a list heading with its first item on the same line."""
+    m = RE_LIST_INLINE.match(s)
+    if not m or not list_role(m.group(1)):
+        return False
+    r.push_list(line[: m.end()].rstrip(), lineno)
+    rest, srest = line[m.end():], s[m.end():]
+    kind, number, start = read_marker(srest)
+    r.open_item(kind, number, rest[:start].rstrip(), rest[start:], lineno)
     return True
 
 
@@ -185,4 +211,4 @@ def paragraph(r, line, s, lineno) -> bool:
     return True
 
 
-RULES = (table_row, chrome, preface, numbered, list_heading, responsibility_line, unit_line, continuation, paragraph)
+RULES = (table_row, chrome, preface, numbered, list_heading, list_heading_with_item, responsibility_line, unit_line, continuation, paragraph)
