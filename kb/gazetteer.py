@@ -19,7 +19,9 @@ TYPE_LEVEL = {
 }
 SUFFIX_LEVEL = (("自治区", "省"), ("省", "省"), ("自治州", "市"), ("市", "市"), ("州", "市"), ("盟", "市"),
                 ("自治县", "县"), ("县", "县"), ("区", "县"), ("旗", "县"))
-RE_PLACE = re.compile(r"^(.{2,12}?(?:自治区|省|自治州|市|自治县|县|区|旗|盟))")
+RE_PLACE = re.compile(r"^(.{2,12}?(?:自治区|省|自治州|州|市|自治县|县|区|旗|盟))")
+# The short name a place goes by (黔南布依族苗族自治州 → 黔南州, 广西壮族自治区 → 广西): first two characters and its kind.
+SHORT_SUFFIX = {"自治州": "州", "自治区": "", "自治县": "县", "盟": "盟", "地区": "地区"}
 RE_OFFICE = re.compile(r"(人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅)$")
 NATIONAL_ISSUERS = ("国务院办公厅", "国务院", "中共中央办公厅", "中共中央")
 
@@ -37,6 +39,20 @@ def _places() -> dict[str, str]:
             level = TYPE_LEVEL.get(kind or "")
             if name and level and (name not in out or order.index(level) < order.index(out[name])):
                 out[name] = level
+            short = name and next((name[:2] + s for k, s in SHORT_SUFFIX.items() if name.endswith(k) and len(name) > 4), None)
+            if short and level and short not in out:
+                out[short] = level
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _stems() -> dict[str, str | None]:
+    """A place's name without its kind (六盘水市 → 六盘水), three characters or more; None where two places share it."""
+    out: dict[str, str | None] = {}
+    for name in _places():
+        stem = re.sub(r"(自治州|自治县|自治旗|自治区|特别行政区|地区|林区|省|市|县|区|旗|盟|州)$", "", name)
+        if len(stem) >= 3 and stem != name:
+            out[stem] = None if stem in out and out[stem] != name else name
     return out
 
 
@@ -62,7 +78,7 @@ def issuer_of(text: str) -> tuple[str | None, str | None]:
     from kb.departments import national_names
 
     text = re.sub(r"\s+", "", text or "")
-    text = re.sub(r"^[^丨|｜]{1,6}[丨|｜]", "", text)  # 妇女丨黄石港区妇女发展规划: a site's category before the title
+    text = re.sub(r"^[^丨|｜]{1,6}[丨|｜]", "", text).lstrip("《“\"")  # 妇女丨黄石港区妇女发展规划: a site's category before the title
     for name in NATIONAL_ISSUERS:
         if text.startswith(name):
             return name, "国家"
@@ -82,6 +98,17 @@ def issuer_of(text: str) -> tuple[str | None, str | None]:
     if issuer:
         return issuer, level
     m = RE_PLACE.match(text)
-    if not m:
-        return None, None
-    return m.group(1), place_level(m.group(1))
+    if m:
+        return m.group(1), place_level(m.group(1))
+    return _place_within(text)
+
+
+def _place_within(text: str) -> tuple[str | None, str | None]:
+    """健康六盘水行动推进方案: a place named inside the title, when its name is unambiguous."""
+    stems = _stems()
+    for size in range(min(8, len(text)), 2, -1):
+        for i in range(0, len(text) - size + 1):
+            name = stems.get(text[i: i + size])
+            if name:
+                return name, _places()[name]
+    return None, None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 # Page chrome of saved government pages (navigation, breadcrumbs, share bars, footers, site marks).
 RE_CHROME = re.compile(
-    r"^(当前位置|您现在的位置|您当前的位置|你的位置|所在位置|无障碍|一网搜|朗读$|浏览量|编辑\s*[:：]|[小大]字号|\S+\.(png|jpe?g|gif)$|(\S{1,6}网\s+){2}\S{1,6}网$|首页\s*[>＞»]|手机版|无障碍|网站导航|网站地图|繁体|简体|English|登录|注册|"
+    r"^(适老版|政策解读|当前位置|您现在的位置|您当前的位置|你的位置|所在位置|无障碍|一网搜|朗读$|浏览量|编辑\s*[:：]|[小大]字号|\S+\.(png|jpe?g|gif)$|(\S{1,6}网\s+){2}\S{1,6}网$|首页\s*[>＞»]|手机版|无障碍|网站导航|网站地图|繁体|简体|English|登录|注册|"
     r"急救电话|咨询电话|联系电话|服务热线|来源[:：]|信息来源|发布时间|发布日期|发布机构|浏览次数|访问量|阅读次数|点击数|"
     r"字号|【?\s*字体|【?\s*打印|【?\s*关闭|分享到|扫一扫|索引号|主题分类|成文日期|发文机关|"
     r"版权所有|主办单位|主办[:：]|承办[:：]|技术支持|网站标识码|.{0,20}ICP备|.{0,20}公网安备|联系我们|关于本站|"
@@ -26,6 +26,10 @@ RE_INFO_FIELD = re.compile(
     r"\s*[:：]\s*(.*)$"
 )
 RE_FILE_HEAD = re.compile(r"^.{2,30}文件$")
+RE_DOC_NUMBER_HEAD = re.compile(r"^(\S{1,16}[〔\[［【]\s*\d{4}\s*[〕\]］】]\s*\d{1,4}\s*号)\s*\S")
+INFO_LABELS = ("索引号", "主题分类", "发文机关", "发文机构", "发布机构", "成文日期", "发布日期", "发布时间", "发文日期", "文号",
+               "发文字号", "名称", "有效性", "文件有效性", "公文时效")
+RE_INFO_PAIR = re.compile(r"(" + "|".join(sorted(INFO_LABELS, key=len, reverse=True)) + r")\s*[:：]?\s*")
 RE_PAGE_HEADING = re.compile(r"^\S{1,16}[〔\[［(（【]\d{4}[〕\]］)）】]\d{1,4}号\s*《.+》$")
 RE_BROKEN_DATE = re.compile(r"^\d{5,8}$")  # 2021年4月2日 with its 年月日 lost on the page: 202142
 RE_DOC_NUMBER = re.compile(r"^\S{1,16}[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*\d{1,4}\s*号$")
@@ -101,11 +105,16 @@ def _read_chrome(lines, idx, pos, front) -> int:
     while pos < len(idx):
         text = lines[idx[pos]].strip()
         m = RE_INFO_FIELD.match(text)
+        pairs = _info_pairs(text)
         if RE_PAGE_HEADING.match(compact(text)):  # 鲁政发〔2014〕20号《…意见》: the page's heading above the document
             front.chrome.append(idx[pos] + 1)
         elif m:
             _info_field(compact(m.group(1)), m.group(2).strip(), front)
             front.chrome.append(idx[pos] + 1)  # page furniture whose value is kept as metadata
+        elif pairs:
+            for name, value in pairs:
+                _info_field(name, value, front)
+            front.chrome.append(idx[pos] + 1)
         elif is_chrome(text):
             front.chrome.append(idx[pos] + 1)
         else:
@@ -114,14 +123,26 @@ def _read_chrome(lines, idx, pos, front) -> int:
     return pos
 
 
+def _info_pairs(text: str) -> list[tuple[str, str]]:
+    """索引号 000014349/2020-3761045 成文日期 2020-10-15: label–value pairs of an information bar without colons."""
+    found = list(RE_INFO_PAIR.finditer(text))
+    if not found or found[0].start() != 0 or len(found) < 2:
+        return []
+    out = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        out.append((m.group(1), text[m.end(): end].strip()))
+    return out
+
+
 def _info_field(name: str, value: str, front) -> None:
     if name in ("文号", "发文字号") and value and front.doc_number is None:
         front.doc_number = value
-    elif name in ("成文日期", "发文日期") and front.issued is None:
+    elif name in ("成文日期", "发文日期") and value and front.issued is None:
         front.issued = _iso_date(compact(value))
     elif name in ("标题", "名称") and value:
         front.info_title = value
-    elif name == "发文机关" and value and front.signer is None:
+    elif name in ("发文机关", "发文机构") and value and front.signer is None:
         front.signer = value
 
 
@@ -197,10 +218,15 @@ def _read_notice(lines, idx, pos, front) -> int:
     if not any(RE_NOTICE_TITLE.search(w) or RE_NOTICE_BODY.search(w) for w in window):
         return pos
     end = None
+    info: list[tuple[str, str]] = []
     for k in range(pos, min(len(idx), pos + 40)):
         text = compact(lines[idx[k]])
+        head = RE_DOC_NUMBER_HEAD.match(text)
         if RE_DOC_NUMBER.match(text) and front.doc_number is None:
             front.doc_number = lines[idx[k]].strip()
+        elif head and front.doc_number is None:  # 云府办发〔2021〕6号 云岩区人民政府办公室关于印发…的通知
+            front.doc_number = head.group(1)
+        info += _info_pairs(lines[idx[k]].strip())
         m = RE_DATE.match(text)
         if m and k > pos:
             front.issued = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
@@ -211,6 +237,8 @@ def _read_notice(lines, idx, pos, front) -> int:
             if k + 1 < len(idx) and RE_PUBLIC.match(compact(lines[idx[k + 1]])):
                 end = k + 1
             break
+    for name, value in info:  # an information bar the page put inside the notice
+        _info_field(name, value, front)
     if end is None:  # no date: the notice is its head up to the line that asks to carry the plan out
         front.doc_number = None
         end = next((k for k in range(pos, min(len(idx), pos + 12)) if RE_NOTICE_BODY.search(lines[idx[k]])), None)
@@ -219,8 +247,11 @@ def _read_notice(lines, idx, pos, front) -> int:
         if end is None:
             return pos
         for k in range(pos, end + 1):
+            head = RE_DOC_NUMBER_HEAD.match(compact(lines[idx[k]]))
             if RE_DOC_NUMBER.match(compact(lines[idx[k]])) and front.doc_number is None:
                 front.doc_number = lines[idx[k]].strip()
+            elif head and front.doc_number is None:  # 云府办发〔2021〕6号 云岩区人民政府办公室关于印发…的通知
+                front.doc_number = head.group(1)
         while end + 1 < min(len(idx), pos + 40):  # the signature and a date, however printed
             text = compact(lines[idx[end + 1]])
             if not (RE_SIGNATURE.match(text) or RE_DATE.match(text) or RE_BROKEN_DATE.match(text) or RE_PUBLIC.match(text)):

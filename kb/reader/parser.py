@@ -282,6 +282,7 @@ class Reader:
 
     def paragraph(self, line, lineno):
         self.end_table()
+        self._close()  # an item closed by its unit lines is kept, never replaced
         if tags.is_lead_note(line) and len(line) <= 40:  # a note of its own: （排在第一位的部门为牵头部门）
             self.lead_first = True
         self._warn_if_list_like(line, lineno)

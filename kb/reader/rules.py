@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.reader.frontmatter import is_chrome
-from kb.reader.tags import FULLWIDTH, RE_RESP_LINE, is_unit_line
+from kb.reader.tags import FULLWIDTH, RE_RESP_LINE, is_unit_line, looks_like_name
 
 CN = "一二三四五六七八九十"
 CIRCLED = {chr(c): i + 1 for i, c in enumerate(range(0x2474, 0x2488))}  # ⑴ … ⒇
@@ -194,7 +194,10 @@ def responsibility_line(r, line, s, lineno) -> bool:
 
 def unit_line(r, line, s, lineno) -> bool:
     """A line naming only units, after an item (cells of a responsibility table pasted as text)."""
-    if not r.open_can_take_units(labelled=False) or not is_unit_line(line, r.registry):
+    if not r.open_can_take_units(labelled=False):
+        return False
+    # after the first unit line, an unknown short name (省人口计生) is one more unit, read with a warning
+    if not is_unit_line(line, r.registry) and not (r.open.unit_lines and looks_like_name(line)):
         return False
     r.add_unit_line(line, lineno, labelled=False)
     return True
