@@ -21,6 +21,10 @@ from kb.gazetteer import issuer_of, place_level
     ("云川市“十四五”卫生健康事业发展规划", "云川市", "市"),  # not in the gazetteer: its suffix
     ("青禾县儿童发展规划", "青禾县", "县"),
     ("关于加强儿童工作的意见", None, None),
+    ("妇女丨黄石港区妇女发展规划", "黄石港区", "县"),  # a site's category before the title
+    ("《广东省妇女发展规划》目标责任分解书", "广东省", "省"),
+    ("健康六盘水行动推进方案", "六盘水市", "市"),  # a place inside the title
+    ("黔南州人民政府办公室", "黔南州", "市"),  # the short name of an autonomous prefecture
 ])
 def test_issuer_and_level_from_the_title(title, issuer, level):
     assert issuer_of(title) == (issuer, level)

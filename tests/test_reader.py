@@ -520,3 +520,56 @@ def test_line_coverage_reports_a_line_nothing_holds():
     pd = read("zhuji-children.txt")
     pd.clauses = [c for c in pd.clauses if c.line != 5]
     assert uncovered_lines(_lines(FIXTURES / "zhuji-children.txt"), pd) == [5]
+
+
+def _write(tmp_path, lines):
+    path = tmp_path / "plan.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_goal_closed_by_unit_lines_survives_what_follows(tmp_path):
+    path = _write(tmp_path, [
+        "青禾县妇女发展规划", "一、妇女与健康", "主要目标", "1.妇女常见病筛查率达到80%以上。", "卫健局", "财政局", "省人口计生", "妇联",
+        "——孕产妇住院分娩率稳定在99%以上。", "2.孕产妇死亡率控制在10/10万以下。", "卫健局",
+    ])
+    pd = read(None, path)
+    assert [(c.kind, c.number, c.departments) for c in pd.clauses] == [
+        ("goal", 1, ["卫健局", "财政局", "省人口计生", "妇联"]), ("text", None, []), ("goal", 2, ["卫健局"])]
+    assert (7, "未知部门“省人口计生”：不像单位名称，按原文保留，请更正或在 departments.toml 中登记") in messages(pd)
+    assert uncovered_lines(path.read_text(encoding="utf-8").splitlines(), pd) == []
+
+
+def test_list_heading_with_its_first_item_and_items_that_start_with_a_number(tmp_path):
+    path = _write(tmp_path, [
+        "青禾县儿童发展规划", "一、儿童与健康", "主要目标:1.新生儿死亡率控制在3‰以下。",
+        "2.婴儿死亡率控制在5‰以下。", "3.5岁以下儿童死亡率控制在6‰以下。", "4.0—6个月婴儿纯母乳喂养率达到50%以上。",
+        "策略措施：1.加强妇幼保健机构建设。（卫健局）",
+    ])
+    pd = read(None, path)
+    assert [(c.kind, c.number, c.text) for c in pd.clauses] == [
+        ("goal", 1, "新生儿死亡率控制在3‰以下。"), ("goal", 2, "婴儿死亡率控制在5‰以下。"),
+        ("goal", 3, "5岁以下儿童死亡率控制在6‰以下。"), ("goal", 4, "0—6个月婴儿纯母乳喂养率达到50%以上。"),
+        ("measure", 1, "加强妇幼保健机构建设。")]
+    assert [h.text for h in pd.headings if h.level == "list"] == ["主要目标:", "策略措施："]
+
+
+def test_information_bar_without_colons_and_a_number_before_the_notice_title(tmp_path):
+    path = _write(tmp_path, [
+        "适老版",
+        "青府办发〔2023〕9号 青禾县人民政府办公室关于印发青禾县托育服务发展方案的通知",
+        "索引号 000000000/2023-00009 成文日期 2023-05-06",
+        "各乡镇人民政府，县政府各部门：",
+        "现将《青禾县托育服务发展方案》印发给你们，请认真贯彻执行。",
+        "青禾县人民政府办公室",
+        "2023506",
+        "青禾县托育服务发展方案",
+        "一、重点任务",
+        "（一）扩大托位供给。新建一批社区托育点。（卫健局）",
+    ])
+    pd = read(None, path)
+    d = pd.document
+    assert (d.title, d.doc_number, d.issued, d.issuer, d.level) == ("青禾县托育服务发展方案", "青府办发〔2023〕9号", "2023-05-06", "青禾县", "县")
+    assert [c.kind for c in pd.clauses] == ["notice", "measure"]
+    assert pd.clauses[0].text.splitlines()[-1] == "2023506"
+    assert [h.line for h in pd.headings if h.level == "chrome"] == [1]
