@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
+from kb.reader.tags import TRADITIONAL
+
 # Division type → plan level. A 直辖市 names its units 市X like a prefecture city does.
 TYPE_LEVEL = {
     "省": "省", "自治区": "省", "特别行政区": "省",
@@ -77,7 +79,7 @@ def issuer_of(text: str) -> tuple[str | None, str | None]:
     """
     from kb.departments import national_names
 
-    text = re.sub(r"\s+", "", text or "")
+    text = re.sub(r"\s+", "", text or "").translate(TRADITIONAL)
     text = re.sub(r"^[^丨|｜]{1,6}[丨|｜]", "", text).lstrip("《“\"")  # 妇女丨黄石港区妇女发展规划: a site's category before the title
     for name in NATIONAL_ISSUERS:
         if text.startswith(name):

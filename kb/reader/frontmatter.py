@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.reader.tags import TRADITIONAL
+
 # Page chrome of saved government pages (navigation, breadcrumbs, share bars, footers, site marks).
 RE_CHROME = re.compile(
     r"^(适老版|政策解读|当前位置|您现在的位置|您当前的位置|你的位置|所在位置|无障碍|一网搜|朗读$|浏览量|编辑\s*[:：]|[小大]字号|\S+\.(png|jpe?g|gif)$|(\S{1,6}网\s+){2}\S{1,6}网$|首页\s*[>＞»]|手机版|无障碍|网站导航|网站地图|繁体|简体|English|登录|注册|"
@@ -65,12 +67,13 @@ class Front:
 
 
 def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """The text without spaces, traditional characters of the matched words made simplified (for matching only)."""
+    return re.sub(r"\s+", "", text).translate(TRADITIONAL)
 
 
 def is_chrome(line: str) -> bool:
     """A line of page chrome: navigation, breadcrumbs, share bars, footers."""
-    return bool(RE_CHROME.match(line.strip()))
+    return bool(RE_CHROME.match(line.strip().translate(TRADITIONAL)))
 
 
 def _nonblank(lines, start):

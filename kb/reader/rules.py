@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.reader.frontmatter import is_chrome
-from kb.reader.tags import FULLWIDTH, RE_RESP_LINE, is_unit_line, looks_like_name
+from kb.reader.tags import FULLWIDTH, RE_RESP_LINE, TRADITIONAL, is_unit_line, looks_like_name
 
 CN = "一二三四五六七八九十"
 CIRCLED = {chr(c): i + 1 for i, c in enumerate(range(0x2474, 0x2488))}  # ⑴ … ⒇
@@ -61,12 +61,13 @@ def cn_number(text: str) -> int:
 
 def list_role(title: str) -> str | None:
     """goal / measure / indicator / principle when a title names such a list (主 要 目 标, 妇女与健康发展的主要目标)."""
-    m = RE_ROLE.match(compact(title).translate(str.maketrans("：", ":")))
+    m = RE_ROLE.match(compact(title).translate(TRADITIONAL).translate(str.maketrans("：", ":")))
     return LIST_ROLES[m.group(1)] if m else None
 
 
 def part_role(title: str) -> str | None:
     """implementation / monitoring for a top-level heading about carrying out or monitoring the plan."""
+    title = title.translate(TRADITIONAL)
     for word, role in PART_ROLES:
         if word in title:
             return role

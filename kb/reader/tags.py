@@ -8,7 +8,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-FULLWIDTH = str.maketrans("０１２３４５６７８９（）：．，；", "0123456789():.,;")
+# Traditional characters of the words the reader matches (牽頭單位, 關於印發, 縣, 號) → simplified, one for one,
+# so a page saved from a site's 繁體 version reads like the original; texts keep the characters as written.
+TRADITIONAL = str.maketrans(
+    "號關於發佈牽頭單責務門廳縣區鄉鎮衛財會農業環態資規劃計實領導組織辦協調參與負係經濟統總體標準項檢監審證銀險稅處產據達條廣"
+    "東黨團婦聯殘兒醫療網絡訊編輯時間來閱讀瀏覽點擊載範圍應開屬機構營運進優結論設職為個這們對說還國長隊驗質員議廈糧儲備鐵郵氣"
+    "藥僑臺灣紀電視聞報書館藝術圖檔節約綠園漁鹽礦貿權戶選舉義勞動護級層轄內歲萬億兩價費補貼獎勵懲罰綱見決陽陝貴遼寧蘇閩贛魯粵"
+    "瓊雲隴龍晉滬漢鄭紹溫連鄲嶺臨滄錦撫遠崗揚慶豐華興寶雞齊爾蘭烏歷屆頒啟輔親僅觀專題數錄廢預鬥災壇勢觸複雜學幫貧軍轉聽",
+    "号关于发布牵头单责务门厅县区乡镇卫财会农业环态资规划计实领导组织办协调参与负系经济统总体标准项检监审证银险税处产据达条广"
+    "东党团妇联残儿医疗网络讯编辑时间来阅读浏览点击载范围应开属机构营运进优结论设职为个这们对说还国长队验质员议厦粮储备铁邮气"
+    "药侨台湾纪电视闻报书馆艺术图档节约绿园渔盐矿贸权户选举义劳动护级层辖内岁万亿两价费补贴奖励惩罚纲见决阳陕贵辽宁苏闽赣鲁粤"
+    "琼云陇龙晋沪汉郑绍温连郸岭临沧锦抚远岗扬庆丰华兴宝鸡齐尔兰乌历届颁启辅亲仅观专题数录废预斗灾坛势触复杂学帮贫军转听",
+)
+FULLWIDTH = str.maketrans("０１２３４５６７８９（）：．，；", "0123456789():.,;") | TRADITIONAL
 
 RE_TAG = re.compile(r"[（(]([^（）()]*)[)）]\s*$")
 RE_TAG_SPLIT = re.compile(r"[、，,；;/／\s]+")
