@@ -573,3 +573,9 @@ def test_information_bar_without_colons_and_a_number_before_the_notice_title(tmp
     assert [c.kind for c in pd.clauses] == ["notice", "measure"]
     assert pd.clauses[0].text.splitlines()[-1] == "2023506"
     assert [h.line for h in pd.headings if h.level == "chrome"] == [1]
+
+
+def test_a_plan_cut_off_after_its_opening_is_refused_with_that_reason(tmp_path):
+    path = _write(tmp_path, ["青禾县妇女发展规划", "（2021—2030年）", "妇女是社会进步的推动者。", "县委、县政府高度重视妇女事业。"])
+    with pytest.raises(SourceError, match="规划“青禾县妇女发展规划（2021—2030年）”只有标题和开头的段落.*文本可能不完整"):
+        read(None, path)

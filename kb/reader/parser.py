@@ -526,6 +526,10 @@ class Reader:
         structural = [c for c in out.clauses if c.kind not in ("text", "notice")]
         parts = [h for h in out.headings if h.level in ("part", "section", "list")]
         if not structural and not parts:
+            if out.document.title.rstrip("）)0123456789年—-–（( ").endswith(frontmatter.PLAN_WORDS) and out.clauses:
+                # a plan's title and its opening paragraphs, then nothing: a page saved before the text was complete
+                raise SourceError(self.file, f"规划“{out.document.title}”只有标题和开头的段落，没有找到“一、”等部分标题，"
+                                             "也没有主要目标/策略措施清单：文本可能不完整")
             raise SourceError(self.file, "不是规划文本：没有找到“一、”等部分标题，也没有主要目标/策略措施清单")
         if self.tagged == 0 and self.untagged:
             out.document.assigns_departments = False
