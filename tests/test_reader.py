@@ -9,8 +9,8 @@ import pytest
 
 from kb.corpus import parse_file
 from kb.departments import Registry
-from kb.indicators import clause_indicators
 from kb.errors import SourceError
+from kb.indicators import clause_indicators
 from kb.reader import reassemble, uncovered_lines
 from kb.reader.rules import list_role, read_marker
 from tests.helpers import CORPUS

@@ -19,9 +19,9 @@ def cjk_len(text: str) -> int:
 
 
 def is_data_header(cells: list[str]) -> bool:
-    """A first row naming the columns of records."""
-    header = " ".join(cells)
-    return len(cells) >= 2 and len(header) <= 80 and bool(DATA_HEADER.search(header))
+    """A first row naming the columns of records, each a short label."""
+    short = all(len(c.strip()) <= 20 and "。" not in c for c in cells)
+    return len(cells) >= 2 and short and bool(DATA_HEADER.search(" ".join(cells)))
 
 
 def is_layout_cell(paragraphs: int, nested: bool, text: str, links: int = 0) -> bool:
