@@ -82,16 +82,20 @@ def test_dictionary_size():
     assert counts["departments"] >= 90 and counts["party"] >= 10 and counts["spellings"] >= 230
 
 
-@pytest.fixture(scope="module")
-def county_and_province(tmp_path_factory):
-    root = tmp_path_factory.mktemp("levels")
+def _seed_beside(root, other):
+    """A KB built from the seed (with its departments.toml) and one more plan."""
     corpus = root / "corpus"
     corpus.mkdir()
     shutil.copyfile(SEED, corpus / SEED.name)
     shutil.copyfile(CORPUS / "departments.toml", corpus / "departments.toml")
-    shutil.copyfile(PROVINCE, corpus / PROVINCE.name)
+    shutil.copyfile(other, corpus / other.name)
     build(corpus, root / "data")
     return open_kb(root / "data")
+
+
+@pytest.fixture(scope="module")
+def county_and_province(tmp_path_factory):
+    return _seed_beside(tmp_path_factory.mktemp("levels"), PROVINCE)
 
 
 def test_county_and_province_units_never_merge(county_and_province):
@@ -147,14 +151,7 @@ def test_duty_page_links_the_other_levels(county_and_province):
 
 @pytest.fixture(scope="module")
 def county_and_national(tmp_path_factory):
-    root = tmp_path_factory.mktemp("national")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    shutil.copyfile(SEED, corpus / SEED.name)
-    shutil.copyfile(CORPUS / "departments.toml", corpus / "departments.toml")
-    shutil.copyfile(FIXTURES / "reader" / "national-opinion.txt", corpus / "national-opinion.txt")
-    build(corpus, root / "data")
-    return open_kb(root / "data")
+    return _seed_beside(tmp_path_factory.mktemp("national"), FIXTURES / "reader" / "national-opinion.txt")
 
 
 def test_national_units_stay_apart_from_county_units(county_and_national):

@@ -159,7 +159,9 @@ def _read_direct(lines, idx, pos, front, is_structural) -> int:
 
     Read only when a 文号 or an addressee line is there; the head is at most eight lines.
     """
-    fields, title, k = [], [], pos
+    fields: list[int] = []
+    title: list[int] = []
+    k = pos
     while k < min(len(idx), pos + 8):
         text = compact(lines[idx[k]])
         if RE_DOC_NUMBER.match(text) or RE_FILE_HEAD.match(text):
