@@ -35,6 +35,8 @@ def national():
     ("参与部门：残联", ["残联"], None),
     ("各有关部门按职责分工负责", ["各有关部门"], None),  # a collective word is a group
     ("民政局、各乡镇", ["民政局", "各地"], None),
+    ("民政局及各有关部门按职责分工负责", ["民政局", "各有关部门"], None),  # two names joined by 及
+    ("人力资源和社会保障局、卫健局和民政局", ["人社局", "卫健局", "民政局"], None),  # 和 inside a name stays
 ])
 def test_tag_forms(county, inner, units, lead):
     assert is_tag(inner, county)

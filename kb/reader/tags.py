@@ -158,7 +158,7 @@ def is_tag(inner: str, registry) -> bool:
         return True  # a note on reading the tags, nothing else
     if not parts.names or parts.other or any(len(p) > 20 or PROSE.search(p) for p in parts.names):
         return False
-    return any(is_unit(p, registry) for p in parts.names)
+    return any(is_unit(n, registry) for p in parts.names for n in _conjoined(p, registry))
 
 
 def is_lead_note(inner: str) -> bool:
@@ -207,6 +207,17 @@ def sentence_groups(text: str, registry) -> list[tuple[str, str, str]]:
     return groups
 
 
+def _conjoined(name: str, registry) -> list[str]:
+    """市级各有关部门及各县市区政府 → the two names, when the whole is no unit and each part is one."""
+    if unit_for(name, registry)[1]:
+        return [name]
+    for word in ("及", "和", "与"):
+        parts = [p for p in name.split(word) if p]
+        if len(parts) > 1 and all(len(p) >= 2 and is_unit(p, registry) for p in parts):
+            return parts
+    return [name]
+
+
 def read_tag(raw: str, registry, lead_first: bool = False) -> tuple[list[str], str | None, list[str]]:
     """Canonical names in tag order, de-duplicated; the lead unit; the names not recognised as known units.
 
@@ -216,7 +227,7 @@ def read_tag(raw: str, registry, lead_first: bool = False) -> tuple[list[str], s
     parts = parse_tag(raw)
     lead_name = parts.lead or (parts.names[0] if (lead_first or parts.lead_first) and parts.names else None)
     out, unknown, lead = [], [], None
-    for name in parts.names:
+    for name in [n for written in parts.names for n in _conjoined(written, registry)]:
         canonical, known = unit_for(name, registry)
         if not known:
             unknown.append(name)
