@@ -532,11 +532,16 @@ def test_a_goal_closed_by_unit_lines_survives_what_follows(tmp_path):
     path = _write(tmp_path, [
         "青禾县妇女发展规划", "一、妇女与健康", "主要目标", "1.妇女常见病筛查率达到80%以上。", "卫健局", "财政局", "省人口计生", "妇联",
         "——孕产妇住院分娩率稳定在99%以上。", "2.孕产妇死亡率控制在10/10万以下。", "卫健局",
+        "——孕产妇系统管理率达到95%以上。", "医保局", "妇联",
     ])
     pd = read(None, path)
-    assert [(c.kind, c.number, c.departments) for c in pd.clauses] == [
-        ("goal", 1, ["卫健局", "财政局", "省人口计生", "妇联"]), ("text", None, []), ("goal", 2, ["卫健局"])]
-    assert (7, "未知部门“省人口计生”：不像单位名称，按原文保留，请更正或在 departments.toml 中登记") in messages(pd)
+    # a ——row after the unit lines is the next row of the same item (a flattened 目标责任分解 table)
+    assert [(c.id.split(".")[1], c.number, c.citation, c.departments) for c in pd.clauses] == [
+        ("1-g1", 1, "一主要目标 第1条", ["卫健局", "财政局", "省人口计生", "妇联"]), ("1-g1~2", 1, "一主要目标 第1条", []),
+        ("1-g2", 2, "一主要目标 第2条", ["卫健局"]), ("1-g2~2", 2, "一主要目标 第2条", ["医保局", "妇联"])]
+    assert messages(pd) == [
+        (7, "未知部门“省人口计生”：不像单位名称，按原文保留，请更正或在 departments.toml 中登记"),
+        (9, "第 1 条没有责任单位标签")]
     assert uncovered_lines(path.read_text(encoding="utf-8").splitlines(), pd) == []
 
 

@@ -266,6 +266,12 @@ class Reader:
         self.open.closed = True
 
     def continue_open(self, line, lineno=0) -> bool:
+        op = self.open
+        if op and op.closed and op.unit_lines and op.kind in DUTY and line.startswith(("——", "--")):
+            # 目标责任分解: more ——sub-items of the same item, then their own unit lines (a table's next rows)
+            self._close()
+            self.open = _Open(op.kind, op.number, "", [line], lineno, op.path, in_list=op.in_list)
+            return True
         if self.open and not self.open.closed:
             self._warn_if_list_like(line, lineno)
             if self.open.number is not None and tags.looks_like_name(line):
