@@ -584,3 +584,10 @@ def test_a_plan_cut_off_after_its_opening_is_refused_with_that_reason(tmp_path):
     path = _write(tmp_path, ["青禾县妇女发展规划", "（2021—2030年）", "妇女是社会进步的推动者。", "县委、县政府高度重视妇女事业。"])
     with pytest.raises(SourceError, match="规划“青禾县妇女发展规划（2021—2030年）”只有标题和开头的段落.*文本可能不完整"):
         read(None, path)
+
+
+def test_a_sites_category_before_the_title_is_not_part_of_it(tmp_path):
+    path = _write(tmp_path, ["妇女丨青禾县妇女发展规划（2021—2030年）", "一、妇女与健康", "（一）主要目标", "1.妇女常见病筛查率达到80%以上。（卫健局）"])
+    pd = read(None, path)
+    assert (pd.document.title, pd.document.issuer) == ("青禾县妇女发展规划（2021—2030年）", "青禾县")
+    assert [h.text for h in pd.headings if h.level == "title"] == ["妇女丨青禾县妇女发展规划（2021—2030年）"]

@@ -28,6 +28,7 @@ RE_INFO_FIELD = re.compile(
     r"\s*[:：]\s*(.*)$"
 )
 RE_FILE_HEAD = re.compile(r"^.{2,30}文件$")
+RE_CATEGORY = re.compile(r"^[^丨|｜]{1,6}[丨|｜]\s*")
 RE_DOC_NUMBER_HEAD = re.compile(r"^(\S{1,16}[〔\[［【]\s*\d{4}\s*[〕\]］】]\s*\d{1,4}\s*号)\s*\S")
 INFO_LABELS = ("索引号", "主题分类", "发文机关", "发文机构", "发布机构", "成文日期", "发布日期", "发布时间", "发文日期", "文号",
                "发文字号", "名称", "有效性", "文件有效性", "公文时效")
@@ -318,7 +319,8 @@ def _read_toc(lines, idx, pos, front, is_structural) -> int:
 
 
 def title_text(lines: list[str], front: Front) -> str | None:
-    """The title, joined without the line break when it was split over two lines."""
+    """The title, joined without the line break when it was split over two lines, without a site's category
+    before it (妇女丨黄石港区妇女发展规划 → 黄石港区妇女发展规划)."""
     if not front.title:
         return front.info_title if front.info_title and not RE_NOTICE_TITLE.search(front.info_title) else None
-    return "".join(lines[n - 1].strip() for n in front.title)
+    return RE_CATEGORY.sub("", "".join(lines[n - 1].strip() for n in front.title))
