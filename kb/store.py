@@ -185,6 +185,24 @@ def is_stale(corpus: Path, data: Path) -> str | None:
     return None
 
 
+def refresh_reason(data: Path, corpus: Path) -> tuple[str | None, bool]:
+    """Why a data dir needs a build before it is current, and whether that build must be forced.
+
+    (None, False) when it is current, or when its corpus is gone (nothing to build from).
+    """
+    if not corpus.is_dir():
+        return None, False
+    try:
+        live = live_generation(data)
+    except DataDirError:
+        return "CURRENT 已损坏", True
+    reason = is_stale(corpus, data)
+    if reason:
+        return reason, False
+    damage = damage_in(live) if live is not None else None
+    return (f"知识库已损坏：{damage}", True) if damage else (None, False)
+
+
 # -- generations -----------------------------------------------------------------
 def live_generation(data: Path) -> Path | None:
     """The generation CURRENT points at, or None when there is none (or it is gone).
@@ -292,6 +310,17 @@ class BuildReport:
         return any(d.status != "error" for d in self.documents) or self.skipped
 
 
+def build_dirs(corpus=None, data=None, replace=False) -> tuple[Path, Path]:
+    """The plan folder and data dir a build uses: a data dir named alone is rebuilt from the folder it records."""
+    if corpus is None and replace:
+        raise DataDirError("--replace 须与 --corpus 一起使用：写明要改用哪个规划文件夹重建")
+    if corpus is None and (data is not None or os.environ.get("PLANKB_DATA")):
+        data = Path(data) if data is not None else default_data()
+        return recorded_corpus(data) or default_corpus(), data
+    corpus = Path(corpus or default_corpus())
+    return corpus, Path(data) if data is not None else default_data(corpus)
+
+
 def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, replace=False) -> BuildReport:
     """Parse every plan in the corpus and write a new generation (KB + index) atomically.
 
@@ -300,8 +329,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     """
     from kb import index as kbindex
 
-    corpus = Path(corpus or default_corpus())
-    data = Path(data) if data is not None else default_data(corpus)
+    corpus, data = build_dirs(corpus, data, replace)
     if not corpus.is_dir():
         raise DataFileError(f"规划文件夹 {corpus} 不存在：请检查路径，或先 mkdir {corpus} 并放入规划文件")
     if not replace:

@@ -1,28 +1,27 @@
-"""HTML pages: home, search (with exports), departments and duty pages, clauses, overview, documents."""
+"""HTML pages: home, search (with exports), departments and duty pages, clauses, overview, documents.
+
+The app's state (searchers, page cache) is in ``search_app.state``, error pages in ``search_app.errors``.
+"""
 
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date
-from collections import OrderedDict
-from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from kb import exports
-from kb.errors import DataDirError, IndexMissing, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
+from kb.errors import UnknownDocument
 from kb.model import KIND_LABELS, KINDS, RELATIONS
-from kb.search import open_searcher, short_domain
+from kb.search import short_domain
 from search_app import charts
 from search_app.params import FILTERS, search_args, url_args
+from search_app.state import get_searcher
 
 bp = Blueprint("pages", __name__)
 
 PAGE_SIZE = 20
 MATCH_LABELS = {"assigned": "承担", "lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "文中提及", "text": ""}
-GROUP_LABELS = {"assigned": "本部门承担", "lead_in_text": "文中由本部门牵头或负责", "shared": "各成员单位共同承担", "mentioned": "文中提及本部门"}
 EXAMPLES = ["妇联负责哪些措施", "宫颈癌", "家暴"]
 FACET_PARAM = {"kind": "kind", "domain": "domain", "departments": "dept", "doc": "doc"}
 NAV = [
@@ -30,8 +29,6 @@ NAV = [
     ("pages.departments", "部门任务"),
     ("pages.overview", "总览"),
     ("pages.documents", "规划文本"),
-    # INDICATORS: the lead adds ("indicators.index", "监测指标") here; base.html shows it
-    # only once that endpoint is registered, so nothing half-built appears before then.
     ("indicators.index", "监测指标"),
 ]
 
@@ -39,63 +36,8 @@ NAV = [
 NAV_SECTIONS = {"pages.search": "pages.index", "pages.department": "pages.departments", "pages.document": "pages.documents", "pages.clause": "pages.documents", "indicators.indicator": "indicators.index"}
 
 
-# Rendered pages per (generation, monitoring data, URL): the site is read-only between builds and
-# imports, and staff open the same duty pages and ask the same questions over and over.
-PAGE_CACHE_SIZE = 1024
-PAGE_CACHE_MAX_BYTES = 512 * 1024
-CACHEABLE = {"pages.index", "pages.search", "pages.departments", "pages.department", "pages.clause", "pages.overview", "pages.documents", "pages.document"}
-_pages: OrderedDict = OrderedDict()
-_pages_lock = threading.Lock()
-
-
-def _page_key():
-    if request.method != "GET" or request.endpoint not in CACHEABLE or current_app.config.get("PAGE_CACHE", True) is False:
-        return None
-    s = get_searcher()
-    monitor = Path(s.kb.path).parent / "monitor.sqlite" if s.kb.path else None
-    stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (monitor, Path(f"{monitor}-wal"))) if monitor else ()
-    return (s.kb.path.name if s.kb.path else "", stamp, request.full_path)
-
-
-def cached_page():
-    """before_request: answer a GET for a page rendered before, for the same generation and data."""
-    key = _page_key()
-    g.page_key = key
-    if key is None:
-        return None
-    with _pages_lock:
-        hit = _pages.get(key)
-        if hit is not None:
-            _pages.move_to_end(key)
-    if hit is None:
-        return None
-    g.page_key = None
-    return Response(hit[0], status=200, mimetype=hit[1])
-
-
-def store_page(response):
-    """after_request: keep a rendered 200 page for cached_page()."""
-    key = g.pop("page_key", None)
-    if key is not None and response.status_code == 200 and not response.direct_passthrough:
-        body = response.get_data()
-        if len(body) <= PAGE_CACHE_MAX_BYTES:
-            with _pages_lock:
-                _pages[key] = (body, response.mimetype)
-                while len(_pages) > PAGE_CACHE_SIZE:
-                    _pages.popitem(last=False)
-    return response
-
-
-def get_searcher():
-    """The Searcher for this app's data and corpus dirs (cached by kb; reloads after a rebuild)."""
-    if "searcher" not in g:
-        cfg = current_app.config
-        g.searcher = open_searcher(cfg.get("PLANKB_DATA"), cfg.get("PLANKB_CORPUS"), notify=current_app.logger.warning, cache_size=cfg.get("SEARCH_CACHE", 512))
-    return g.searcher
-
-
 def init_app(app):
-    """Template helpers, error pages, and a warm start that builds a missing or stale index."""
+    """Template helpers and the navigation of every page."""
     app.jinja_env.globals.update(kind_label=lambda k: KIND_LABELS.get(k, k), short_domain=short_domain, match_label=MATCH_LABELS.get)
 
     @app.context_processor
@@ -103,70 +45,6 @@ def init_app(app):
         items = [(e, label) for e, label in NAV if e in app.view_functions]
         here = request.endpoint or ""
         return {"nav": items, "current_nav": NAV_SECTIONS.get(here, here)}
-
-    app.before_request(cached_page)
-    app.after_request(store_page)
-    app.register_error_handler(HTTPException, handle_http_error)
-    app.register_error_handler(PlankbError, handle_kb_error)
-    app.register_error_handler(Exception, handle_unexpected)
-    if not app.config.get("TESTING"):
-        with app.app_context():
-            try:
-                get_searcher()
-            except PlankbError as exc:
-                app.logger.error("知识库不可用：%s", exc)
-
-
-# -- errors ------------------------------------------------------------------------
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
-
-
-def error_response(status: int, message: str, suggestions=(), title=None):
-    """One error shape: JSON {"ok": false, "error", "status"} for the API, error.html otherwise."""
-    if wants_json():
-        body = {"ok": False, "error": message, "status": status}
-        if suggestions:
-            body["suggestions"] = list(suggestions)
-        return current_app.json.response(body), status
-    titles = {400: "请求有误", 404: "没有找到", 405: "不支持的请求方式", 503: "知识库暂不可用"}
-    return render_template("error.html", status=status, message=message, suggestions=list(suggestions), title=title or titles.get(status, "出错了")), status
-
-
-def handle_http_error(exc: HTTPException):
-    messages = {404: "没有这个页面。可以从下面的检索框或部门列表开始。", 405: "这个地址不接受这种请求方式。", 413: "请求太大。"}
-    message = exc.description if exc.description and not exc.description.startswith(("The ", "Method ", "Bad ")) else messages.get(exc.code, "请求有误。")
-    return error_response(exc.code or 500, message)
-
-
-def handle_kb_error(exc: PlankbError):
-    if isinstance(exc, UnknownDepartment):
-        # A name in the path is a page that does not exist; a name in ?dept= is a bad parameter.
-        status = 404 if "name" in (request.view_args or {}) else 400
-        suggestions = exc.suggestions or _similar_departments(exc.name)
-        message = str(exc) if wants_json() or not suggestions else f"没有名为“{exc.name}”的部门。"
-        return error_response(status, message, suggestions, "没有这个部门")
-    if isinstance(exc, (UnknownClause, UnknownDocument)):
-        return error_response(404, str(exc))
-    if isinstance(exc, (IndexMissing, DataDirError)):
-        return error_response(503, str(exc))
-    return error_response(400, str(exc))
-
-
-def handle_unexpected(exc: Exception):
-    current_app.logger.exception("unexpected error on %s", request.path)
-    return error_response(500, "服务器内部错误，请稍后再试或联系管理员。")
-
-
-def _similar_departments(name: str) -> list[str]:
-    """Departments sharing characters with a name, for a 404 that helps (registry.suggest found none)."""
-    try:
-        kb = get_searcher().kb
-    except PlankbError:
-        return []
-    chars = set(name)
-    scored = sorted(((len(chars & set(d + (kb.registry.get(d).full if kb.registry.get(d) else ""))), d) for d in kb.department_names()), key=lambda p: -p[0])
-    return [d for n, d in scored if n >= 1][:5]
 
 
 # -- search ------------------------------------------------------------------------
