@@ -291,7 +291,7 @@ def healthz(port, timeout):
 def test_one_address_trickling_500_sockets_does_not_lock_out_another(county):
     _, corpus, data = county
     server = start_server(make_app(data, corpus), header_timeout=2, cleanup_interval=1)
-    port = server.effective_port
+    port = int(server.effective_port)
     held, stop = [], threading.Event()
 
     def trickle():
