@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from kb import exports
 from search_app.params import DEFAULT_LIMIT, MAX_LIMIT, int_arg, search_args
-from search_app.routes import run_search
+from search_app.results import run_search
 from search_app.state import get_searcher, state
 
 bp = Blueprint("api", __name__)

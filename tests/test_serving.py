@@ -60,7 +60,7 @@ def bind(data, corpus):
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         meta_path.write_text(json.dumps({**meta, "corpus": str(corpus)}, ensure_ascii=False), encoding="utf-8")
     gen = live_generation(data)
-    from kb.store import write_checksums
+    from kb.generation import write_checksums
 
     write_checksums(gen)
 
