@@ -23,7 +23,7 @@ BINDING_FILE = "corpus.json"
 
 def write_binding(data: Path, corpus: Path):
     """Record (atomically) the plan folder a data dir is built from, beside CURRENT."""
-    _write_json(data / BINDING_FILE, {"corpus": str(corpus.resolve())})
+    write_json(data / BINDING_FILE, {"corpus": str(corpus.resolve())})
 
 
 def recorded_corpus(data: Path) -> Path | None:
@@ -86,11 +86,13 @@ def _sha256(path: Path) -> str:
 def write_checksums(gen: Path):
     """Size and sha256 of every file of a generation (whatever files it holds), in checksums.json."""
     sums = {p.relative_to(gen).as_posix(): [p.stat().st_size, _sha256(p)] for p in _generation_files(gen)}
-    _write_json(gen / CHECKSUM_FILE, sums)
+    write_json(gen / CHECKSUM_FILE, sums)
 
 
 def damage_in(gen: Path) -> str | None:
     """What differs in a generation from what its build wrote (a file changed, gone or added), or None."""
+    if not (gen / CHECKSUM_FILE).exists() and _built_before_checksums(gen):
+        return None  # nothing to check against: is_stale asks for a rebuild
     try:
         sums = json.loads((gen / CHECKSUM_FILE).read_bytes().decode("utf-8"))
         if not isinstance(sums, dict):
@@ -112,6 +114,15 @@ def damage_in(gen: Path) -> str | None:
     return None
 
 
+def _built_before_checksums(gen: Path) -> bool:
+    """A generation whose readable meta.json does not promise checksums (built by an earlier version)."""
+    try:
+        meta = json.loads((gen / "meta.json").read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "checksums" not in meta
+
+
 def load_generation(gen: Path) -> KnowledgeBase:
     """A generation checked against its checksums, loaded with the indicators stored at build."""
     damage = damage_in(gen)
@@ -131,7 +142,7 @@ def write_indicators(work: Path, kbobj: KnowledgeBase):
     from kb.indicators import clause_indicators
 
     found = {c.id: [dataclasses.asdict(i) for i in clause_indicators(c)] for c in kbobj.clauses if c.kind in DUTY_KINDS}
-    _write_json(work / INDICATOR_FILE, {k: v for k, v in found.items() if v})
+    write_json(work / INDICATOR_FILE, {k: v for k, v in found.items() if v})
 
 
 def attach_indicators(kbobj: KnowledgeBase, gen: Path):
@@ -148,7 +159,7 @@ def attach_indicators(kbobj: KnowledgeBase, gen: Path):
         raise DataDirError(f"知识库 {gen} 已损坏（{INDICATOR_FILE}：{str(exc)[:100]}）：请运行 plankb build --force") from None
 
 
-def _write_json(path: Path, obj):
+def write_json(path: Path, obj):
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(obj, fh, ensure_ascii=False, separators=(",", ":"))

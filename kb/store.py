@@ -29,7 +29,7 @@ from kb import segment
 from kb.corpus import DATA_FILES, REPO_ROOT, SCHEMA_VERSION, _file_digest, corpus_state, default_corpus, fingerprint, load_manifest, parse_file, plan_files
 from kb.departments import BUILTIN, Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError
-from kb.generation import _write_json, damage_in, load_generation, recorded_corpus, write_binding, write_checksums, write_indicators
+from kb.generation import CHECKSUM_FILE, write_json, damage_in, load_generation, recorded_corpus, write_binding, write_checksums, write_indicators
 from kb.knowledge import KnowledgeBase
 from kb.model import ParsedDocument, ParseWarning
 
@@ -119,7 +119,7 @@ def is_stale(corpus: Path, data: Path) -> str | None:
         meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "知识库元数据损坏"
-    if meta.get("schema") != SCHEMA_VERSION or meta.get("version") != kb.__version__:
+    if meta.get("schema") != SCHEMA_VERSION or meta.get("version") != kb.__version__ or "checksums" not in meta:
         return "知识库格式已更新"
     old = meta.get("files", {})
     try:
@@ -292,7 +292,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     live = _live_or_none(data)
     if live and not force:
         meta = _live_meta(data)
-        if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index") and damage_in(live) is None:
+        if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index") and (live / CHECKSUM_FILE).exists() and damage_in(live) is None:
             _prune_debris(data)
             return BuildReport(str(data), True, live.name, seconds=time.perf_counter() - t0, clauses=meta.get("clauses", 0))
     _check_writable(data)
@@ -321,7 +321,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
                 pd = parse_file(path, registry, entry, encoding=encoding)
                 status = "parsed"
                 try:
-                    _write_json(cached, pd.to_dict())
+                    write_json(cached, pd.to_dict())
                 except OSError:
                     cached.with_name(cached.name + ".tmp").unlink(missing_ok=True)  # only a cache
         except (SourceError, PlankbError) as exc:
@@ -370,7 +370,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
                 progress("index", start + len(result), len(clauses))
         builder.commit()
         kbobj.set_mentions(mentions)
-        _write_json(work / "kb.json", kbobj.to_dict())
+        write_json(work / "kb.json", kbobj.to_dict())
         write_indicators(work, kbobj)
         meta = {
             "schema": SCHEMA_VERSION,
@@ -381,8 +381,9 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
             "documents": [pd.document.id for pd in parsed_docs],
             "clauses": len(clauses),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "checksums": CHECKSUM_FILE,
         }
-        _write_json(work / "meta.json", meta)
+        write_json(work / "meta.json", meta)
         write_checksums(work)
         gen = data / f"gen-{stamp}"
         os.replace(work, gen)

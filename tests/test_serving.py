@@ -396,3 +396,25 @@ def test_serve_errors_are_one_chinese_line(county, tmp_path):
     lines = err.splitlines()
     assert code == 1 and lines[-1] == f"错误：无法在 127.0.0.1:{port} 上提供服务：端口已被占用（另一个 plankb serve 或别的程序正在使用它；可用 --port 换一个端口）"
     assert "Error" not in err and len(lines) == 2 and lines[0].startswith("规划文件夹 ")
+
+
+def test_a_generation_built_before_checksums_is_served_and_rebuilt_as_outdated(copy):
+    from kb.store import is_stale
+
+    corpus, data = copy
+    gen = live_generation(data)
+    meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    del meta["checksums"]
+    (gen / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    (gen / "checksums.json").unlink()
+    assert documents(data) == [COUNTY_DOC]  # nothing to check it against: served as it is
+    assert is_stale(corpus, data) == "知识库格式已更新"
+    kbobj = open_kb(data)
+    assert kbobj.path != gen and (kbobj.path / "checksums.json").exists()
+
+
+def test_a_missing_checksums_file_of_a_new_generation_is_damage(copy):
+    corpus, data = copy
+    (live_generation(data) / "checksums.json").unlink()
+    with pytest.raises(DataDirError, match="checksums.json 缺失或损坏"):
+        open_kb(data, rebuild=False)
