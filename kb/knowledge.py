@@ -38,7 +38,7 @@ class KnowledgeBase:
         self._department_names: list[str] | None = None
         self._leads: dict[str, list[str]] = {}
         self._domains: dict[str | None, list[str]] = {}
-        # Targets per clause as the build extracted them (kb.store.attach_indicators); None: extract on use.
+        # Targets per clause as the build extracted them (kb.generation.attach_indicators); None: extract on use.
         self.stored_indicators: dict[str, list] | None = None
 
     @classmethod

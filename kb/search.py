@@ -532,23 +532,21 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
     :param cache: where opened searchers are kept, by data dir (default: one per process); a web
         app passes its own.
     """
-    from kb.store import default_data, resolve_dirs
+    from kb.store import default_data
 
     cache = _cache if cache is None else cache
-    asked = (data, corpus)
-    data = Path(data) if data is not None else default_data(corpus)
-    key = str(data.resolve())
+    data_dir = Path(data) if data is not None else default_data(corpus)
+    key = str(data_dir.resolve())
     try:
-        gen = live_generation(data)
+        gen = live_generation(data_dir)
     except DataDirError:
         gen = None  # open_kb below rebuilds or refuses it
     with _lock:
         hit = cache.get(key)
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]  # every request comes here: no more than CURRENT is read
-        resolve_dirs(*asked)
         pending = []  # warnings about serving an old KB matter only once its index opened
-        kbobj = open_kb(*asked, rebuild=rebuild, notify=notify, warn=pending.append)
+        kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify, warn=pending.append)
         index = Index(kbobj.path / "index", kbobj)
         for message in pending:
             if notify:
