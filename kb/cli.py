@@ -8,7 +8,18 @@ from pathlib import Path
 
 import click
 
-from kb.cli_common import KbError, KbGroup, Progress, _kb, _quiet_broken_pipe, _write, announce, data_option, output_option, usage_message
+from kb.cli_common import (
+    KbError,
+    KbGroup,
+    Progress,
+    _kb,
+    _quiet_broken_pipe,
+    _write,
+    announce,
+    data_option,
+    output_option,
+    usage_message,
+)
 from kb.cli_indicators import indicators, monitor
 from kb.errors import PlankbError
 from kb.model import KIND_LABELS, KINDS

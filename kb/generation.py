@@ -16,7 +16,6 @@ from kb.errors import DataDirError
 from kb.knowledge import KnowledgeBase
 from kb.model import DUTY_KINDS
 
-
 # -- binding: the plan folder a data dir is built from ------------------------------------------
 BINDING_FILE = "corpus.json"
 

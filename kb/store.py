@@ -26,10 +26,30 @@ from pathlib import Path
 
 import kb
 from kb import segment
-from kb.corpus import DATA_FILES, REPO_ROOT, SCHEMA_VERSION, _file_digest, corpus_state, default_corpus, fingerprint, load_manifest, parse_file, plan_files
+from kb.corpus import (
+    DATA_FILES,
+    REPO_ROOT,
+    SCHEMA_VERSION,
+    _file_digest,
+    corpus_state,
+    default_corpus,
+    fingerprint,
+    load_manifest,
+    parse_file,
+    plan_files,
+)
 from kb.departments import BUILTIN, Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError
-from kb.generation import CHECKSUM_FILE, write_json, damage_in, load_generation, recorded_corpus, write_binding, write_checksums, write_indicators
+from kb.generation import (
+    CHECKSUM_FILE,
+    damage_in,
+    load_generation,
+    recorded_corpus,
+    write_binding,
+    write_checksums,
+    write_indicators,
+    write_json,
+)
 from kb.knowledge import KnowledgeBase
 from kb.model import ParsedDocument, ParseWarning
 
@@ -445,7 +465,10 @@ def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> 
         return load_generation(gen)
     except DataDirError as exc:
         rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
-        return load_generation(live_generation(data))
+        rebuilt = live_generation(data)
+        if rebuilt is None:
+            raise exc from None
+        return load_generation(rebuilt)
 
 
 def rebuild_damaged(data: Path, corpus: Path, exc: DataDirError, *, rebuild=True, notify=None):
