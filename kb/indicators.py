@@ -437,6 +437,13 @@ def clause_indicators(clause) -> list[Indicator]:
     return out
 
 
+def indicators_of(kb, clause) -> list[Indicator]:
+    """A clause's indicators: as its build stored them, else extracted now."""
+    if kb.stored_indicators is not None:
+        return kb.stored_indicators.get(clause.id, [])
+    return clause_indicators(clause)
+
+
 def extract(kb, dept: str | None = None, doc: str | None = None, numeric: bool | None = None) -> list[Indicator]:
     """The indicators of a loaded knowledge base, in clause order.
 
@@ -453,7 +460,7 @@ def extract(kb, dept: str | None = None, doc: str | None = None, numeric: bool |
             continue
         if dept and kb.relation(c, dept) not in ("assigned", "shared"):
             continue
-        for ind in clause_indicators(c):
+        for ind in indicators_of(kb, c):
             if numeric is None or ind.numeric == numeric:
                 out.append(ind)
     return out
@@ -475,7 +482,7 @@ def get(kb, indicator_id: str) -> Indicator:
     """One indicator by id; UnknownIndicator when there is none."""
     clause_id = indicator_id.rsplit(".", 1)[0]
     if clause_id in kb.by_id:
-        for ind in clause_indicators(kb.by_id[clause_id]):
+        for ind in indicators_of(kb, kb.by_id[clause_id]):
             if ind.id == indicator_id:
                 return ind
     raise UnknownIndicator(indicator_id)

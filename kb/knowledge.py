@@ -39,6 +39,8 @@ class KnowledgeBase:
         self._group_names: list[str] | None = None
         self._leads: dict[str, list[str]] = {}
         self._domains: dict[str | None, list[str]] = {}
+        # Targets per clause as the build extracted them (kb.generation.attach_indicators); None: extract on use.
+        self.stored_indicators: dict[str, list] | None = None
 
     @classmethod
     def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None, mentions=None) -> "KnowledgeBase":

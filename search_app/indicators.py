@@ -18,8 +18,8 @@ from kb import monitor as km
 from kb.errors import UnknownDepartment
 from kb.search import short_domain
 from kb.store import default_data
-from search_app import views
-from search_app.views import get_searcher
+from search_app.errors import error_response, similar_departments, wants_json
+from search_app.state import get_searcher
 
 bp = Blueprint("indicators", __name__)
 
@@ -108,8 +108,8 @@ def index():
         try:
             dept = kb.resolve_department(dept)
         except UnknownDepartment as exc:
-            suggestions = exc.suggestions or views._similar_departments(exc.name)
-            return views.error_response(404, f"没有名为“{exc.name}”的部门，无法列出它的监测指标。", suggestions, "没有这个部门")
+            suggestions = exc.suggestions or similar_departments(exc.name)
+            return error_response(404, f"没有名为“{exc.name}”的部门，无法列出它的监测指标。", suggestions, "没有这个部门")
     domains = kb.domains(doc)
     if domain and domain not in domains:
         abort(404, f"没有名为“{domain}”的领域。规划的领域有：{'、'.join(domains)}。")
@@ -196,13 +196,13 @@ def api_indicator(indicator_id):
 
 @bp.app_errorhandler(ki.UnknownIndicator)
 def unknown_indicator(exc):
-    return views.error_response(404, f"{exc}。可以在监测指标列表中查找。" if not views.wants_json() else str(exc), title="没有这个指标")
+    return error_response(404, f"{exc}。可以在监测指标列表中查找。" if not wants_json() else str(exc), title="没有这个指标")
 
 
 @bp.app_errorhandler(km.MonitorError)
 def monitor_unavailable(exc):
     current_app.logger.error("监测数据不可用：%s", exc)
-    return views.error_response(503, "监测数据暂时无法读取，请稍后再试或联系管理员。")
+    return error_response(503, "监测数据暂时无法读取，请稍后再试或联系管理员。")
 
 
 # -- chart geometry -----------------------------------------------------------------

@@ -580,7 +580,7 @@ def test_api_documents(client):
 
 
 def test_healthz(client, searcher):
-    assert client.get("/healthz").json == {"ok": True, "generation": searcher.kb.path.name, "documents": 1, "clauses": len(searcher.kb.clauses)}
+    assert client.get("/healthz").json == {"ok": True, "generation": searcher.kb.path.name, "documents": 1, "clauses": 192, "updating": False}
 
 
 @pytest.mark.parametrize(
@@ -599,20 +599,25 @@ def test_api_method_not_allowed_is_json(client):
 
 
 # -- the app factory -----------------------------------------------------------------------------------
-def test_create_app_builds_missing_index(tmp_path, caplog):
+def test_create_app_builds_a_missing_index_in_the_background(tmp_path, caplog):
     from search_app import create_app
+    from search_app.state import state
 
     data = tmp_path / "data"
-    data.mkdir()  # an empty data dir named in the configuration: the first request builds into it
+    data.mkdir()  # an empty data dir named in the configuration: a background build fills it
     with caplog.at_level("WARNING"):
         app = create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(Path(__file__).resolve().parent.parent / "corpus")})
+        client = app.test_client()
+        early = client.get("/healthz")
+        assert early.status_code in (200, 503)  # answered while the build runs, never a 500
+        state(app).refresh.join(timeout=300)
     assert (data / "CURRENT").exists()
-    assert any("正在重新构建知识库" in r.getMessage() for r in caplog.records)
-    assert app.test_client().get("/healthz").json["ok"] is True
+    assert any("正在从" in r.getMessage() and "重新构建知识库" in r.getMessage() for r in caplog.records)
+    assert client.get("/healthz").json["ok"] is True
 
 
 def test_get_searcher_in_app_context(app):
-    from search_app.views import get_searcher
+    from search_app.state import get_searcher
 
     with app.app_context():
         assert len(get_searcher().kb.clauses) > 100
