@@ -38,7 +38,9 @@ def indicators(data, corpus, dept, doc, fmt, output):
     elif fmt == "csv":
         _csv_out(output, ki.to_csv(found))
     elif fmt == "xlsx":
-        _write(output, ki.to_xlsx(found))
+        from kb import exports
+
+        _write(output, exports.indicators_xlsx([i.to_dict() for i in found], exports.export_title(kbobj, doc), {d.id: d.title for d in kbobj.documents}))
     else:
         _write(output, ki.to_table(found))
 

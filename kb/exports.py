@@ -150,7 +150,7 @@ def content_disposition(name: str) -> str:
 
 
 # -- XLSX ------------------------------------------------------------------------
-WIDTHS = {"文中表述": 30, "序号": 6, "领域": 12, "类别": 9, "编号": 6, "内容": 62, "责任单位": 22, "牵头单位": 12, "出处": 20, "分组": 12, "规划": 26, "匹配方式": 11, "部门": 16, "全称": 24}
+WIDTHS = {"文中表述": 30, "指标": 26, "目标": 14, "原文": 48, "最新值": 10, "年份": 7, "状态": 8, "序号": 6, "领域": 12, "类别": 9, "编号": 6, "内容": 62, "责任单位": 22, "牵头单位": 12, "出处": 20, "分组": 12, "规划": 26, "匹配方式": 11, "部门": 16, "全称": 24}
 LINE_PT = 15.0  # one line of 11 pt text, with leading
 XLSX_FONT_PT = 11
 
@@ -250,7 +250,7 @@ def _sheet(wb, name, title, header, rows, empty="无", notes=()):
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
     last = get_column_letter(ncol)
     ws.auto_filter.ref = f"A{first}:{last}{max(first, len(rows) + first)}"
-    ws.print_title_rows = f"{first}:{first}"
+    ws.print_title_rows = f"1:{first}"  # the title and the header on every printed page
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -514,13 +514,17 @@ def unit_lines(tokens: list[str], capacity: float) -> list[str]:
     """Units laid out on lines of `capacity` full-width characters, a line breaking only after 、:
     a name is never split (a name longer than a line has a line of its own)."""
     lines: list[str] = []
-    for i, name in enumerate(tokens):
-        token = name + ("、" if i < len(tokens) - 1 and not tokens[i + 1].startswith("（") else "")
+    for token in _joined(tokens):
         if lines and display_width(lines[-1] + token) / 2 <= capacity:
             lines[-1] += token
         else:
             lines.append(token)
     return lines
+
+
+def _joined(tokens: list[str]) -> list[str]:
+    """Each unit with the 、 that follows it (none before a bracketed note such as （牵头：卫健局）)."""
+    return [t + ("、" if i < len(tokens) - 1 and not tokens[i + 1].startswith("（") else "") for i, t in enumerate(tokens)]
 
 
 def _row_units(c: Clause, duties: dict, key: str) -> list[str]:
@@ -566,7 +570,7 @@ def _citation_lines(c: Clause) -> list[str]:
 def duty_columns(rows_units: list[list[str]], citations: list[list[str]]) -> tuple[tuple[str, float], ...]:
     """Column widths from content: 序号 two characters, 责任单位 the longest unit name (with its 、),
     出处 its longer line, 内容 the rest of the text width."""
-    longest = max((display_width(u) / 2 + 1 for units in rows_units for u in units), default=4)
+    longest = max((display_width(u) / 2 for units in rows_units for u in _joined(units)), default=4)
     unit_chars = min(MAX_UNIT_CHARS, max(4, math.ceil(longest)))
     cite_chars = max(2, math.ceil(max((display_width(line) / 2 for lines in citations for line in lines), default=2)))
     number = _chars_mm(2, BODY_PT)
@@ -664,6 +668,39 @@ def results_docx(result: dict, titles: dict[str, str]) -> bytes:
     else:
         _para(d, "无", BODY_FONT, 14)
     return _save(d)
+
+
+# -- indicators --------------------------------------------------------------------------
+def indicator_rows(indicators: list[dict], titles: dict[str, str], statuses: dict[str, dict] | None = None):
+    """The indicators (Indicator.to_dict) as a printable table: no internal ids, the plan by its title.
+
+    statuses (indicator id → kb.monitor status row) adds the latest value and whether it is met.
+    """
+    docs = {i["doc"] for i in indicators}
+    header = ["序号", "领域", "指标", "目标", "责任单位", "出处"]
+    if statuses is not None:
+        header += ["最新值", "年份", "状态"]
+    header += ["原文"] + (["规划"] if len(docs) > 1 else [])
+    rows = []
+    for n, ind in enumerate(indicators, 1):
+        row = [n, ind["domain"] or "", ind["name"], ind["target"], "、".join(ind["departments"]), ind["citation"]]
+        if statuses is not None:
+            st = statuses.get(ind["id"]) or {}
+            latest = st.get("latest") or {}
+            value = latest.get("value")
+            row += ["" if value is None else f"{value}{ind['unit']}", latest.get("year", ""), st.get("status", "")]
+        row.append(ind["text"])
+        if len(docs) > 1:
+            row.append(titles.get(ind["doc"], ind["doc"]))
+        rows.append(row)
+    return header, rows
+
+
+def indicators_xlsx(indicators: list[dict], title: str, titles: dict[str, str], statuses: dict[str, dict] | None = None) -> bytes:
+    """The indicators workbook: a title row naming the plan, landscape A4 one page wide, wrapped text."""
+    header, rows = indicator_rows(indicators, titles, statuses)
+    heading = f"{title}　监测指标（{len(rows)} 项）　导出日期：{cn_date()}"
+    return table_xlsx(heading, "监测指标", header, rows)
 
 
 # -- the site's tables -------------------------------------------------------------------
