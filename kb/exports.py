@@ -60,10 +60,16 @@ def _has_lead(clauses) -> bool:
     return any(c.lead for c in clauses)
 
 
+COMMON_UNITS = "各责任单位"
+
+
 def units_of(c: Clause, duties: dict | None = None) -> list[str]:
-    """The units a row names: the clause's tag, or for an untagged clause the units its text names."""
+    """The units a row names: the clause's tag; for a common duty every unit; for another untagged
+    clause the units its text names."""
     if c.departments or duties is None:
         return list(c.departments)
+    if any(c is other for other in duties.get("common", ())):
+        return [COMMON_UNITS]
     return list(duties.get("named", {}).get(c.id, ()))
 
 
@@ -533,8 +539,6 @@ def _row_units(c: Clause, duties: dict, key: str) -> list[str]:
     units = units_of(c, duties)
     if key == "lead_in_text":
         units = [f"{dept}（牵头）"] + [u for u in units if u != dept]
-    elif key == "common" and not units:
-        units = ["各责任单位"]
     if c.lead and c.departments:
         units.append(f"（牵头：{c.lead}）")
     return units

@@ -232,7 +232,7 @@ class KnowledgeBase:
             if not d.assigns_departments and (doc is None or d.id == doc)
         ]
         # Units an untagged clause names, for the lists' 责任单位 column.
-        named = {c.id: list(self.mentions.get(c.id, ())) for c in (*groups["lead_in_text"], *groups["common"])}
+        named = {c.id: list(self.mentions.get(c.id, ())) for c in groups["lead_in_text"]}
         return {"department": dept, **groups, "notes": notes, "named": named}
 
     def department_counts(self, doc: str | None = None) -> list[dict]:

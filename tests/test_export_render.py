@@ -187,7 +187,7 @@ def test_word_table_columns_hold_their_content(rendered, kb_for_render, dept):
     edges = [left + sum(grid[:i]) for i in range(5)]
     duties = kb_for_render.duties(dept)
     rows = [c for key, _ in exports.groups(duties) for c in duties[key]]
-    units = {u for c in rows for u in c.departments} | {u for names in duties["named"].values() for u in names} | {"各责任单位", "责任单位"}
+    units = {u for c in rows for u in c.departments} | {u for names in duties["named"].values() for u in names} | {exports.COMMON_UNITS, "责任单位"}
     citation_parts = {"出处"} | {part for c in rows for part in c.citation.split(" ")} | {c.part_title for c in rows if c.part_title}
     seen_rows = 0
     for n, page in enumerate(words(pdf), 1):

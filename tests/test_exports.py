@@ -45,6 +45,8 @@ def test_xlsx_layout(kb, duties):
     assert [r[7].value for r in common.iter_rows(min_row=3)] == ["三（四）", "三（五）", "四（一）"]
     assert [r[1].value for r in common.iter_rows(min_row=3)] == ["组织实施", "组织实施", "监测评估"]
     assert common["G4"].value == "健全报告制度，责任单位每年向县妇儿工委报告规划实施情况和下一年工作安排。"
+    # Every unit does these (the 统计局 that 四（一） names is who receives the data, not who reports it).
+    assert [r[5].value for r in common.iter_rows(min_row=3)] == ["各责任单位"] * 3
     assert wb.properties.title == "镇原县妇女发展规划（2021—2030年）卫健局任务清单"
 
 
