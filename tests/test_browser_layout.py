@@ -156,3 +156,34 @@ def test_no_sideways_scrolling_on_a_phone_but_in_a_hinted_chart(indicator_server
     context.close()
     assert width <= PHONE["width"], f"{path} scrolls sideways ({width}px)"
     assert all(s["hinted"] for s in scrollers), scrollers
+
+
+def page_fill(pdf: bytes, tmp_path) -> list[float]:
+    """Per printed page, how far down the text reaches (0–1 of the page height)."""
+    import re
+    import subprocess
+
+    path = tmp_path / "print.pdf"
+    path.write_bytes(pdf)
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    fills = []
+    for page in re.findall(r"<page width=\"[\d.]+\" height=\"([\d.]+)\">(.*?)</page>", xml, re.S):
+        bottoms = [float(y) for y in re.findall(r"<word [^>]*yMax=\"([\d.]+)\"", page[1])]
+        fills.append(max(bottoms, default=0) / float(page[0]))
+    return fills
+
+
+@pytest.mark.parametrize("path", ["/documents/zhenyuan-women-2021-2030", "/departments/妇联"])
+def test_printing_fills_the_pages(server, page, path, tmp_path):  # noqa: F811
+    """Long clauses may break across pages, so no page but the last ends with a blank quarter; the duty
+    page prints the date."""
+    from kb.exports import cn_date
+
+    page.goto(server + path)
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    fills = page_fill(pdf, tmp_path)
+    assert len(fills) > 3 and all(f > 0.72 for f in fills[:-1]), [round(f, 2) for f in fills]
+    if path.startswith("/departments/"):
+        assert page.locator(".print-date").inner_text() == f"打印日期：{cn_date()}"
+        assert page.locator(".print-date").is_visible()
