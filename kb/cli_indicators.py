@@ -40,7 +40,8 @@ def indicators(data, corpus, dept, doc, fmt, output):
     elif fmt == "xlsx":
         from kb import exports
 
-        _write(output, exports.indicators_xlsx([i.to_dict() for i in found], exports.export_title(kbobj, doc), {d.id: d.title for d in kbobj.documents}))
+        titles = {d.id: d.title for d in kbobj.documents}
+        _write(output, exports.indicators_xlsx([i.to_dict() for i in found], exports.export_title(kbobj, doc), titles))
     else:
         _write(output, ki.to_table(found))
 

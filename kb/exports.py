@@ -75,7 +75,8 @@ def units_of(c: Clause, duties: dict | None = None) -> list[str]:
 
 def clause_row(n: int, c: Clause, with_lead: bool, duties: dict | None = None) -> list:
     units = units_of(c, duties)
-    row = [n, c.domain or c.part_title or "", KIND_LABELS.get(c.kind, c.kind), c.number if c.number is not None else "", c.text, "、".join(units)]
+    number = c.number if c.number is not None else ""
+    row = [n, c.domain or c.part_title or "", KIND_LABELS.get(c.kind, c.kind), number, c.text, "、".join(units)]
     if with_lead:
         row.append(c.lead or "")
     return row
@@ -156,7 +157,11 @@ def content_disposition(name: str) -> str:
 
 
 # -- XLSX ------------------------------------------------------------------------
-WIDTHS = {"文中表述": 30, "指标": 26, "目标": 14, "原文": 48, "最新值": 10, "年份": 7, "状态": 8, "序号": 6, "领域": 12, "类别": 9, "编号": 6, "内容": 62, "责任单位": 22, "牵头单位": 12, "出处": 20, "分组": 12, "规划": 26, "匹配方式": 11, "部门": 16, "全称": 24}
+WIDTHS = {
+    "序号": 6, "领域": 12, "类别": 9, "编号": 6, "内容": 62, "责任单位": 22, "牵头单位": 12, "出处": 20, "分组": 12,
+    "规划": 26, "匹配方式": 11, "部门": 16, "全称": 24, "文中表述": 30,
+    "指标": 26, "目标": 14, "原文": 48, "最新值": 10, "年份": 7, "状态": 8,
+}
 LINE_PT = 15.0  # one line of 11 pt text, with leading
 XLSX_FONT_PT = 11
 
@@ -340,7 +345,8 @@ def _heading_styles(d):
     with the next paragraph or table, so a heading never ends a page."""
     from docx.shared import Pt
 
-    for style_name, font, size, bold, before in (("Heading 1", HEAD_FONT, 16, False, 12), ("Heading 2", SUB_FONT, 16, True, 8)):
+    looks = (("Heading 1", HEAD_FONT, 16, False, 12), ("Heading 2", SUB_FONT, 16, True, 8))
+    for style_name, font, size, bold, before in looks:
         style = d.styles[style_name]
         _style_fonts(style, font, size, bold)
         fmt = style.paragraph_format
@@ -363,7 +369,8 @@ def _declare_fonts(d):
         root.remove(old)
     for name, (alt, panose, family, pitch) in FONTS.items():
         font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
-        for tag, value in (("altName", alt), ("panose1", panose), ("charset", "86"), ("family", family), ("pitch", pitch)):
+        fields = (("altName", alt), ("panose1", panose), ("charset", "86"), ("family", family), ("pitch", pitch))
+        for tag, value in fields:
             etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -530,7 +537,8 @@ def unit_lines(tokens: list[str], capacity: float) -> list[str]:
 
 def _joined(tokens: list[str]) -> list[str]:
     """Each unit with the 、 that follows it (none before a bracketed note such as （牵头：卫健局）)."""
-    return [t + ("、" if i < len(tokens) - 1 and not tokens[i + 1].startswith("（") else "") for i, t in enumerate(tokens)]
+    followed = [i < len(tokens) - 1 and not tokens[i + 1].startswith("（") for i in range(len(tokens))]
+    return [t + ("、" if more else "") for t, more in zip(tokens, followed, strict=True)]
 
 
 def _row_units(c: Clause, duties: dict, key: str) -> list[str]:
@@ -580,7 +588,8 @@ def duty_columns(rows_units: list[list[str]], citations: list[list[str]]) -> tup
     number = _chars_mm(2, BODY_PT)
     units = _chars_mm(unit_chars, SIDE_PT)
     cite = _chars_mm(cite_chars, SIDE_PT)
-    return (("序号", number), ("内容", round(PAGE_WIDTH_MM - number - units - cite, 1)), ("责任单位", units), ("出处", cite))
+    content = round(PAGE_WIDTH_MM - number - units - cite, 1)
+    return (("序号", number), ("内容", content), ("责任单位", units), ("出处", cite))
 
 
 def duties_docx(duties: dict, title: str) -> bytes:
@@ -592,7 +601,8 @@ def duties_docx(duties: dict, title: str) -> bytes:
     _para(d, title, TITLE_FONT, 22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(d, f"{dept}任务清单", TITLE_FONT, 22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
     total = sum(len(duties[k]) for k, _ in groups(duties))
-    _para(d, f"导出日期：{cn_date()}　共 {total} 条（出处为规划原文编号）", SUB_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    summary = f"导出日期：{cn_date()}　共 {total} 条（出处为规划原文编号）"
+    _para(d, summary, SUB_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
     for note in duties.get("notes", []):
         _para(d, note, BODY_FONT, 16)
     present = [(key, label) for key, label in groups(duties) if duties[key]]
@@ -608,10 +618,10 @@ def duties_docx(duties: dict, title: str) -> bytes:
         for (doc, _, _), clauses in by_section.items():
             heading = section_heading(clauses[0]) or "其他"
             d.add_heading(heading + (f"（{doc}）" if len(docs) > 1 else ""), level=2)
-            rows = [
-                (str(i), _text_runs(c, naming_sentence(c, dept, key)), unit_lines(_row_units(c, duties, key), capacity), _citation_lines(c))
-                for i, c in enumerate(clauses, 1)
-            ]
+            rows = []
+            for i, c in enumerate(clauses, 1):
+                units = unit_lines(_row_units(c, duties, key), capacity)
+                rows.append((str(i), _text_runs(c, naming_sentence(c, dept, key)), units, _citation_lines(c)))
             _table(d, columns, rows, sizes=[BODY_PT, BODY_PT, SIDE_PT, SIDE_PT])
     return _save(d)
 

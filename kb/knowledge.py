@@ -8,8 +8,23 @@ from pathlib import Path
 
 from kb.common_duties import common_sentence
 from kb.departments import Registry
-from kb.errors import DataDirError, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
-from kb.model import DUTY_KINDS, KINDS, RELATIONS, Clause, Document, Heading, ParsedDocument, ParseWarning
+from kb.errors import (
+    DataDirError,
+    PlankbError,
+    UnknownClause,
+    UnknownDepartment,
+    UnknownDocument,
+)
+from kb.model import (
+    DUTY_KINDS,
+    KINDS,
+    RELATIONS,
+    Clause,
+    Document,
+    Heading,
+    ParsedDocument,
+    ParseWarning,
+)
 
 # A unit the text makes the lead or the doer (lead_in_text): its name, maybe a short list of
 # others (、和及), maybe 等/等部门, then a lead verb — 由县统计局牵头, 统计局负责…, 统计局牵头组织….

@@ -698,7 +698,8 @@ def fluctuations(series: list[tuple[int, float]]) -> list[int]:
         others = [abs(c) for j, (_, c) in enumerate(changes) if j != i]
         jump = abs(d) > VOLATILITY_FACTOR * statistics.median(others)
         if monotonic:
-            jump = jump and all(abs(d) > VOLATILITY_FACTOR * abs(changes[j][1]) for j in (i - 1, i + 1) if 0 <= j < len(changes))
+            neighbours = [abs(changes[j][1]) for j in (i - 1, i + 1) if 0 <= j < len(changes)]
+            jump = jump and all(abs(d) > VOLATILITY_FACTOR * n for n in neighbours)
         swing = any(0 <= j < len(changes) and changes[j][1] * d < 0 and abs(changes[j][1]) >= floor for j in (i - 1, i + 1))
         if jump or swing:
             out.append(year)

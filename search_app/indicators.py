@@ -11,7 +11,15 @@ import math
 import sqlite3
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 
 from kb import exports
 from kb import indicators as ki
@@ -117,7 +125,8 @@ def filtered_rows(kb) -> tuple[dict, list[dict], list[dict]]:
             dept = kb.resolve_department(dept)
         except UnknownDepartment as exc:
             suggestions = exc.suggestions or views._similar_departments(exc.name)
-            raise BadFilter(views.error_response(404, f"没有名为“{exc.name}”的部门，无法列出它的监测指标。", suggestions, "没有这个部门")) from None
+            message = f"没有名为“{exc.name}”的部门，无法列出它的监测指标。"
+            raise BadFilter(views.error_response(404, message, suggestions, "没有这个部门")) from None
     domains = kb.domains(doc)
     if domain and domain not in domains:
         abort(404, f"没有名为“{domain}”的领域。规划的领域有：{'、'.join(domains)}。")
@@ -140,10 +149,13 @@ def index():
     extracted = ki.extract(kb, doc=filters["doc"])
     pickers = {
         "departments": indicator_departments(kb, extracted),
-        "domains": [{"value": d, "label": short_domain(d)} for d in kb.domains(filters["doc"]) if any(i.domain == d for i in extracted)],
+        "domains": [
+            {"value": d, "label": short_domain(d)} for d in kb.domains(filters["doc"]) if any(i.domain == d for i in extracted)
+        ],
         "statuses": STATUSES,
     }
-    links = {ext: url_for("indicators.download", ext=ext, **{k: v for k, v in filters.items() if v}) for ext in ("xlsx", "csv")}
+    chosen = {k: v for k, v in filters.items() if v}
+    links = {ext: url_for("indicators.download", ext=ext, **chosen) for ext in ("xlsx", "csv")}
     return render_template(
         "indicators.html", numeric=numeric, qualitative=qualitative, summary=summarise(every), **filters, links=links,
         pickers=pickers, filtered=any(filters[k] for k in ("dept", "domain", "status")), is_group=kb.registry.is_group,
@@ -167,7 +179,8 @@ def download(ext):
         body = exports.indicators_xlsx(indicators, title, titles, statuses)
     else:
         body = exports.to_csv(*exports.indicator_rows(indicators, titles, statuses))
-    name = "-".join(exports.filename_part(x) for x in (title.split("（")[0], filters["dept"], filters["status"], "监测指标") if x)
+    parts = (title.split("（")[0], filters["dept"], filters["status"], "监测指标")
+    name = "-".join(exports.filename_part(x) for x in parts if x)
     return views.download(body, views.MIMES[ext], f"{name}.{ext}")
 
 

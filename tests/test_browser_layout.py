@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from test_browser import browser, page, server, shot  # noqa: F401  (fixtures)
 from test_browser_indicators import indicator_server  # noqa: F401  (fixture)
 from test_indicators_web import SCREEN
@@ -167,9 +166,9 @@ def page_fill(pdf: bytes, tmp_path) -> list[float]:
     path.write_bytes(pdf)
     xml = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     fills = []
-    for page in re.findall(r"<page width=\"[\d.]+\" height=\"([\d.]+)\">(.*?)</page>", xml, re.S):
-        bottoms = [float(y) for y in re.findall(r"<word [^>]*yMax=\"([\d.]+)\"", page[1])]
-        fills.append(max(bottoms, default=0) / float(page[0]))
+    for height, body in re.findall(r"<page width=\"[\d.]+\" height=\"([\d.]+)\">(.*?)</page>", xml, re.S):
+        bottoms = [float(y) for y in re.findall(r"<word [^>]*yMax=\"([\d.]+)\"", body)]
+        fills.append(max(bottoms, default=0) / float(height))
     return fills
 
 
