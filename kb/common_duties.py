@@ -32,8 +32,3 @@ def common_sentence(clause: Clause) -> str | None:
         if OPENS_SEGMENT.search(body) or (OPENS_SENTENCE.search(body) and re.search(HANDOVER, body)):
             return body
     return None
-
-
-def common_clauses(clauses) -> list[Clause]:
-    """The clauses, in order, that give every unit a duty in prose."""
-    return [c for c in clauses if common_sentence(c)]
