@@ -139,7 +139,7 @@ class Registry:
 
     def _qualify(self, level: str, name: str) -> str:
         """A unit name relative to the county level: 卫健局 (own county), 市卫健委, 省妇联."""
-        if not LEVEL_MARK.get(level) or RE_FIXED_LEVEL.match(name) or self._is_qualified(name):
+        if not LEVEL_MARK.get(level) or RE_FIXED_LEVEL.match(name) or self._is_qualified(name) or name in _national()[0]:
             return name
         return LEVEL_MARK[level] + name
 
@@ -154,6 +154,8 @@ class Registry:
 
     def _level_of(self, name: str) -> str:
         name = _clean(name)
+        if name in _national()[0]:
+            return "国家"
         for prefix, level in PARTY_PREFIXES:
             if name.startswith(prefix):
                 return level
@@ -194,6 +196,8 @@ class Registry:
         name = _clean(name)
         if not name:
             return None
+        if self.level == "国家" and name in _national()[1]:
+            return _national()[1][name]
         canonical = self._canonical(name, self.own_level)
         if canonical:
             return self._qualify(self.own_level, canonical)
@@ -411,20 +415,8 @@ def _read_registry(path: Path) -> tuple[list[Department], list[Group]]:
         raise DataFileError(f"{path}: 部门名录格式错误：{exc}") from None
     except OSError as exc:
         raise DataFileError(f"{path}: 无法读取部门名录：{exc.strerror or exc}") from None
-    deps, groups = [], []
-    for i, entry in enumerate(data.get("department", []), 1):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            raise DataFileError(f"{path}: 第 {i} 个 [[department]] 缺少 name")
-        issuers = entry.get("issuers")
-        deps.append(
-            Department(
-                name=name.strip(),
-                full=str(entry.get("full", "")).strip(),
-                aliases=[str(a).strip() for a in entry.get("aliases", []) if str(a).strip()],
-                issuers=[issuers] if isinstance(issuers, str) else issuers,
-            )
-        )
+    deps = _read_departments(path, data.get("department", []), "department")
+    groups = []
     for i, entry in enumerate(data.get("group", []), 1):
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
@@ -440,11 +432,50 @@ def _read_registry(path: Path) -> tuple[list[Department], list[Group]]:
     return deps, groups
 
 
+def _read_departments(path: Path, entries, table: str) -> list[Department]:
+    deps = []
+    for i, entry in enumerate(entries, 1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise DataFileError(f"{path}: 第 {i} 个 [[{table}]] 缺少 name")
+        issuers = entry.get("issuers")
+        deps.append(
+            Department(
+                name=name.strip(),
+                full=str(entry.get("full", "")).strip(),
+                aliases=[str(a).strip() for a in entry.get("aliases", []) if str(a).strip()],
+                issuers=[issuers] if isinstance(issuers, str) else issuers,
+            )
+        )
+    return deps
+
+
+@functools.lru_cache(maxsize=1)
+def _national() -> tuple[frozenset[str], dict[str, str]]:
+    """National units (level 国家) of the built-in dictionary: every spelling; the spellings national documents use."""
+    data = tomllib.loads(BUILTIN.read_text(encoding="utf-8"))
+    spellings: set[str] = set()
+    short: dict[str, str] = {}
+    for entry in data.get("national", []):
+        names = [entry["name"], entry.get("full", ""), *entry.get("aliases", [])]
+        spellings.update(n for n in names if n)
+        for n in names + list(entry.get("national_aliases", [])):
+            if n:
+                short.setdefault(n, entry["name"])
+    return frozenset(spellings), short
+
+
+def national_names() -> frozenset[str]:
+    """Every spelling of a national unit (教育部, 国家统计局, 中国人民银行 …)."""
+    return _national()[0]
+
+
 @functools.lru_cache(maxsize=1)
 def _builtin() -> tuple[tuple[Department, ...], tuple[Group, ...], tuple[str, ...]]:
     """The built-in dictionary (kb/units_builtin.toml): departments, groups, party department names."""
     deps, groups = _read_registry(BUILTIN)
     data = tomllib.loads(BUILTIN.read_text(encoding="utf-8"))
+    deps += _read_departments(BUILTIN, data.get("national", []), "national")
     party = []
     for entry in data.get("party", []):
         party.append(entry["name"])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
-from kb.reader import frontmatter, tables
+from kb.reader import frontmatter, tables, tags
 from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role, read_marker
 from kb.reader.tags import (
     FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, is_unit_line, read_tag, unknown_unit_message,
@@ -109,6 +109,7 @@ class Reader:
         self.tagged = 0
         self.table = None
         self.last_table = None
+        self.lead_first = False  # a note said the first unit of each tag leads (下同)
         self.last_item: tuple[Node, str, Clause] | None = None  # (holder, marker kind, clause) of the item just read
         self.sub: _SubList | None = None
 
@@ -119,7 +120,7 @@ class Reader:
     def run(self) -> ParsedDocument:
         front = frontmatter.read_front(self.lines, is_structural)
         self._front(front)
-        for index in range(front.body_start, len(self.lines)):
+        for index in range(front.body_start, front.body_end):
             raw = self.lines[index]
             line = raw.strip().strip("\u3000\xa0\ufeff")
             if not line:
@@ -135,6 +136,9 @@ class Reader:
         while self.stack:
             self._pop()
         self._finish()
+        for lineno in uncovered_lines(self.lines, self.out):
+            self.warn(lineno, "此行没有读入任何条款、标题或文件信息（行覆盖检查）")
+        self.out.warnings.sort(key=lambda w: w.line)
         return self.out
 
     def _front(self, front):
@@ -151,6 +155,8 @@ class Reader:
             self.out.headings.append(Heading(doc.id, "title", "", lines[n - 1].strip().strip("\u3000\xa0\ufeff"), n))
         for n in front.toc:
             self.out.headings.append(Heading(doc.id, "toc", "", lines[n - 1].strip(), n))
+        for n in front.fields:
+            self.out.headings.append(Heading(doc.id, "front", "", lines[n - 1].strip(), n))
         doc.doc_number = doc.doc_number or front.doc_number
         doc.issued = doc.issued or front.issued
 
@@ -174,6 +180,8 @@ class Reader:
         """Open a heading at its rank: close deeper ones, check numbering, record its role."""
         self.end_table()
         self._close()
+        if tags.is_lead_note(text):  # 二、重点任务（排在第一位的部门为牵头部门，下同）
+            self.lead_first = True
         self._end_sub()
         rank = 0 if kind == "preface" else self._rank(kind)
         while self.stack and (self.stack[-1].kind == "list" or self.stack[-1].rank >= rank):
@@ -324,6 +332,13 @@ class Reader:
         if item.kind in DUTY and not item.departments:
             self.untagged.append((item.line, f"{item.section_title or ''}第 {item.number} 条"))
 
+    def expects_item(self, number: int) -> bool:
+        """True when an item numbered ``number`` would come next in the open list (the last item was number - 1)."""
+        op = self.open
+        if op is None or op.number is None or op.marker == "" or not op.marker[:1].isdigit():
+            return False
+        return op.number == number - 1
+
     def open_can_take_units(self, labelled: bool) -> bool:
         op = self.open
         if op is None or op.number is None:
@@ -340,8 +355,16 @@ class Reader:
         op.closed = True
 
     def continue_open(self, line, lineno=0) -> bool:
+        op = self.open
+        if op and op.closed and op.unit_lines and op.kind in DUTY and line.startswith(("——", "--")):
+            # 目标责任分解: more ——sub-items of the same item, then their own unit lines (a table's next rows)
+            self._close()
+            self.open = _Open(op.kind, op.number, "", [line], lineno, op.path, in_list=op.in_list)
+            return True
         if self.open and not self.open.closed:
             self._warn_if_list_like(line, lineno)
+            if self.open.number is not None and tags.looks_like_name(line):
+                self.warn(lineno, f"“{line}”像单位名称，但词典和 departments.toml 中都没有：作为第 {self.open.number} 条的正文保留，未读作责任单位")
             self.open.paragraphs.append(line)
             return True
         return False
@@ -354,8 +377,11 @@ class Reader:
 
     def paragraph(self, line, lineno):
         self.end_table()
+        self._close()  # an item closed by its unit lines is kept, never replaced
         self._end_sub()
         self.last_item = None
+        if tags.is_lead_note(line) and len(line) <= 40:  # a note of its own: （排在第一位的部门为牵头部门）
+            self.lead_first = True
         self._warn_if_list_like(line, lineno)
         kind = self._clause_kind()
         if kind not in ("implementation", "monitoring"):
@@ -400,9 +426,14 @@ class Reader:
         if op is None:
             return
         text = "\n".join(op.paragraphs)
+        if (not op.unit_lines and len(op.paragraphs) == 1 and op.kind != "principle" and op.sub_of is None
+                and self._close_groups(op, text)):
+            return
         tag, raws, departments, lead = "", [], [], None
         if op.number is not None:
             text, tag, raws, departments, lead = self._read_tags(op, text)
+            if raws and op.kind not in DUTY and op.kind != "principle":
+                op.kind = self._duty_kind(op)  # a tag makes an item a duty, whatever its heading is called
             if op.kind in DUTY and raws:
                 self.tagged += 1
             elif op.kind in DUTY and op.sub_of is None:
@@ -436,6 +467,43 @@ class Reader:
         self.out.clauses.append(clause)
         return clause
 
+    def _close_groups(self, op, text) -> bool:
+        """A paragraph with tags before its end (…。（A牵头）…。（B负责））: one duty clause per tagged group.
+
+        An unnumbered paragraph closed by a tag is a duty too. False when neither applies.
+        """
+        groups = tags.sentence_groups(text, self.registry)
+        tagged = [g for g in groups if g[2]]
+        if not tagged or (len(groups) == 1 and op.number is not None):
+            return False
+        kind = op.kind if op.kind in DUTY else self._duty_kind(op)
+        number = op.number
+        base = self._id(op.path, number, kind, op.is_section) if len(groups) > 1 else None
+        for piece, (body, tag, inner) in enumerate(groups, 1):
+            departments, lead = [], None
+            if inner:
+                departments, lead = self._take_tag(inner, op.line)
+                self.tagged += 1
+            self.add_clause(kind, number, op.marker if piece == 1 else "", body, tag, op.line, op.path, departments,
+                            inner or None, lead, op.is_section, op.in_list, piece=piece if base else 0, clause_id=base and f"{base}s{piece}")
+        return True
+
+    @staticmethod
+    def _duty_kind(op) -> str:
+        """goal when a heading above a tagged item (or its own, for a heading that is a clause) names goals, else measure."""
+        titles = [n.title for n in op.path]
+        return "goal" if any("目标" in t and "任务" not in t for t in titles) else "measure"
+
+    def _take_tag(self, inner, lineno):
+        """Units and lead of one tag, with warnings for unknown names; a lead note with 下同 holds from here on."""
+        parts = tags.parse_tag(inner)
+        names, lead, unknown = read_tag(inner, self.registry, lead_first=self.lead_first)
+        if parts.lead_first and parts.ditto:
+            self.lead_first = True
+        for name in unknown:
+            self.warn(lineno, unknown_unit_message(name, self.registry))
+        return names, lead
+
     def _title_for_warning(self, op):
         sec = next((n for n in op.path if n.rank == 1), None)
         return sec.title if sec else ""
@@ -446,9 +514,7 @@ class Reader:
 
         def take(raw, lineno, written=None):
             nonlocal lead
-            names, lead_, unknown = read_tag(written or raw, self.registry)
-            for name in unknown:
-                self.warn(lineno, unknown_unit_message(name, self.registry))
+            names, lead_ = self._take_tag(written or raw, lineno)
             for name in names:
                 if name not in departments:
                     departments.append(name)
@@ -483,13 +549,13 @@ class Reader:
             departments.insert(0, lead)
         return text, tag, raws, departments, lead
 
-    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False):
-        """Append one clause with its id, citation, domain and outline position."""
+    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False, piece=0, clause_id=None):
+        """Append one clause with its id, citation, domain and outline position (piece: its sentence group)."""
         part, section = self._numbers(path)
         part_node = next((n for n in path if n.rank == 0), None)
         sec_node = next((n for n in path if n.rank == 1), None)
         clause = Clause(
-            id=self._id(path, number, kind, is_section),
+            id=clause_id or self._id(path, number, kind, is_section),
             doc=self.doc.id,
             kind=kind,
             domain=self._domain(path, is_section) if kind in DUTY else None,
@@ -497,7 +563,8 @@ class Reader:
             text=text,
             departments=departments,
             departments_raw=raw,
-            citation=self._citation(path, number, kind, is_section, in_list, table_row="\t" in marker + tag),
+            citation=self._citation(path, number, kind, is_section, in_list, table_row="\t" in marker + tag)
+            + (f"之{piece}" if piece else ""),
             lead=lead,
             part=part,
             section=section,
@@ -587,6 +654,10 @@ class Reader:
         structural = [c for c in out.clauses if c.kind not in ("text", "notice")]
         parts = [h for h in out.headings if h.level in ("part", "section", "list")]
         if not structural and not parts:
+            if out.document.title.rstrip("）)0123456789年—-–（( ").endswith(frontmatter.PLAN_WORDS) and out.clauses:
+                # a plan's title and its opening paragraphs, then nothing: a page saved before the text was complete
+                raise SourceError(self.file, f"规划“{out.document.title}”只有标题和开头的段落，没有找到“一、”等部分标题，"
+                                             "也没有主要目标/策略措施清单：文本可能不完整")
             raise SourceError(self.file, "不是规划文本：没有找到“一、”等部分标题，也没有主要目标/策略措施清单")
         if self.tagged == 0 and self.untagged:
             out.document.assigns_departments = False
@@ -626,3 +697,26 @@ def reassemble(parsed: ParsedDocument) -> str:
     pieces += [(c.line, 1, c.marker + c.text + c.tag) for c in parsed.clauses]
     pieces.sort(key=lambda p: (p[0], p[1]))
     return re.sub(r"\s+", "", "".join(p[2] for p in pieces))
+
+
+def uncovered_lines(lines, parsed: ParsedDocument) -> list[int]:
+    """Line numbers (1-based) of source lines whose text is not, in order, in a heading, clause or front-matter field.
+
+    The line-coverage check: walking the source lines over the document rebuilt from what was read,
+    every line's characters must come next; a line that does not is reported (and reading resumes at
+    its next occurrence, so one missing line does not hide the rest).
+    """
+    rebuilt = reassemble(parsed)
+    missing, at = [], 0
+    for number, line in enumerate(lines, 1):
+        text = re.sub(r"\s+", "", line.strip("\ufeff"))
+        if not text:
+            continue
+        if rebuilt.startswith(text, at):
+            at += len(text)
+            continue
+        missing.append(number)
+        found = rebuilt.find(text, at)
+        if found >= 0 and found - at <= 2 * len(text) + 200:
+            at = found + len(text)
+    return missing
