@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kb import exports
 from kb import indicators as ki
 from kb import monitor as km
 from kb.cli_common import KbError, KbGroup, _kb, _write, data_option, output_option
@@ -44,7 +45,8 @@ def indicators(data, corpus, dept, doc, fmt, output):
     elif fmt == "csv":
         _csv_out(output, ki.to_csv(found))
     elif fmt == "xlsx":
-        _write(output, ki.to_xlsx(found))
+        titles = {d.id: d.title for d in kbobj.documents}
+        _write(output, exports.indicators_xlsx([i.to_dict() for i in found], exports.export_title(kbobj, doc), titles))
     else:
         _write(output, ki.to_table(found))
 

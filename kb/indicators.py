@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.cells import SafeWriter, workbook_bytes
+from kb.cells import SafeWriter
 from kb.errors import PlankbError
 from kb.model import DUTY_KINDS
 
@@ -508,26 +508,6 @@ def to_csv(indicators: list[Indicator]) -> str:
     w.writerow(CSV_HEADER)
     w.writerows(_row(i) for i in indicators)
     return buf.getvalue()
-
-
-def to_xlsx(indicators: list[Indicator], title: str = "规划指标") -> bytes:
-    """An Excel workbook with one row per indicator."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "指标"
-    ws.append(CSV_HEADER)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for ind in indicators:
-        ws.append(_row(ind))
-    for col, width in zip("ABCDEFGHIJKLM", (34, 30, 12, 6, 8, 8, 6, 24, 24, 30, 14, 26, 60)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "C2"
-    wb.properties.title = title
-    return workbook_bytes(wb)
 
 
 def to_table(indicators: list[Indicator]) -> str:

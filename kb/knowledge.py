@@ -6,9 +6,25 @@ import json
 import re
 from pathlib import Path
 
+from kb.common_duties import common_sentence
 from kb.departments import Registry
-from kb.errors import DataDirError, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
-from kb.model import DUTY_KINDS, KINDS, RELATIONS, Clause, Document, Heading, ParsedDocument, ParseWarning
+from kb.errors import (
+    DataDirError,
+    PlankbError,
+    UnknownClause,
+    UnknownDepartment,
+    UnknownDocument,
+)
+from kb.model import (
+    DUTY_KINDS,
+    KINDS,
+    RELATIONS,
+    Clause,
+    Document,
+    Heading,
+    ParsedDocument,
+    ParseWarning,
+)
 
 # A unit the text makes the lead or the doer (lead_in_text): its name, maybe a short list of
 # others (、和及), maybe 等/等部门, then a lead verb — 由县统计局牵头, 统计局负责…, 统计局牵头组织….
@@ -228,15 +244,18 @@ class KnowledgeBase:
         return None
 
     def duties(self, name: str, doc: str | None = None) -> dict:
-        """A department's duty list: assigned, lead_in_text, shared and mentioned clauses."""
+        """A department's duty list: assigned, lead_in_text, shared and mentioned clauses, and the common duties
+        the plan gives every unit in prose."""
         dept = self.resolve_department(name)
         if doc is not None:
             self.document(doc)
-        groups = {r: [] for r in RELATIONS}
+        groups: dict[str, list[Clause]] = {r: [] for r in (*RELATIONS, "common")}
         for c in self.clauses:
             if doc is not None and c.doc != doc:
                 continue
             rel = self.relation(c, dept)
+            if rel in (None, "mentioned") and common_sentence(c):
+                rel = "common"  # a duty the plan gives every unit in prose
             if rel:
                 groups[rel].append(c)
         notes = [
@@ -244,7 +263,9 @@ class KnowledgeBase:
             for d in self.documents
             if not d.assigns_departments and (doc is None or d.id == doc)
         ]
-        return {"department": dept, **groups, "notes": notes}
+        # Units an untagged clause names, for the lists' 责任单位 column.
+        named = {c.id: list(self.mentions.get(c.id, ())) for c in groups["lead_in_text"]}
+        return {"department": dept, **groups, "notes": notes, "named": named}
 
     def department_counts(self, doc: str | None = None) -> list[dict]:
         """Per department: assigned goals and measures, lead_in_text, shared and mentioned clauses."""

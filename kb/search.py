@@ -473,6 +473,22 @@ def _unique(items) -> list:
     return out
 
 
+SENTENCE_END = "。；！？\n"
+
+
+def snippet_start(text: str, lo: int, first: int) -> int:
+    """Where a snippet that must show text[first] begins: the start of the sentence (else the clause
+    after a ，) that holds lo or follows it before first, so it never opens mid-phrase."""
+    for ends in (SENTENCE_END, "，、"):
+        back = max((text.rfind(ch, 0, lo) for ch in ends), default=-1)
+        if back >= 0 and lo - back <= 40:
+            return back + 1
+        ahead = [i for i in (text.find(ch, lo, first) for ch in ends) if i >= 0]
+        if ahead:
+            return min(ahead) + 1
+    return lo
+
+
 def highlight(text: str, needles, width: int = 180, fallback=()) -> str:
     """An HTML-escaped snippet of text with matches wrapped in <mark>; nothing else is markup.
 
@@ -504,7 +520,7 @@ def highlight(text: str, needles, width: int = 180, fallback=()) -> str:
         first = marks.index(True) if True in marks else 0
         lo = max(0, first - width // 3)
         hi = min(len(text), lo + width)
-        lo = max(0, hi - width)
+        lo = snippet_start(text, max(0, hi - width), first)
     out, i = [], lo
     while i < hi:
         j = i

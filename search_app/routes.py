@@ -260,8 +260,11 @@ def document_original(doc_id):
     if path is None:
         raise UnknownDocument(d.id, list(kb.docs))
     name = f"{d.title}{path.suffix}" if d.title else path.name
-    # Sent as kept, in its own encoding: no charset is claimed for it.
-    resp = Response(path.read_bytes(), content_type=MIME.get(path.suffix.lower(), "application/octet-stream"))
+    # Sent as kept; a text file names the encoding it was read in, so a browser shows it right.
+    mime = MIME.get(path.suffix.lower(), "application/octet-stream")
+    if mime.startswith("text/") and d.encoding:
+        mime += f"; charset={d.encoding}"
+    resp = Response(path.read_bytes(), content_type=mime)
     resp.headers["Content-Disposition"] = exports.content_disposition(name)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

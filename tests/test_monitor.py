@@ -413,6 +413,8 @@ def test_projection_data_for_charts():
     ([(2021, 50), (2022, 51), (2023, 52)], []),
     ([(2021, 50), (2022, 50), (2023, 50.5)], []),  # a tiny change is not a fluctuation
     ([(2021, 50), (2022, 50), (2023, 56), (2024, 50)], [2023, 2024]),
+    ([(2021, 15), (2022, 14), (2023, 13.5), (2024, 13.2)], []),  # a steady decline that slows down
+    ([(2021, 50), (2022, 60), (2023, 61), (2024, 62)], [2022]),  # a rise that jumps, then crawls
 ])
 def test_fluctuation_rule(series, years):
     assert assessment.fluctuations(series) == years

@@ -54,18 +54,24 @@ def fluctuations(series: list[tuple[int, float]]) -> list[int]:
 
     A change counts when it is at least 5 % of the series' mean level and either a jump
     (more than twice the median of the other changes) or half of a swing (the next or
-    previous change goes the other way and is also that large).
+    previous change goes the other way and is also that large). In a series that only
+    rises or only falls, a jump must also be more than twice each neighbouring change:
+    a trend that slows down or speeds up steadily (15 → 14 → 13.5 → 13.2) is no fluctuation.
     """
     if len(series) < 3:
         return []
     changes = [(y1, (v1 - v0) / (y1 - y0)) for (y0, v0), (y1, v1) in zip(series, series[1:], strict=False)]
     floor = VOLATILITY_MIN_SHARE * statistics.fmean(abs(v) for _, v in series)
+    monotonic = all(c > 0 for _, c in changes) or all(c < 0 for _, c in changes)
     out = []
     for i, (year, d) in enumerate(changes):
         if abs(d) < floor or d == 0:
             continue
         others = [abs(c) for j, (_, c) in enumerate(changes) if j != i]
         jump = abs(d) > VOLATILITY_FACTOR * statistics.median(others)
+        if monotonic:
+            neighbours = [abs(changes[j][1]) for j in (i - 1, i + 1) if 0 <= j < len(changes)]
+            jump = jump and all(abs(d) > VOLATILITY_FACTOR * n for n in neighbours)
         swing = any(
             0 <= j < len(changes) and changes[j][1] * d < 0 and abs(changes[j][1]) >= floor for j in (i - 1, i + 1)
         )
