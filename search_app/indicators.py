@@ -20,7 +20,8 @@ from kb.errors import UnknownDepartment
 from kb.search import short_domain
 from kb.store import default_data
 from search_app.errors import error_response, similar_departments, wants_json
-from search_app.routes import MIMES, download
+from search_app.routes import MIMES
+from search_app.routes import download as send_file
 from search_app.state import get_searcher
 
 bp = Blueprint("indicators", __name__)
@@ -175,7 +176,7 @@ def download(ext):
         body = exports.to_csv(*exports.indicator_rows(indicators, titles, statuses))
     parts = (title.split("（")[0], filters["dept"], filters["status"], "监测指标")
     name = "-".join(exports.filename_part(x) for x in parts if x)
-    return download(body, MIMES[ext], f"{name}.{ext}")
+    return send_file(body, MIMES[ext], f"{name}.{ext}")
 
 
 @bp.route("/indicators/<path:indicator_id>")

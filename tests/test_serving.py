@@ -18,6 +18,7 @@ import urllib.request
 import pytest
 from click.testing import CliRunner
 
+from kb import indicators as ki
 from kb import monitor as km
 from kb.cli import cli
 from kb.errors import DataDirError
@@ -36,7 +37,7 @@ def county(tmp_path_factory):
     data = base / "data"
     build(corpus, data)
     kbobj = open_kb(data, corpus)
-    target = next(i for i in km.extract(kbobj) if i.name == "孕产妇死亡率")
+    target = next(i for i in ki.extract(kbobj) if i.name == "孕产妇死亡率")
     form = base / "values.csv"
     form.write_text(f"指标编号,年份,数值,填报单位,数据来源,备注\n{target.id},2022,10.5,卫健局,年报,\n", encoding="utf-8")
     km.import_file(kbobj, form, data)
