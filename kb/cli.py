@@ -8,7 +8,17 @@ from pathlib import Path
 
 import click
 
-from kb.cli_common import KbError, KbGroup, Progress, _kb, _quiet_broken_pipe, _write, data_option, output_option, usage_message
+from kb.cli_common import (
+    KbError,
+    KbGroup,
+    Progress,
+    _kb,
+    _quiet_broken_pipe,
+    _write,
+    data_option,
+    output_option,
+    usage_message,
+)
 from kb.cli_indicators import indicators, monitor
 from kb.errors import PlankbError
 from kb.model import KIND_LABELS, KINDS
@@ -101,7 +111,12 @@ def check(files, data, corpus, encoding, as_json):
 
 
 def _format_check(rep) -> str:
-    lines = [f"{rep['file']}", f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}", f"  标题 {rep['title']}", f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}，规划期 {rep['period'] or '—'}"]
+    lines = [
+        f"{rep['file']}",
+        f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}",
+        f"  标题 {rep['title']}",
+        f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}，规划期 {rep['period'] or '—'}",
+    ]
     if rep.get("doc_number") or rep.get("issued") or rep["front"]["notice"]:
         lines.append(f"  文号 {rep.get('doc_number') or '—'}，印发日期 {rep.get('issued') or '—'}，印发通知 {'有' if rep['front']['notice'] else '无'}")
     if rep["front"]["toc"] or rep["front"]["chrome"]:

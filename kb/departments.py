@@ -107,21 +107,22 @@ class Registry:
 
     # -- loading ---------------------------------------------------------
     @classmethod
-    def load(cls, path=None, issuer=None) -> "Registry":
+    def load(cls, path=None, issuer=None) -> Registry:
         """The built-in dictionary with a corpus's departments.toml on top (when the file exists).
 
         A malformed file raises DataFileError naming it; a missing one is no error.
         """
-        deps, groups = [], []
+        deps: list[Department] = []
+        groups: list[Group] = []
         if path is not None and Path(path).exists():
             deps, groups = _read_registry(Path(path))
         return cls(deps, groups, issuer=issuer, source=str(path or BUILTIN), builtin=_builtin())
 
-    def for_issuer(self, issuer, level=None) -> "Registry":
+    def for_issuer(self, issuer, level=None) -> Registry:
         """The registry as it applies to the plans of one issuer (and level: 县, 市, 省)."""
         return Registry(self._every, self._own_groups(), issuer=issuer, source=self.source, level=level, builtin=self._builtin)
 
-    def for_document(self, issuer, level, units) -> "Registry":
+    def for_document(self, issuer, level, units) -> Registry:
         """for_issuer, with the units one document names standing for its groups' members."""
         return Registry(self._every, self._own_groups(), issuer=issuer, source=self.source, level=level, builtin=self._builtin, members=list(units))
 
@@ -287,7 +288,7 @@ class Registry:
         d = self._by_name.get(canonical)
         if d is None and self._is_qualified(canonical):
             short = self._canonical(canonical[1:], "")
-            d = self._by_name.get(short) or (_builtin_by_name().get(short) if self._builtin else None)
+            d = self._by_name.get(short or "") or (_builtin_by_name().get(short or "") if self._builtin else None)
         return d
 
     def full_name(self, canonical: str) -> str:
@@ -442,17 +443,6 @@ def _builtin_exact() -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def _builtin_by_name() -> dict[str, Department]:
     return {d.name: d for d in _builtin()[0]}
-
-
-def builtin_counts() -> dict:
-    """How much the built-in dictionary covers: units, party departments, groups, spellings."""
-    deps, groups, party = _builtin()
-    return {
-        "departments": len(deps),
-        "party": len({p for p in party}),
-        "groups": len(groups),
-        "spellings": sum(len(d.names()) for d in deps) + sum(len(g.names()) for g in groups),
-    }
 
 
 def _clean_keep(name: str) -> str:

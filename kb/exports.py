@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from kb.cells import SafeWriter, clean, filename_part, workbook_bytes
 from kb.model import KIND_LABELS, RELATION_LABELS, RELATIONS, Clause
+from kb.reader.rules import cn_numeral
 from kb.terminal import display_width
 
 COLUMNS = ["序号", "领域", "类别", "编号", "内容", "责任单位"]
@@ -239,7 +240,6 @@ def _sheet(wb, name, title, header, rows, empty="无", notes=()):
 
 # -- DOCX ------------------------------------------------------------------------
 TITLE_FONT, BODY_FONT, HEAD_FONT, SUB_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
-PAGE_WIDTH_MM = 210 - 28 - 26  # A4 less the GB/T 9704 left and right margins
 DUTY_COLUMNS = (("序号", 10), ("内容", 92), ("责任单位", 26), ("出处", 28))  # mm; 内容 is 59 %
 RESULT_COLUMNS = (("序号", 10), ("内容", 96), ("匹配方式", 20), ("出处", 30))
 
@@ -290,7 +290,7 @@ def _document(title: str, subject: str):
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
     _page_number_footer(sec)
     props = d.core_properties
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     props.title = clean(f"{title}{subject}")
     props.subject = clean(subject)
     props.author = "plankb"
@@ -375,8 +375,6 @@ def _table(d, columns, rows, size=12):
 
 def section_heading(c: Clause) -> str:
     """The plan's own heading of a clause's section, numbered as the plan numbers it: 二（三）妇女与经济."""
-    from kb.parser import cn_numeral
-
     where = "前言" if c.part == 0 else cn_numeral(c.part) if c.part else ""
     if c.section is not None:
         where += f"（{cn_numeral(c.section)}）"
@@ -402,7 +400,7 @@ def duties_docx(duties: dict, title: str) -> bytes:
         if not items:
             continue
         n_group += 1
-        _para(d, f"{_cn_num(n_group)}、{label}（{len(items)} 条）", HEAD_FONT, 16, space_after=6)
+        _para(d, f"{cn_numeral(n_group)}、{label}（{len(items)} 条）", HEAD_FONT, 16, space_after=6)
         by_section: dict[tuple, list[Clause]] = {}
         for c in items:
             by_section.setdefault((c.doc, c.part, c.section), []).append(c)
@@ -425,20 +423,16 @@ def _dept_text(c: Clause) -> str:
     return text
 
 
-def _cn_num(n: int) -> str:
-    from kb.parser import cn_numeral
-
-    return cn_numeral(n)
-
-
 # -- search results ------------------------------------------------------------------
 RESULT_HEADER = ["序号", "领域", "类别", "编号", "内容", "责任单位", "匹配方式", "出处", "规划"]
 
 
-def result_rows(result: dict, titles: dict[str, str]):
+def result_rows(result: dict, titles: dict[str, str]) -> tuple[list[str], list[list]]:
     rows = []
     for i, h in enumerate(result["hits"], 1):
-        rows.append([i, h["domain"] or "", KIND_LABELS.get(h["kind"], h["kind"]), "" if h["number"] is None else h["number"], h["text"], "、".join(h["departments"]), MATCH_LABELS.get(h["match"], h["match"]), h["citation"], titles.get(h["doc"], h["doc"])])
+        number = "" if h["number"] is None else h["number"]
+        rows.append([i, h["domain"] or "", KIND_LABELS.get(h["kind"], h["kind"]), number, h["text"], "、".join(h["departments"]),
+                     MATCH_LABELS.get(h["match"], h["match"]), h["citation"], titles.get(h["doc"], h["doc"])])
     return RESULT_HEADER, rows
 
 

@@ -21,6 +21,7 @@ import time
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from kb.cells import SafeWriter, workbook_bytes
 from kb.errors import PlankbError
@@ -216,7 +217,7 @@ class Monitor:
         out = []
         for r in rows:
             if not _plausible(r[2]):
-                # Stored before imports were checked this strictly: never let it break a page.
+                # A value written into the database by other means: never let it break a page.
                 log.warning("监测数据库 %s：%s %s 年的数值 %r 无效，已忽略", self.path, r[0], r[1], r[2])
                 continue
             out.append(Observation(*r))
@@ -303,7 +304,7 @@ def _plausible(v) -> bool:
 def plan_years(kb, indicators: list[Indicator] | None = None) -> list[int]:
     """Every year of the plan periods of these indicators' documents (2021–2030 by default)."""
     docs = {i.doc for i in indicators} if indicators else set(kb.docs)
-    years = set()
+    years: set[int] = set()
     for d in docs:
         years.update(_years_of(kb, d))
     return sorted(years) or list(range(DEFAULT_YEARS[0], DEFAULT_YEARS[1] + 1))
@@ -339,9 +340,10 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     first_year_col = len(FIXED_HEADER) + 1
     last_col = len(header)
-    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True, errorTitle="数值不合理", error="百分比应在 0 到 100 之间")
-    permille = DataValidation(type="decimal", operator="between", formula1="0", formula2="1000", allow_blank=True, showErrorMessage=True, errorTitle="数值不合理", error="千分比应在 0 到 1000 之间")
-    other = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True, errorTitle="数值不合理", error="请填写不小于 0 的数字")
+    shown = {"allow_blank": True, "showErrorMessage": True, "errorTitle": "数值不合理"}
+    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", error="百分比应在 0 到 100 之间", **shown)
+    permille = DataValidation(type="decimal", operator="between", formula1="0", formula2="1000", error="千分比应在 0 到 1000 之间", **shown)
+    other = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", error="请填写不小于 0 的数字", **shown)
     for dv in (pct, permille, other):
         dv.promptTitle, dv.prompt, dv.showInputMessage = "填写数值", "只填数字，不带单位", True
         ws.add_data_validation(dv)
@@ -360,8 +362,8 @@ def template(kb, dept: str | None = None, doc: str | None = None) -> bytes:
         ref = f"{get_column_letter(first_year_col)}{row}:{get_column_letter(first_year_col + len(years) - 1)}{row}"
         {"%": pct, "‰": permille}.get(ind.unit, other).add(ref)
     ws.column_dimensions["A"].hidden = True
-    for col, width in zip("BCDEF", (34, 14, 8, 20, 24)):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("BCDEF", (34, 14, 8, 20, 24)):
+        ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(row=2, column=first_year_col)
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # widths may change; the id column stays locked
@@ -408,7 +410,7 @@ class _Reader:
             self.problem(sheet, row, col, f"未知指标“{ident}”")
         return ind
 
-    def value(self, sheet, row, col, ind: Indicator, year, raw, extra):
+    def value(self, sheet, row, col, ind: Indicator, year, raw, extra: tuple[str, ...]):
         if isinstance(raw, str):
             raw = normalise(raw).strip()
             if ind.unit == "%":
@@ -443,7 +445,8 @@ class _Reader:
         if key in self.seen:
             return self.problem(sheet, row, col, f"{ind.name} {year} 年的数值重复（已在{self.seen[key]}）")
         self.seen[key] = f"第 {row} 行"
-        self.rows.append(Observation(ind.id, year, number, *extra, name=ind.name))
+        department, source, note = (*extra, "", "", "")[:3]  # the form's three tail columns, blank when cut off
+        self.rows.append(Observation(ind.id, year, number, department, source, note, name=ind.name))
 
     def header(self, sheet, cells: list) -> list[int] | None:
         """Year columns of a form header; None (with problems) when the header was edited."""
@@ -473,7 +476,7 @@ class _Reader:
         if tail != TAIL_HEADER:
             ok = False
             self.problem(sheet, 1, get_column_letter(i + 1), f"表头被修改：年份列之后应为“{'、'.join(TAIL_HEADER)}”，实际为“{'、'.join(tail)}”")
-        return years if ok else None
+        return [y for y in years if y is not None] if ok else None
 
     def wide_rows(self, sheet, rows):
         """Rows of the form layout: one indicator per row, a column per year."""
@@ -577,7 +580,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
         raise ImportRejected([f"{path.name}：无法识别编码，请另存为 UTF-8 的 CSV"])
     if "\0" in text:
         raise ImportRejected([f"{path.name}：不是文本格式的 CSV 文件"])
-    rows = []
+    rows: list[list] = []
     try:
         for row in csv.reader(io.StringIO(text)):
             if len(rows) >= MAX_ROWS or len(row) > MAX_COLUMNS:
@@ -703,7 +706,7 @@ def fluctuations(series: list[tuple[int, float]]) -> list[int]:
 def assess(ind: Indicator, series: list[tuple[int, float]], end_year: int = DEFAULT_YEARS[1]) -> dict:
     """Status, warnings and projection of one indicator from its (year, value) series."""
     series = sorted((int(y), float(v)) for y, v in series)
-    out = {
+    out: dict[str, Any] = {
         "status": NO_DATA,
         "latest": None,
         "warnings": [],

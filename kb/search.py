@@ -14,13 +14,14 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
-from kb.model import KIND_LABELS, KINDS
 from kb.knowledge import KnowledgeBase
+from kb.model import KIND_LABELS, KINDS
 from kb.store import live_generation, open_kb
 
 MAX_QUERY = 200
@@ -282,7 +283,7 @@ class Searcher:
                 stripped = pattern.sub(" ", stripped)
         filler_found = False
         for word in FILLER:
-            pattern = re.compile(r"\b%s\b" % re.escape(word), re.I) if word.isascii() else re.compile(re.escape(word))
+            pattern = re.compile(rf"\b{re.escape(word)}\b", re.I) if word.isascii() else re.compile(re.escape(word))
             if pattern.search(stripped):
                 filler_found = True
                 stripped = pattern.sub(" ", stripped)
@@ -423,6 +424,7 @@ class Searcher:
         depts = it.explicit_departments if it.mode == "department-bare" else it.departments
         selected = {"kind": it.kinds, "domain": it.domains, "departments": _unique([*depts, *it.also]), "doc": it.docs}
         out = {}
+        label: Callable[[str], str | None]
         for name, values in counts.items():
             if name == "kind":
                 order = [k for k in KINDS if k in values]
@@ -539,18 +541,24 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]  # every request comes here: no more than CURRENT is read
         data, corpus = resolve_dirs(*asked)
-        pending = []  # warnings about serving an old KB matter only once its index opened
+        pending: list[str] = []  # warnings about serving an old KB matter only once its index opened
         try:
             kbobj = open_kb(*asked, rebuild=rebuild, notify=notify, warn=pending.append)
-            index = Index(kbobj.path / "index", kbobj)
+            index = Index(_generation(kbobj) / "index", kbobj)
             for message in pending:
                 if notify:
                     notify(message)
         except DataDirError as exc:  # the index of the live generation is damaged
             rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
             kbobj = open_kb(data, corpus, rebuild=False)
-            index = Index(kbobj.path / "index", kbobj)
+            index = Index(_generation(kbobj) / "index", kbobj)
         searcher = Searcher(kbobj, index, cache_size=cache_size)
         # The previous Searcher is not closed: requests in flight may still use it.
-        _cache[key] = (kbobj.path.name, searcher)
+        _cache[key] = (_generation(kbobj).name, searcher)
         return searcher
+
+
+def _generation(kbobj: KnowledgeBase) -> Path:
+    """The generation folder a KB opened from a data dir was read from."""
+    assert kbobj.path is not None, "open_kb reads a generation"
+    return kbobj.path

@@ -24,11 +24,22 @@ from pathlib import Path
 
 import kb
 from kb import segment
-from kb.corpus import DATA_FILES, SCHEMA_VERSION, _file_digest, corpus_state, default_corpus, fingerprint, load_manifest, parse_file, plan_files
+from kb.corpus import (
+    DATA_FILES,
+    SCHEMA_VERSION,
+    _file_digest,
+    corpus_state,
+    default_corpus,
+    fingerprint,
+    load_manifest,
+    parse_file,
+    plan_files,
+)
 from kb.departments import BUILTIN, Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError
 from kb.knowledge import KnowledgeBase
 from kb.model import ParsedDocument, ParseWarning
+from kb.sources import READABLE
 
 
 def default_data(corpus=None) -> Path:
@@ -242,14 +253,16 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     # A cached parse is valid for the same registry and the same built-in unit dictionary.
     registry_bytes = (registry_file.read_bytes() if registry_file.exists() else b"") + BUILTIN.read_bytes()
     registry_key = hashlib.sha256(registry_bytes).hexdigest()[:12]
-    reports, parsed_docs, seen_ids = [], [], {}
+    reports, parsed_docs = [], []
+    seen_ids: dict[str, str] = {}
     files = plan_files(corpus)
     for i, path in enumerate(files):
         if progress:
             progress("parse", i, len(files))
         entry = manifest.get(path.name, {})
         # The file name is part of the key: ids and sources come from it (a renamed or copied plan is its own).
-        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{hashlib.sha256(json.dumps([path.name, entry], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]}-s{SCHEMA_VERSION}"
+        entry_key = hashlib.sha256(json.dumps([path.name, entry], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]
+        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{entry_key}-s{SCHEMA_VERSION}"
         cached = cache / f"{key}.json"
         try:
             if cached.exists():
@@ -278,7 +291,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     if progress:
         progress("parse", len(files), len(files))
     if not parsed_docs:
-        raise PlankbError("没有可用的规划：" + ("；".join(r.error for r in reports if r.error) or f"{corpus} 中没有 .txt/.html/.docx 文件"))
+        raise PlankbError("没有可用的规划：" + ("；".join(r.error for r in reports if r.error) or f"{corpus} 中没有 {READABLE} 文件"))
     # Unique even for two builds of the same corpus in one second; sorts by time.
     now = time.time_ns()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now / 1e9)) + f".{now % 10**9:09d}-{os.getpid()}-{fp[:8]}"
@@ -383,7 +396,10 @@ def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> 
         return KnowledgeBase.load(gen)
     except DataDirError as exc:
         rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
-        return KnowledgeBase.load(live_generation(data))
+        rebuilt = live_generation(data)
+        if rebuilt is None:
+            raise IndexMissing(f"{data} 中没有知识库：请运行 plankb build") from exc
+        return KnowledgeBase.load(rebuilt)
 
 
 def rebuild_damaged(data: Path, corpus: Path, exc: DataDirError, *, rebuild=True, notify=None):

@@ -5,11 +5,10 @@ Run it with ``plankb serve`` (waitress) or ``flask --app search_app run`` for de
 
 from __future__ import annotations
 
-import os
-import threading
-
 import json
 import math
+import os
+import threading
 
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider

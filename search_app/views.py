@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date
 from collections import OrderedDict
+from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
@@ -22,7 +22,6 @@ bp = Blueprint("pages", __name__)
 
 PAGE_SIZE = 20
 MATCH_LABELS = {"assigned": "承担", "lead_in_text": "文中牵头", "shared": "共同承担", "mentioned": "文中提及", "text": ""}
-GROUP_LABELS = {"assigned": "本部门承担", "lead_in_text": "文中由本部门牵头或负责", "shared": "各成员单位共同承担", "mentioned": "文中提及本部门"}
 EXAMPLES = ["妇联负责哪些措施", "宫颈癌", "家暴"]
 FACET_PARAM = {"kind": "kind", "domain": "domain", "departments": "dept", "doc": "doc"}
 NAV = [
@@ -36,7 +35,8 @@ NAV = [
 ]
 
 
-NAV_SECTIONS = {"pages.search": "pages.index", "pages.department": "pages.departments", "pages.document": "pages.documents", "pages.clause": "pages.documents", "indicators.indicator": "indicators.index"}
+NAV_SECTIONS = {"pages.search": "pages.index", "pages.department": "pages.departments", "pages.document": "pages.documents",
+                "pages.clause": "pages.documents", "indicators.indicator": "indicators.index"}
 
 
 # Rendered pages per (generation, monitoring data, URL): the site is read-only between builds and
@@ -175,7 +175,8 @@ def run_search(params: dict, limit=PAGE_SIZE) -> dict:
     s = get_searcher()
     call = dict(params)
     query = call.pop("query")
-    args = dict(dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], also=call.get("also") or None)
+    args = dict(dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None,
+                literal=call["literal"], also=call.get("also") or None)
     res = s.search(query, page=call["page"], limit=limit, **args)
     if limit and res["total"] and not res["hits"]:
         last = (res["total"] - 1) // limit + 1
@@ -307,13 +308,16 @@ def no_result_help(params: dict, res: dict) -> dict:
                 near.append(d)
     broader = []
     if any(params[k] for k in FILTERS) or it["departments"] or it["kinds"] or it["domains"]:
-        broader.append({"label": f"只检索“{' '.join(it['keywords'])}”，不加筛选" if it["keywords"] else "查看全部条款", "url": url_for("pages.search", q=" ".join(it["keywords"]) or None, literal="1" if it["keywords"] else None)})
+        label = f"只检索“{' '.join(it['keywords'])}”，不加筛选" if it["keywords"] else "查看全部条款"
+        url = url_for("pages.search", q=" ".join(it["keywords"]) or None, literal="1" if it["keywords"] else None)
+        broader.append({"label": label, "url": url})
     for k in it["keywords"]:
         if len(it["keywords"]) > 1:
             broader.append({"label": f"只检索“{k}”", "url": url_for("pages.search", q=k)})
     if params["query"].strip() and not it["literal"]:
         broader.append({"label": f"按字面检索“{params['query'].strip()}”", "url": url_for("pages.search", q=params["query"].strip(), literal="1")})
-    return {"departments": near[:5], "synonyms": similar_terms(get_searcher(), it["keywords"]), "broader": broader[:5], "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
+    return {"departments": near[:5], "synonyms": similar_terms(get_searcher(), it["keywords"]), "broader": broader[:5],
+            "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
 
 
 def similar_terms(searcher, keywords) -> list[dict]:
@@ -354,7 +358,9 @@ def search():
     res = run_search(params)
     # Links carry the query as kb read it (cleaned, at most 200 characters), not as sent.
     params = dict(params, query=res["query"])
-    return render_template("search.html", params=params, res=res, view=decorate(params, res), today=date.today().isoformat(), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
+    kb = get_searcher().kb
+    return render_template("search.html", params=params, res=res, view=decorate(params, res), today=date.today().isoformat(),
+                           titles={d.id: d.title for d in kb.documents}, is_group=kb.registry.is_group)
 
 
 @bp.route("/search/export.<any(xlsx, docx, csv):ext>")
@@ -559,7 +565,9 @@ RE_SUBITEM = re.compile(r"(?=（\d{1,2}）|\(\d{1,2}\)|[①②③④⑤⑥⑦⑧
 
 def reading_blocks(kb, doc_id: str) -> list[dict]:
     """Headings and clauses of a document in reading order, each clause once, split into sub-items."""
-    items = [(h.line, 0, i, {"type": "heading", "level": h.level, "text": (h.marker + re.sub(r"\s{2,}", "", h.text)).strip(), "anchor": f"h{h.line}"}) for i, h in enumerate(kb.headings) if h.doc == doc_id]
+    items = [(h.line, 0, i, {"type": "heading", "level": h.level, "text": (h.marker + re.sub(r"\s{2,}", "", h.text)).strip(),
+                             "anchor": f"h{h.line}"})
+             for i, h in enumerate(kb.headings) if h.doc == doc_id]
     for i, c in enumerate(kb.clauses):
         if c.doc != doc_id:
             continue

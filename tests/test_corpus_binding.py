@@ -199,7 +199,8 @@ def test_piping_into_head_ends_quietly(bare):
     env["PYTHONPATH"] = str(ROOT)
     p = subprocess.run(f"'{sys.executable}' -m kb export --data '{data}' | head -c 10", shell=True, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
     assert p.stderr == "" and p.stdout.startswith("{")
-    p = subprocess.run(f"set -o pipefail; '{sys.executable}' -m kb search 妇联 --limit 0 --data '{data}' | head -n 2", shell=True, executable="/bin/bash", cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    p = subprocess.run(f"set -o pipefail; '{sys.executable}' -m kb search 妇联 --limit 0 --data '{data}' | head -n 2", shell=True,
+                       executable="/bin/bash", cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stderr == ""
 
 

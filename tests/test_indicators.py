@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from kb import indicators as ki
 from kb.cli import cli
-from kb.model import Clause
 from kb.corpus import REPO_ROOT
+from kb.model import Clause
 from kb.store import build, open_kb
 
 CORPUS = REPO_ROOT / "corpus"

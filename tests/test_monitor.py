@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from kb import monitor as km
 from kb.cli import cli
-from kb.indicators import Indicator, get
 from kb.corpus import REPO_ROOT
+from kb.indicators import Indicator, get
 from kb.store import build, open_kb
 
 CORPUS = REPO_ROOT / "corpus"

@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 
 from kb.search import highlight, open_searcher
 from kb.store import build
-from tests.helpers import ROOT
+from tests.helpers import ROOT, seed_text
 from tests.test_parser import independent_reading
-from tests.helpers import seed_text
 
 CN = "零一二三四五六七八九"
 DOMAIN_ORDER = ["妇女与健康", "妇女与教育", "妇女与经济", "妇女参与决策和管理", "妇女与社会保障", "妇女与家庭建设", "妇女与环境", "妇女与法律"]

@@ -1,6 +1,5 @@
 """Readers: tables as tab rows, titles, control characters, UTF-16 without BOM, PDF, .doc, page chrome, hostile files."""
 
-import io
 import os
 import re
 import subprocess

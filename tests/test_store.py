@@ -253,7 +253,8 @@ def test_read_only_data_dir_with_a_stale_corpus_still_serves(tmp_path):
     try:
         (corpus / "second.txt").write_text(CITY, encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKB_")}
-        proc = subprocess.run([sys.executable, "-m", "kb", "search", "宫颈癌", "--data", str(data)], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([sys.executable, "-m", "kb", "search", "宫颈癌", "--data", str(data)], cwd=tmp_path,
+                              env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
         assert "规划文件有增删" in proc.stderr and "不可写" in proc.stderr and "继续使用现有的知识库" in proc.stderr
         assert "共 3 条" in proc.stdout

@@ -16,7 +16,7 @@ from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.reader import frontmatter, tables
-from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role
+from kb.reader.rules import ITEM_KINDS, RULES, cn_numeral, is_structural, list_role, part_role
 from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag, unknown_unit_message
 
 RE_LIST_WORD = re.compile(r"(主要目标|发展目标|策略措施|主要措施|主要任务|重点任务|主要指标)")
@@ -24,15 +24,6 @@ ITEM_LETTER = {"goal": "g", "measure": "m", "principle": "p"}
 DUTY = ("goal", "measure")
 # Numbered kinds that always sit above the numeral kinds, whatever order they first appear in.
 CANONICAL = ("chapter", "partnth", "sectnth")
-
-
-def cn_numeral(n: int) -> str:
-    """1 → 一, 12 → 十二 (for citations)."""
-    digits = "零" + CN[:9]
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
 
 
 def short_title(text: str) -> str:
@@ -88,7 +79,7 @@ class Reader:
         self.paragraph_counts: dict[tuple, int] = {}
         self.untagged: list[tuple[int, str]] = []
         self.tagged = 0
-        self.table = None
+        self.table: tables.Table | None = None
         self.last_table = None
 
     def warn(self, line: int, message: str):
@@ -141,12 +132,6 @@ class Reader:
             else:
                 self.order.append(kind)
         return self.order.index(kind)
-
-    def _parent(self) -> Node:
-        for node in reversed(self.stack):
-            if not node.is_list:
-                return node
-        return self.root
 
     def push_heading(self, kind, number, marker, text, title, lineno, as_clause=False):
         """Open a heading at its rank: close deeper ones, check numbering, record its role."""

@@ -79,7 +79,8 @@ def read_tag(raw: str, registry) -> tuple[list[str], str | None, list[str]]:
     is the first unit of a 牵头 segment.
     """
     s = raw.translate(FULLWIDTH)
-    names, lead_names = [], []
+    names: list[str] = []
+    lead_names: list[str] = []
     if RE_LABEL.search(s):
         for segment in re.split(r"[;；]", s):
             m = RE_SEGMENT.match(segment)

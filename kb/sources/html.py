@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kb.errors import SourceError
+from kb.sources.source_text import SourceText
 from kb.sources.text import normalise_lines
 
 BLOCK_TAGS = frozenset(
@@ -16,7 +17,11 @@ BLOCK_TAGS = frozenset(
      "article", "main", "table", "thead", "tbody", "tfoot", "caption", "td", "th", "blockquote", "pre", "center", "hr", "body")
 )
 NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select", "template", "svg", "input", "textarea")
-NOISE_HINT = re.compile(r"nav|menu|header|footer|share|breadcrumb|crumb|sidebar|banner|copyright|toolbar|related|comment|print|login|search|location|position|bdshare|jiathis", re.I)
+NOISE_HINT = re.compile(
+    r"nav|menu|header|footer|share|breadcrumb|crumb|sidebar|banner|copyright|toolbar|related|comment|print|login|search"
+    r"|location|position|bdshare|jiathis",
+    re.I,
+)
 BODY_HINT = re.compile(r"content|article|main|text|zoom|detail|body", re.I)
 # Lines of page chrome that sit inside or next to the article block on government sites.
 CHROME_LINE = re.compile(
@@ -27,14 +32,15 @@ CHROME_LINE = re.compile(
 )
 INFO_BAR = re.compile(r"(?:来源|发布时间|发布日期|发文日期|发布机构|作者|信息来源)[：:].{0,80}(?:发布时间|发布日期|浏览|来源|字号|点击|阅读)")
 SITE_SUFFIX = re.compile(r"\s*(?:[_|｜·]|\s[-—–－]\s|[-—–－](?=[^\d]))\s*([^_|｜·]{2,40}?)\s*$")
-SITE_NAME = re.compile(r"(?:人民政府|政府|门户|网站|网|官网|平台|委员会|办公室|在线|政务服务|信息公开)$|^(?:首页|政策文件|政府文件|通知公告|政务公开|信息公开|规划计划|专项规划|发展规划)$")
+SITE_NAME = re.compile(
+    r"(?:人民政府|政府|门户|网站|网|官网|平台|委员会|办公室|在线|政务服务|信息公开)$"
+    r"|^(?:首页|政策文件|政府文件|通知公告|政务公开|信息公开|规划计划|专项规划|发展规划)$"
+)
 
 
 def read_html(path, text: str, enc: str | None):
     """Find the article body of a saved government page and turn its blocks into lines."""
     from bs4 import BeautifulSoup
-
-    from kb.sources import SourceText
 
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
