@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from kb.cells import SafeWriter, workbook_bytes
 from kb.errors import PlankbError
 from kb.model import DUTY_KINDS
+from kb.terminal import pad
 
 COMPARATOR_LABELS = {"<=": "≤", ">=": "≥", "≈": "≈", "=": "="}
 DIRECTION_LABELS = {"up": "↑", "down": "↓"}
@@ -379,8 +380,6 @@ def to_xlsx(indicators: list[Indicator], title: str = "规划指标") -> bytes:
 
 def to_table(indicators: list[Indicator]) -> str:
     """A plain-text table for the terminal, aligned by display width."""
-    from kb.terminal import pad
-
     lines = []
     for ind in indicators:
         lines.append(f"{pad(ind.target_label, 16)}{ind.name}  [{'、'.join(ind.departments)}]  {ind.id}")

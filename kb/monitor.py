@@ -26,6 +26,7 @@ from typing import Any
 from kb.cells import SafeWriter, workbook_bytes
 from kb.errors import PlankbError
 from kb.indicators import Indicator, extract, normalise
+from kb.store import default_data
 
 MONITOR_FILE = "monitor.sqlite"
 SHEET = "填报"
@@ -282,8 +283,6 @@ class Monitor:
 
 
 def monitor_path(data=None) -> Path:
-    from kb.store import default_data
-
     return Path(data if data is not None else default_data()) / MONITOR_FILE
 
 

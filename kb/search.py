@@ -22,7 +22,7 @@ from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
 from kb.knowledge import KnowledgeBase
 from kb.model import KIND_LABELS, KINDS
-from kb.store import live_generation, open_kb
+from kb.store import default_data, live_generation, open_kb, rebuild_damaged, resolve_dirs
 
 MAX_QUERY = 200
 MAX_KEYWORDS = 12
@@ -530,8 +530,6 @@ _cache: dict[str, tuple[str, Searcher]] = {}
 
 def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_size=0) -> Searcher:
     """The Searcher of the live generation, reopened when a build has swapped in a new one."""
-    from kb.store import default_data, rebuild_damaged, resolve_dirs
-
     asked = (data, corpus)
     data = Path(data) if data is not None else default_data(corpus)
     key = str(data.resolve())

@@ -10,19 +10,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from kb.store import build
 from search_app import create_app
 from tests.helpers import ROOT
 
 
-def make_app(tmp):
-    build(ROOT / "corpus", tmp)
-    return create_app({"TESTING": True, "PLANKB_DATA": str(tmp), "PLANKB_CORPUS": str(ROOT / "corpus")})
-
-
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return make_app(tmp_path_factory.mktemp("fuzz") / "data")
+def app(data_dir):
+    return create_app({"TESTING": True, "PLANKB_DATA": str(data_dir), "PLANKB_CORPUS": str(ROOT / "corpus")})
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -15,6 +15,8 @@ import pytest
 from kb.terminal import display_width
 from tests.helpers import CORPUS, ROOT, SEED
 
+pytestmark = pytest.mark.slow  # subprocess drills: CI runs them, scripts/test --quick skips them
+
 PROVINCE = ROOT / "tests" / "fixtures" / "province-children-plan.txt"
 
 

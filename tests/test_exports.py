@@ -10,10 +10,8 @@ from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory):
-    data = tmp_path_factory.mktemp("exp") / "data"
-    build(ROOT / "corpus", data)
-    return open_kb(data, ROOT / "corpus")
+def kb(data_dir):
+    return open_kb(data_dir, ROOT / "corpus")
 
 
 @pytest.fixture(scope="module")

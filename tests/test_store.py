@@ -112,6 +112,7 @@ def test_stale_index_is_rebuilt_on_open(tmp_path):
     assert len(s.kb.documents) == 2 and "规划文件有增删" in messages[-1]
 
 
+@pytest.mark.slow
 def test_read_only_data_dir_is_a_clear_error(tmp_path):
     if os.geteuid() == 0:
         # root ignores permission bits; a regular file where the data dir should be fails for everyone.
@@ -137,6 +138,7 @@ build(sys.argv[1], sys.argv[2], force=True, progress=progress)
 """
 
 
+@pytest.mark.slow
 def test_killed_build_leaves_the_previous_index_serving(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
     data = tmp_path / "data"
@@ -199,6 +201,7 @@ except DataDirError as exc:
 """
 
 
+@pytest.mark.slow
 def test_disk_full_during_build_leaves_the_live_index_intact(tmp_path):
     """A size-limited tmpfs that holds one generation but not a second: the build fails cleanly."""
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
@@ -237,6 +240,7 @@ def test_disk_full_during_build_leaves_the_live_index_intact(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_read_only_data_dir_with_a_stale_corpus_still_serves(tmp_path):
     """A data dir on a read-only mount: search and serve use the live KB and say why it is not rebuilt."""
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
@@ -273,6 +277,7 @@ print(int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).
 """
 
 
+@pytest.mark.slow
 def test_a_huge_file_or_a_link_out_of_the_corpus_is_never_read_whole(tmp_path):
     """Fingerprinting the corpus reads no file the readers would refuse (2 GB sparse, a link out)."""
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
