@@ -54,10 +54,10 @@ TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**9, "
 DEPT_TIERS = (("assigned", "departments"), ("lead_in_text", "lead"), ("shared", "shared"), ("mentioned", "mentions"))
 K1, B = 1.2, 0.75
 SEP = "\x00"  # between clauses in substring.txt; never in normalised text
-# jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
-EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
 TAG_SEP = "\x01"  # between a clause's text and its tag
 CACHE_BYTES = 64 * 2**20  # posting lists and substring results kept in memory
+# jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
+EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 # Never required for an all-words match: they carry no topic (the common 妇女/女性 do).

@@ -303,7 +303,7 @@ class KnowledgeBase:
     def domains(self, doc: str | None = None) -> list[str]:
         """Domains in document order (all documents, or one)."""
         if doc not in self._domains:
-            seen: dict[str, Any] = {}
+            seen: dict[str, None] = {}
             for c in self.clauses:
                 if c.domain and (doc is None or c.doc == doc):
                     seen.setdefault(c.domain, None)
