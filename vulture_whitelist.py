@@ -2,8 +2,8 @@
 
 Attributes set on library objects are read by the library: openpyxl (workbook properties, cell styles,
 print setup, data validation), python-docx (section page setup, core properties, table layout),
-Jinja (environment options), waitress (task and channel hooks). Flask's ``g`` values set in one hook are
-read in another with ``g.pop("name")``.
+Jinja (environment options), waitress (task and channel hooks), expat (parser handlers). Flask's ``g``
+values set in one hook are read in another with ``g.pop("name")`` or by a template.
 """
 
 _ = object()
@@ -23,6 +23,8 @@ _.prompt
 _.promptTitle
 _.showInputMessage
 _.formatColumns
+_.formatRows
+_.data_type
 # python-docx
 _.page_height
 _.page_width
@@ -41,9 +43,17 @@ _.autofit
 # Jinja environment options
 _.trim_blocks
 _.lstrip_blocks
+# expat parser handlers and options
+_.StartDoctypeDeclHandler
+_.EntityDeclHandler
+_.buffer_text
+_.StartElementHandler
+_.EndElementHandler
+_.CharacterDataHandler
 # waitress hooks
 _.content_length
 _.error_task_class
 # flask.g values read back with g.pop()
 _.export_slot
 _.page_key
+_.monitor_warning  # read by templates/indicators.html

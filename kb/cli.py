@@ -28,14 +28,17 @@ from kb.terminal import pad as _pad
 KIND_CHOICES = click.Choice([*KINDS, "duty"], case_sensitive=False)
 
 
-@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KbGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plankb", message="%(prog)s %(version)s")
-def cli():
+@click.pass_context
+def cli(ctx):
     """plankb：规划文本知识库与中文全文检索。
 
     先运行 plankb build 构建知识库，再用 search、duties、departments 查询，
     或用 plankb serve 启动网站。
     """
+    if ctx.invoked_subcommand is None:  # a bare plankb asks what it can do
+        click.echo(ctx.get_help())
 
 
 @cli.command()
@@ -149,9 +152,13 @@ def departments(data, corpus, doc, as_json):
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     width = max([display_width(r["department"]) for r in rows] + [4]) + 2
-    click.echo(_pad("部门", width) + "".join(rjust(h, 6) for h in ("目标", "措施", "共同", "提及")) + "  全称")
+    columns = (
+        ("目标", "goals"), ("措施", "measures"), ("文中牵头", "lead_in_text"), ("共同", "shared"), ("提及", "mentioned"),
+    )
+    click.echo(_pad("部门", width) + "".join(rjust(h, max(6, display_width(h) + 2)) for h, _ in columns) + "  全称")
     for r in rows:
-        click.echo(_pad(r["department"], width) + "".join(rjust(str(r[k]), 6) for k in ("goals", "measures", "shared", "mentioned")) + f"  {r['full']}")
+        cells = "".join(rjust(str(r[k]), max(6, display_width(h) + 2)) for h, k in columns)
+        click.echo(_pad(r["department"], width) + cells + f"  {r['full']}")
 
 
 @cli.command()
@@ -238,7 +245,8 @@ def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, a
         click.echo("")
         click.echo(click.style(f"{i}. {h['citation']}", bold=True) + f"  [{KIND_LABELS[h['kind']]}]" + (f"  {tag}" if tag else "") + f"  {h['id']}")
         if h["departments"]:
-            click.echo("   责任单位：" + "、".join(h["departments"]))
+            units = (d + ("（牵头）" if d == h.get("lead") else "") for d in h["departments"])
+            click.echo("   责任单位：" + "、".join(units))
         click.echo("   " + plain_highlight(h["highlight"]))
 
 

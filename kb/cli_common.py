@@ -41,19 +41,20 @@ class Progress:
 def _write(output: Path | None, data):
     """Write to -o FILE or standard output; binary formats need a file or a pipe."""
     if output:
+        if not output.parent.is_dir():  # a mistyped folder is an error, never created
+            raise KbError(f"{output}: 无法写入（文件夹 {output.parent} 不存在）")
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(data, bytes):
                 output.write_bytes(data)
             else:
                 output.write_text(data, encoding="utf-8")
         except OSError as exc:
-            raise click.ClickException(f"{output}: 无法写入（{exc.strerror or exc}）") from None
+            raise KbError(f"{output}: 无法写入（{exc.strerror or exc}）") from None
         click.echo(f"已写入 {output}", err=True)
         return
     if isinstance(data, bytes):
         if sys.stdout.isatty():
-            raise click.ClickException("二进制格式请用 -o FILE 指定输出文件")
+            raise KbError("二进制格式请用 -o FILE 指定输出文件")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:

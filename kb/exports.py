@@ -13,6 +13,7 @@ import datetime as _dt
 import io
 import json
 import math
+import re
 from urllib.parse import quote
 
 from kb.cells import SafeWriter, clean, filename_part, workbook_bytes
@@ -217,6 +218,8 @@ def _sheet(wb, name, title, header, rows, empty="无", notes=()):
         ws.merge_cells(start_row=first + 1, start_column=1, end_row=first + 1, end_column=ncol)
     for i, row in enumerate(rows, first + 1):
         for j, value in enumerate(row, 1):
+            if header[j - 1] in ("序号", "编号"):  # labels, not quantities: text like every other label
+                value = str(value)
             cell = ws.cell(row=i, column=j, value=value)
             cell.font = Font(name="仿宋", size=XLSX_FONT_PT)
             centred = header[j - 1] in ("序号", "编号", "类别") or isinstance(value, (int, float))
@@ -373,8 +376,20 @@ def _table(d, columns, rows, size=12):
     return table
 
 
+_CN = "一二三四五六七八九十"
+# The numbering a citation starts with: its part (第二章, 第一部分, 二) and section (第一节, （三）).
+RE_CITED_SECTION = re.compile(rf"^(第[{_CN}]+(?:章|部分)|[{_CN}]+(?=（|、| |第))(第[{_CN}]+节|（[{_CN}]+）)?")
+
+
 def section_heading(c: Clause) -> str:
-    """The plan's own heading of a clause's section, numbered as the plan numbers it: 二（三）妇女与经济."""
+    """The plan's own heading of a clause's section, numbered as the plan numbers it: 二（三）妇女与经济,
+    第二章第一节　儿童与健康."""
+    m = RE_CITED_SECTION.match(c.citation or "")
+    if m and m.group(1).startswith("第"):
+        if c.section is not None and m.group(2):
+            return f"{m.group(1)}{m.group(2)}　{c.section_title or ''}".rstrip("　")
+        if c.section is None:
+            return f"{m.group(1)}　{c.part_title or ''}".rstrip("　")
     where = "前言" if c.part == 0 else cn_numeral(c.part) if c.part else ""
     if c.section is not None:
         where += f"（{cn_numeral(c.section)}）"

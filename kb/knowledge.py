@@ -37,6 +37,7 @@ class KnowledgeBase:
         self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
         self.position = {c.id: i for i, c in enumerate(clauses)}
         self._department_names: list[str] | None = None
+        self._group_names: list[str] | None = None
         self._leads: dict[str, list[str]] = {}
         self._domains: dict[str | None, list[str]] = {}
 
@@ -148,19 +149,31 @@ class KnowledgeBase:
             self._department_names = names + extra
         return self._department_names
 
-    def resolve_department(self, name: str) -> str:
-        """Canonical department from any spelling; UnknownDepartment with suggestions otherwise.
+    def group_names(self) -> list[str]:
+        """The groups (妇儿工委各成员单位) the documents tag, in order of first use."""
+        if self._group_names is None:
+            tagged = dict.fromkeys(d for c in self.clauses for d in c.departments)
+            self._group_names = [d for d in tagged if self.registry.is_group(d)]
+        return self._group_names
 
-        A name of a unit that only another level has (妇联 where only 省妇联 is tagged) means that one.
+    def resolve_department(self, name: str) -> str:
+        """A unit or group of this knowledge base from any spelling; UnknownDepartment with suggestions otherwise.
+
+        A name of a unit that only another level has (妇联 where only 省妇联 is tagged) means that one;
+        a group's body (妇儿工委) means the group its plans tag (妇儿工委各成员单位). A unit the
+        dictionary knows but no plan names is unknown here, like any other name.
         """
         known = set(self.department_names())
         if name in known:
             return name
-        group = self.registry.group(name)
-        if group:
-            return group.name  # its duty list: the clauses tagged with the group
+        groups = self.group_names()
+        for written in (name, name + "各成员单位", name + "成员单位"):
+            group = self.registry.group(written)
+            if group and group.name in groups:
+                return group.name  # its duty list: the clauses tagged with the group
         for doc in self.documents:  # as the plans themselves would read it: 甘肃省妇联 in the province's
-            as_read = self.registry_for(doc.id).resolve(name)
+            reg = self.registry_for(doc.id)
+            as_read = reg.resolve(name) or reg.unknown_name(name)  # 县文明办 → 文明办, as the plan's tags were read
             if as_read in known:
                 return as_read
         try:
@@ -170,11 +183,13 @@ class KnowledgeBase:
         if found not in known:
             # A unit this knowledge base does not hold: the one it holds at another level, or the
             # one known unit whose names contain it (生态环境局 → 市生态环境局镇原县分局).
-            for near in (self.other_levels(found) if found else [], [n for n in self.registry.partial(name) if n in known]):
+            within = dict.fromkeys([n for n in self.registry.partial(name) if n in known]
+                                   + [n for n in self.department_names() if len(name) >= 2 and name in n])
+            for near in (self.other_levels(found) if found else [], list(within)):
                 if len(near) == 1:
                     return near[0]
-        if found is None:
-            return self.registry.lookup(name)  # raises with suggestions
+        if found not in known:
+            raise UnknownDepartment(name, self.registry.suggest(name, among=self.department_names() + groups))
         return found
 
     def other_levels(self, dept: str) -> list[str]:

@@ -39,7 +39,7 @@ from kb.departments import BUILTIN, Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError
 from kb.knowledge import KnowledgeBase
 from kb.model import ParsedDocument, ParseWarning
-from kb.sources import READABLE
+from kb.sources import PLAN_SUFFIXES
 
 
 def default_data(corpus=None) -> Path:
@@ -244,6 +244,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
         if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index"):
             _prune_debris(data)
             return BuildReport(str(data), True, live.name, seconds=time.perf_counter() - t0, clauses=meta.get("clauses", 0))
+    made = [p for p in (data, data / "parsed") if not p.exists()]  # removed again when nothing could be built
     _check_writable(data)
     registry = Registry.load(corpus / "departments.toml")
     manifest = load_manifest(corpus)
@@ -291,7 +292,10 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     if progress:
         progress("parse", len(files), len(files))
     if not parsed_docs:
-        raise PlankbError("没有可用的规划：" + ("；".join(r.error for r in reports if r.error) or f"{corpus} 中没有 {READABLE} 文件"))
+        for p in reversed(made):
+            shutil.rmtree(p, ignore_errors=True)
+        errors = "；".join(r.error for r in reports if r.error)
+        raise PlankbError("没有可用的规划：" + (errors or f"{corpus} 中没有规划文件（可读格式：{'、'.join(PLAN_SUFFIXES)}）"))
     # Unique even for two builds of the same corpus in one second; sorts by time.
     now = time.time_ns()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now / 1e9)) + f".{now % 10**9:09d}-{os.getpid()}-{fp[:8]}"

@@ -11,7 +11,7 @@ import math
 import sqlite3
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 
 from kb import indicators as ki
 from kb import monitor as km
@@ -55,6 +55,7 @@ def read_monitor():
     """The app's monitoring store, read-only; a damaged file is a MonitorError (503), not a 500."""
     try:
         with km.open_monitor(data_dir(), readonly=True) as mon:
+            g.monitor_warning = mon.warning  # values the page could not read: shown as a banner
             yield mon
     except sqlite3.DatabaseError as exc:
         raise km.MonitorError(f"监测数据库无法读取：{exc}") from None

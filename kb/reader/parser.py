@@ -1,7 +1,8 @@
 """The plan reader: front matter, then the outline rules tried in order at each line over one state.
 
 Headings form a stack whose nesting is learned from the order in which marker kinds first appear in
-this document; roles (goal and measure lists, principles, implementation, monitoring, indicators) come
+this document; items nest where they occur (an item of another marker kind numbered from 1 right
+after an item is its sub-item, see ``open_item``); roles (goal and measure lists, principles, implementation, monitoring, indicators) come
 from heading titles. Every non-blank character of the input lands in exactly one heading or clause
 (see ``reassemble``); what looks wrong is a warning, never raised, except a file in which no plan
 structure can be found at all.
@@ -16,8 +17,17 @@ from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.reader import frontmatter, tables
-from kb.reader.rules import ITEM_KINDS, RULES, cn_numeral, is_structural, list_role, part_role
-from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag, unknown_unit_message
+from kb.reader.rules import ITEM_KINDS, RULES, cn_numeral, is_structural, list_role, part_role, read_marker
+from kb.reader.tags import (
+    FULLWIDTH,
+    RE_LABEL,
+    RE_RESP_LINE,
+    RE_TAG,
+    is_tag,
+    is_unit_line,
+    read_tag,
+    unknown_unit_message,
+)
 
 RE_LIST_WORD = re.compile(r"(主要目标|发展目标|策略措施|主要措施|主要任务|重点任务|主要指标)")
 ITEM_LETTER = {"goal": "g", "measure": "m", "principle": "p"}
@@ -60,6 +70,22 @@ class _Open:
     unit_lines: list = field(default_factory=list)  # (line as written, line number, labelled)
     closed: bool = False
     is_section: bool = False
+    item_kind: str = ""  # the marker kind of an item (arabic, parabic, circled)
+    sub_of: Clause | None = None  # the item this one is a sub-item of
+    units_for_item: bool = False  # its unit lines name the units of the whole item
+
+
+@dataclass
+class _SubList:
+    """Sub-items `（1）（2）` under an item `2．`: they share the item's units until the list ends."""
+
+    item: Clause
+    item_had_units: bool
+    kind: str
+    number: int = 0
+    clauses: list[Clause] = field(default_factory=list)
+    own_units: list[bool] = field(default_factory=list)
+    item_units: tuple[list[str], str | None, str | None] | None = None  # (departments, raw, lead) of a line after them
 
 
 class Reader:
@@ -81,6 +107,8 @@ class Reader:
         self.tagged = 0
         self.table: tables.Table | None = None
         self.last_table = None
+        self.last_item: tuple[Node, str, Clause] | None = None  # (holder, marker kind, clause) of the item just read
+        self.sub: _SubList | None = None
 
     def warn(self, line: int, message: str):
         self.out.warnings.append(ParseWarning(self.file, line, message))
@@ -101,6 +129,7 @@ class Reader:
                     break
         self.end_table()
         self._close()
+        self._end_sub()
         while self.stack:
             self._pop()
         self._finish()
@@ -137,6 +166,7 @@ class Reader:
         """Open a heading at its rank: close deeper ones, check numbering, record its role."""
         self.end_table()
         self._close()
+        self._end_sub()
         rank = 0 if kind == "preface" else self._rank(kind)
         while self.stack and (self.stack[-1].kind == "list" or self.stack[-1].rank >= rank):
             self._pop()
@@ -185,6 +215,7 @@ class Reader:
         """An unnumbered list heading: items after it are goals, measures, principles or indicators."""
         self.end_table()
         self._close()
+        self._end_sub()
         while self.stack and self.stack[-1].kind == "list":
             self._pop()
         role = list_role(line)
@@ -212,16 +243,78 @@ class Reader:
         return "text"
 
     def open_item(self, kind, number, marker, text, lineno):
-        """A numbered item: a clause whose kind comes from the list or heading it is in."""
+        """A numbered item: a clause whose kind comes from the list or heading it is in.
+
+        An item of another marker kind numbered from 1 right after an item (`（1）` after `2．`) starts
+        that item's sub-items; they last while their kind goes on, so the numbering of either level
+        never looks like it went backwards.
+        """
         self.end_table()
         self._close()
-        ckind = self._clause_kind()
         holder = self.stack[-1] if self.stack else self.root
+        sub = self.sub
+        if sub and kind == sub.kind:
+            self._check_sequence(sub.number, number, lineno, "项")
+            sub.number = number
+            self.open = _Open(sub.item.kind, number, marker, [text], lineno, tuple(self.stack), item_kind=kind,
+                              sub_of=sub.item)
+            return
+        self._end_sub()
+        last = self.last_item
+        if last and last[0] is holder and last[1] != kind and number == 1:
+            item = last[2]
+            self.sub = _SubList(item, bool(item.departments_raw), kind, 1)
+            if not item.departments_raw and self.untagged and self.untagged[-1][0] == item.line:
+                self.untagged.pop()  # decided when the sub-items end: a unit line after them may name the item's units
+            self.open = _Open(item.kind, 1, marker, [text], lineno, tuple(self.stack), item_kind=kind, sub_of=item)
+            return
+        ckind = self._clause_kind()
         prev = holder.items.get(ckind, 0)
         self._check_sequence(prev, number, lineno, "条")
         holder.items[ckind] = number
         in_list = any(n.is_list for n in self.stack)
-        self.open = _Open(ckind, number, marker, [text], lineno, tuple(self.stack), in_list=in_list)
+        self.open = _Open(ckind, number, marker, [text], lineno, tuple(self.stack), in_list=in_list, item_kind=kind)
+
+    def _units_are_the_items(self, lineno) -> bool:
+        """Whether a unit line after a sub-item names the units of the whole item.
+
+        It does unless an earlier sub-item had units of its own, or the line follows the first sub-item
+        and the second comes next (then every sub-item has its own line).
+        """
+        sub = self.sub
+        if sub is None or sub.item_had_units or any(sub.own_units):
+            return False
+        if sub.number != 1:
+            return True
+        for raw in self.lines[lineno:]:
+            s = raw.strip().strip("\u3000\xa0\ufeff").translate(FULLWIDTH)
+            if not s or RE_RESP_LINE.match(s) or is_unit_line(s, self.registry):
+                continue
+            marker = read_marker(s)
+            return not (marker and marker[:2] == (sub.kind, 2))
+        return True
+
+    def _end_sub(self):
+        """Close a sub-item list: the item and its sub-items share the units named for the item."""
+        sub, self.sub = self.sub, None
+        if sub is None:
+            return
+        item = sub.item
+        if not item.departments_raw:
+            if sub.item_units:
+                departments, item.departments_raw, item.lead = sub.item_units
+                item.departments = list(departments)
+            else:
+                owned = [clause for clause, own in zip(sub.clauses, sub.own_units, strict=True) if own]
+                for clause in owned:
+                    item.departments += [d for d in clause.departments if d not in item.departments]
+                item.departments_raw = "；".join(c.departments_raw or "" for c in owned) or None
+        for clause, own in zip(sub.clauses, sub.own_units, strict=True):
+            if not own:
+                clause.departments = list(item.departments)
+                clause.departments_raw, clause.lead = item.departments_raw, item.lead
+        if item.kind in DUTY and not item.departments:
+            self.untagged.append((item.line, f"{item.section_title or ''}第 {item.number} 条"))
 
     def open_can_take_units(self, labelled: bool) -> bool:
         op = self.open
@@ -232,8 +325,11 @@ class Reader:
         return op.kind in DUTY and (not op.closed or bool(op.unit_lines))
 
     def add_unit_line(self, line, lineno, labelled):
-        self.open.unit_lines.append((line, lineno, labelled))
-        self.open.closed = True
+        op = self.open
+        if op.sub_of is not None and not op.unit_lines:
+            op.units_for_item = self._units_are_the_items(lineno)
+        op.unit_lines.append((line, lineno, labelled))
+        op.closed = True
 
     def continue_open(self, line, lineno=0) -> bool:
         if self.open and not self.open.closed:
@@ -250,6 +346,8 @@ class Reader:
 
     def paragraph(self, line, lineno):
         self.end_table()
+        self._end_sub()
+        self.last_item = None
         self._warn_if_list_like(line, lineno)
         kind = self._clause_kind()
         if kind not in ("implementation", "monitoring"):
@@ -278,6 +376,8 @@ class Reader:
     def table_row(self, line, lineno) -> bool:
         if self.table is None:
             self._close()
+            self._end_sub()
+            self.last_item = None
             self.table = tables.Table.start(self, line, lineno)
             return True
         self.table.row(line, lineno)
@@ -295,14 +395,38 @@ class Reader:
         tag, raws, departments, lead = "", [], [], None
         if op.number is not None:
             text, tag, raws, departments, lead = self._read_tags(op, text)
-            if op.kind in DUTY:
-                if raws:
-                    self.tagged += 1
-                else:
-                    where = self._title_for_warning(op)
-                    self.untagged.append((op.line, f"{where}第 {op.number} 条"))
-        self.add_clause(op.kind, op.number, op.marker, text, tag, op.line, op.path, departments,
-                        "；".join(raws) if raws else None, lead, op.is_section, op.in_list)
+            if op.kind in DUTY and raws:
+                self.tagged += 1
+            elif op.kind in DUTY and op.sub_of is None:
+                where = self._title_for_warning(op)
+                self.untagged.append((op.line, f"{where}第 {op.number} 条"))
+        raw = "；".join(raws) if raws else None
+        if op.sub_of is not None and self.sub is not None:
+            if op.units_for_item:
+                self.sub.item_units = (departments, raw, lead)
+                departments, raw, lead = [], None, None
+            clause = self._add_sub_item(self.sub.item, op, text, tag, departments, raw, lead)
+            self.sub.clauses.append(clause)
+            self.sub.own_units.append(bool(raw))
+            return
+        clause = self.add_clause(op.kind, op.number, op.marker, text, tag, op.line, op.path, departments,
+                                 raw, lead, op.is_section, op.in_list)
+        if op.item_kind:
+            self.last_item = (op.path[-1] if op.path else self.root, op.item_kind, clause)
+
+    def _add_sub_item(self, item: Clause, op: _Open, text, tag, departments, raw, lead) -> Clause:
+        """A sub-item: the item's id and citation followed by its own number (第2条（1）)."""
+        base = f"{item.id}-{op.number}"
+        n = self.ids.get(base, 0) + 1
+        self.ids[base] = n
+        clause = Clause(
+            id=base if n == 1 else f"{base}~{n}", doc=item.doc, kind=item.kind, domain=item.domain, number=op.number,
+            text=text, departments=departments, departments_raw=raw, citation=f"{item.citation}（{op.number}）",
+            lead=lead, part=item.part, section=item.section, part_title=item.part_title,
+            section_title=item.section_title, marker=op.marker, tag=tag, line=op.line, order=len(self.out.clauses),
+        )
+        self.out.clauses.append(clause)
+        return clause
 
     def _title_for_warning(self, op):
         sec = next((n for n in op.path if n.rank == 1), None)
@@ -365,7 +489,7 @@ class Reader:
             text=text,
             departments=departments,
             departments_raw=raw,
-            citation=self._citation(path, number, kind, is_section, in_list),
+            citation=self._citation(path, number, kind, is_section, in_list, table_row="\t" in marker + tag),
             lead=lead,
             part=part,
             section=section,
@@ -430,7 +554,7 @@ class Reader:
                 where += f"（{node.number}）"
         return where
 
-    def _citation(self, path, number, kind, is_section, in_list) -> str:
+    def _citation(self, path, number, kind, is_section, in_list, table_row=False) -> str:
         where = self._where(path)
         deep = [n for n in path if not n.is_list and n.rank >= 1]
         if number is None:
@@ -445,6 +569,9 @@ class Reader:
         if kind == "principle":
             label = deep[-1].title if deep and deep[-1].role == "principle" else ""
             return f"{where}{label} 第{number}条"
+        if table_row and deep:  # a row of a task table: under the heading the table follows
+            label = re.sub(r"\s+", "", deep[-1].title)
+            return f"{where}{label} 第{number}条"
         return f"{where} 第{number}条"
 
     def _finish(self):
@@ -457,9 +584,27 @@ class Reader:
             out.document.assigns_departments = False
             self.warn(self.untagged[0][0], "本规划没有为目标和措施标注责任单位")
         else:
-            for lineno, what in self.untagged:
-                self.warn(lineno, f"{what}没有责任单位标签")
+            self._warn_untagged()
         out.warnings.sort(key=lambda w: w.line)
+
+    def _warn_untagged(self):
+        """One warning per list of untagged items (儿童与健康第 1、2、5 条…), naming every line."""
+        runs: list[tuple[str, str, list[tuple[int, str]]]] = []
+        for lineno, what in self.untagged:
+            m = re.fullmatch(r"(.*?)第 (\d+) (条|行)", what)
+            where, unit, number = (m.group(1), m.group(3), m.group(2)) if m else (what, "", "")
+            if m and runs and runs[-1][:2] == (where, unit) and int(number) > int(runs[-1][2][-1][1]):  # one list
+                runs[-1][2].append((lineno, number))
+            else:
+                runs.append((where, unit, [(lineno, number)]))
+        for where, unit, items in runs:
+            if len(items) == 1 or not unit:
+                lineno, number = items[0]
+                self.warn(lineno, f"{where}第 {number} {unit}没有责任单位标签" if unit else f"{where}没有责任单位标签")
+                continue
+            numbers = "、".join(n for _, n in items)
+            lines = "、".join(str(line) for line, _ in items)
+            self.warn(items[0][0], f"{where}第 {numbers} {unit}没有责任单位标签（第 {lines} 行）")
 
 
 def parse_lines(lines, document: Document, registry: Registry, file: str = "") -> ParsedDocument:

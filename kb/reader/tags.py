@@ -30,14 +30,16 @@ def unit_for(name: str, registry) -> tuple[str, bool]:
     canonical = registry.resolve(name)
     if canonical:
         return canonical, True
-    return name, False
+    return registry.unknown_name(name), False
 
 
 def unknown_unit_message(name: str, registry) -> str:
-    """The warning for a name in a tag that no dictionary knows: kept as written either way."""
+    """The warning for a name in a tag that no dictionary knows: kept as written (without its own county's prefix)."""
+    stored = registry.unknown_name(name)
+    kept = "按原文保留" if stored == name else f"按“{stored}”保留"
     if registry.looks_like_unit(name):
-        return f"未知部门“{name}”：词典和 departments.toml 中都没有，按原文保留"
-    return f"未知部门“{name}”：不像单位名称，按原文保留，请更正或在 departments.toml 中登记"
+        return f"未知部门“{name}”：词典和 departments.toml 中都没有，{kept}"
+    return f"未知部门“{name}”：不像单位名称，{kept}，请更正或在 departments.toml 中登记"
 
 
 def is_unit(name: str, registry) -> bool:
