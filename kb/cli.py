@@ -138,7 +138,12 @@ def check(files, data, corpus, encoding, as_json):
 
 
 def _format_check(rep) -> str:
-    lines = [f"{rep['file']}", f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}", f"  标题 {rep['title']}", f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}（{rep.get('level') or '层级未知'}），规划期 {rep['period'] or '—'}"]
+    lines = [
+        f"{rep['file']}",
+        f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}",
+        f"  标题 {rep['title']}",
+        f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}（{rep.get('level') or '层级未知'}），规划期 {rep['period'] or '—'}",
+    ]
     if rep.get("doc_number") or rep.get("issued") or rep["front"]["notice"]:
         lines.append(f"  文号 {rep.get('doc_number') or '—'}，印发日期 {rep.get('issued') or '—'}，印发通知 {'有' if rep['front']['notice'] else '无'}")
     if rep["front"]["toc"] or rep["front"]["chrome"]:

@@ -119,7 +119,7 @@ def usage_message(exc: click.UsageError) -> str:
             name = param.human_readable_name
         else:
             name = str(exc.param_hint or "参数").strip("'\"")
-        if isinstance(param, click.Option) or isinstance(param, click.Argument):
+        if isinstance(param, (click.Option, click.Argument)):
             kind = param.type
             if isinstance(kind, click.Choice):
                 return f"{name} 只能是 {'、'.join(map(str, kind.choices))}"

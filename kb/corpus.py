@@ -16,7 +16,7 @@ from kb.model import Document, ParsedDocument, ParseWarning
 from kb.reader import parse_lines
 from kb.reader.frontmatter import read_front, title_text
 from kb.reader.rules import is_structural, list_role, part_role
-from kb.sources import PLAN_SUFFIXES, read_source
+from kb.sources import MAX_FILE_BYTES, PLAN_SUFFIXES, read_source
 
 SCHEMA_VERSION = 4
 DATA_FILES = ("plans.toml", "departments.toml", "synonyms.txt", "userdict.txt")
@@ -116,8 +116,6 @@ def parse_file(path: Path, registry: Registry, entry: dict | None = None, encodi
 def _file_digest(path: Path) -> str:
     """A file's sha256, read in chunks; a file the readers refuse unread (a link out of the corpus,
     one over the size cap) is fingerprinted by what it is, so a 2 GB file is never read here."""
-    from kb.sources import MAX_FILE_BYTES
-
     if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
         return hashlib.sha256(f"link:{path.resolve()}".encode()).hexdigest()
     st = path.stat()
@@ -190,7 +188,7 @@ def outline_of(pd: ParsedDocument) -> list[dict]:
     for i, h in enumerate(heads):
         depth = OUTLINE_DEPTH[h.level]
         end = next((n.line for n in heads[i + 1:] if OUTLINE_DEPTH[n.level] <= depth), float("inf"))
-        counts = {}
+        counts: dict[str, int] = {}
         for c in pd.clauses:
             if h.line <= c.line < end and c.kind != "notice":
                 counts[c.kind] = counts.get(c.kind, 0) + 1
@@ -198,5 +196,5 @@ def outline_of(pd: ParsedDocument) -> list[dict]:
         if "\t" in h.text:
             role = "indicator" if any(c.tag.startswith("\t") and not c.departments_raw and c.kind == "goal" for c in pd.clauses if h.line < c.line < end) else "measure"
         out.append({"heading": h.marker + h.text, "level": h.level, "depth": depth, "line": h.line,
-                    "role": ROLE_LABELS.get(role), "counts": counts})
+                    "role": ROLE_LABELS.get(role) if role else None, "counts": counts})
     return out

@@ -109,21 +109,22 @@ class Registry:
 
     # -- loading ---------------------------------------------------------
     @classmethod
-    def load(cls, path=None, issuer=None) -> "Registry":
+    def load(cls, path=None, issuer=None) -> Registry:
         """The built-in dictionary with a corpus's departments.toml on top (when the file exists).
 
         A malformed file raises DataFileError naming it; a missing one is no error.
         """
-        deps, groups = [], []
+        deps: list[Department] = []
+        groups: list[Group] = []
         if path is not None and Path(path).exists():
             deps, groups = _read_registry(Path(path))
         return cls(deps, groups, issuer=issuer, source=str(path or BUILTIN), builtin=_builtin())
 
-    def for_issuer(self, issuer, level=None) -> "Registry":
+    def for_issuer(self, issuer, level=None) -> Registry:
         """The registry as it applies to the plans of one issuer (and level: 县, 市, 省)."""
         return Registry(self._every, self._own_groups(), issuer=issuer, source=self.source, level=level, builtin=self._builtin)
 
-    def for_document(self, issuer, level, units) -> "Registry":
+    def for_document(self, issuer, level, units) -> Registry:
         """for_issuer, with the units one document names standing for its groups' members."""
         return Registry(self._every, self._own_groups(), issuer=issuer, source=self.source, level=level, builtin=self._builtin, members=list(units))
 
@@ -317,7 +318,7 @@ class Registry:
         d = self._by_name.get(canonical)
         if d is None and self._is_qualified(canonical):
             short = self._canonical(canonical[1:], "")
-            d = self._by_name.get(short) or (_builtin_by_name().get(short) if self._builtin else None)
+            d = self._by_name.get(short or "") or (_builtin_by_name().get(short or "") if self._builtin else None)
         return d
 
     def full_name(self, canonical: str) -> str:
@@ -357,7 +358,7 @@ class Registry:
         if among is None:
             units = [(d.name, d.names()) for d in self.departments]
         else:
-            units = [(u, (self.get(u).names() if self.get(u) else []) + [u]) for u in among]
+            units = [(u, ((d.names() if (d := self.get(u)) else []) + [u])) for u in among]
         spellings = {s: u for u, names in units for s in names}
         close = difflib.get_close_matches(_clean(name), list(spellings), n=n * 2, cutoff=0.3)
         out: list[str] = []
@@ -505,17 +506,6 @@ def _builtin_exact() -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def _builtin_by_name() -> dict[str, Department]:
     return {d.name: d for d in _builtin()[0]}
-
-
-def builtin_counts() -> dict:
-    """How much the built-in dictionary covers: units, party departments, groups, spellings."""
-    deps, groups, party = _builtin()
-    return {
-        "departments": len(deps),
-        "party": len({p for p in party}),
-        "groups": len(groups),
-        "spellings": sum(len(d.names()) for d in deps) + sum(len(g.names()) for g in groups),
-    }
 
 
 def _clean_keep(name: str) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from kb.cells import SafeWriter, clean, filename_part, workbook_bytes
 from kb.model import KIND_LABELS, RELATION_LABELS, RELATIONS, Clause
+from kb.reader.rules import cn_numeral
 from kb.terminal import display_width
 
 COLUMNS = ["序号", "领域", "类别", "编号", "内容", "责任单位"]
@@ -394,7 +395,7 @@ def _document(title: str, subject: str):
     _heading_styles(d)
     _page_number_footer(sec)
     props = d.core_properties
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     props.title = clean(f"{title}{subject}")
     props.subject = clean(subject)
     props.author = "plankb"
@@ -523,8 +524,6 @@ RE_CITED_SECTION = re.compile(rf"^(第[{_CN}]+(?:章|部分)|[{_CN}]+(?=（|、|
 def section_heading(c: Clause) -> str:
     """The plan's own heading of a clause's section, numbered as the plan numbers it: 二（三）妇女与经济,
     第二章第一节　儿童与健康."""
-    from kb.parser import cn_numeral
-
     m = RE_CITED_SECTION.match(c.citation or "")
     if m and m.group(1).startswith("第"):
         if c.section is not None and m.group(2):
@@ -645,10 +644,12 @@ def duties_docx(duties: dict, title: str) -> bytes:
 RESULT_HEADER = ["序号", "领域", "类别", "编号", "内容", "责任单位", "匹配方式", "出处", "规划"]
 
 
-def result_rows(result: dict, titles: dict[str, str]):
+def result_rows(result: dict, titles: dict[str, str]) -> tuple[list[str], list[list]]:
     rows = []
     for i, h in enumerate(result["hits"], 1):
-        rows.append([i, h["domain"] or "", KIND_LABELS.get(h["kind"], h["kind"]), "" if h["number"] is None else h["number"], h["text"], "、".join(h["departments"]), MATCH_LABELS.get(h["match"], h["match"]), h["citation"], titles.get(h["doc"], h["doc"])])
+        number = "" if h["number"] is None else h["number"]
+        rows.append([i, h["domain"] or "", KIND_LABELS.get(h["kind"], h["kind"]), number, h["text"], "、".join(h["departments"]),
+                     MATCH_LABELS.get(h["match"], h["match"]), h["citation"], titles.get(h["doc"], h["doc"])])
     return RESULT_HEADER, rows
 
 

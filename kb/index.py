@@ -56,6 +56,8 @@ K1, B = 1.2, 0.75
 SEP = "\x00"  # between clauses in substring.txt; never in normalised text
 TAG_SEP = "\x01"  # between a clause's text and its tag
 CACHE_BYTES = 64 * 2**20  # posting lists and substring results kept in memory
+# jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
+EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 # Never required for an all-words match: they carry no topic (the common 妇女/女性 do).
@@ -277,7 +279,7 @@ class Index:
     @staticmethod
     def _positions(bits: int) -> list[int]:
         """Set bit positions in ascending order."""
-        out = []
+        out: list[int] = []
         data = bits.to_bytes((bits.bit_length() + 7) // 8 or 1, "little")
         for i, byte in enumerate(data):
             if byte:
@@ -287,13 +289,15 @@ class Index:
 
     # -- query-time tokenising without the 1-second default dictionary --
     def tokenizer(self):
+        """jieba over the indexed words only: an empty base dictionary, then each word with its frequency."""
         if self._tok is None:
             import jieba
 
             jieba.setLogLevel(60)
-            data = self._vocab
-            tok = jieba.Tokenizer()
-            tok.FREQ, tok.total, tok.initialized = data["freq"], data["total"], True
+            tok = jieba.Tokenizer(dictionary=str(EMPTY_DICTIONARY))
+            for word, freq in self._vocab["freq"].items():
+                if freq:  # the zero entries are prefixes, which add_word makes itself
+                    tok.add_word(word, freq)
             self._tok = tok
         return self._tok
 
@@ -301,9 +305,6 @@ class Index:
         """The query-time jieba tokens of a keyword (punctuation dropped)."""
         norm = unicodedata.normalize("NFKC", keyword).lower()
         return [w for w in self.tokenizer().cut(norm, HMM=False) if w.strip() and not RE_SKIP.match(w)]
-
-    def _known(self, word: str) -> bool:
-        return bool(self.tokenizer().FREQ.get(word))
 
     # -- matching --
     def _substring(self, needle: str) -> int:
@@ -360,12 +361,6 @@ class Index:
                     if c and self._cache_bytes > CACHE_BYTES and len(c) > 1:
                         _, old = c.popitem(last=False)
                         self._cache_bytes -= old[-1]
-
-    def _all_words(self, words) -> int:
-        bits = self._all
-        for w in words:
-            bits &= self._term(w)[0]
-        return bits
 
     def _filter_bits(self, filters) -> int:
         bits = self._all
@@ -513,7 +508,7 @@ class Index:
             tier = "exact" if bits & exact else "words" if bits & full else "partial"
             if terms:
                 bm = self._bm25(positions, terms, bits)
-                key = lambda p: (bm[p], -p)
+                key = lambda p, bm=bm: (bm[p], -p)
                 ranked = nlargest(hi, positions, key=key) if hi < count else sorted(positions, key=key, reverse=True)
                 hits += [EngineHit(p, score + round(bm[p], 4), tier) for p in ranked[lo:hi]]
             else:

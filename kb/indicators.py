@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from kb.cells import SafeWriter
 from kb.errors import PlankbError
 from kb.model import DUTY_KINDS
+from kb.terminal import pad
 
-COMPARATORS = ("<=", ">=", "≈", "=")
 COMPARATOR_LABELS = {"<=": "≤", ">=": "≥", "≈": "≈", "=": "="}
 DIRECTION_LABELS = {"up": "↑", "down": "↓"}
 
@@ -125,10 +125,10 @@ class Indicator:
     def target_label(self) -> str:
         """The target as people write it: ≥98%, ≤12/10万, ≈45%, ↑ 逐步提高."""
         if self.value is None:
-            return DIRECTION_LABELS.get(self.direction, "") + (" " + self.extra["wording"] if self.extra.get("wording") else "")
+            return DIRECTION_LABELS.get(self.direction or "", "") + (" " + self.extra["wording"] if self.extra.get("wording") else "")
         if self.extra.get("upper") is not None:
             return f"{_fmt(self.value)}—{_fmt(self.extra['upper'])}{self.unit}"
-        return f"{COMPARATOR_LABELS[self.comparator]}{_fmt(self.value)}{self.unit}"
+        return f"{COMPARATOR_LABELS[self.comparator or '=']}{_fmt(self.value)}{self.unit}"
 
     def to_dict(self) -> dict:
         """The public JSON contract of ``plankb indicators --format json``."""
@@ -399,6 +399,7 @@ def table_row_indicator(clause) -> Indicator | None:
     if not unit or not values:
         return None
     m = RE_ROW_VALUE.match(values[-1])
+    assert m is not None  # values holds only cells that match
     comparator = QUALIFIERS.get(m.group(2) or "", "=")
     direction = {">=": "up", "<=": "down"}.get(comparator)
     return Indicator(f"{clause.id}.n1", clause.text[: unit.start()].strip(), comparator, _number(m.group(1)), unit.group(1),
@@ -495,7 +496,7 @@ CSV_HEADER = ["编号", "指标", "目标", "比较", "数值", "单位", "方�
 def _row(ind: Indicator) -> list:
     return [
         ind.id, ind.name, ind.target_label, ind.comparator or "", ind.value if ind.value is not None else "", ind.unit,
-        DIRECTION_LABELS.get(ind.direction, ""), "、".join(ind.departments), ind.citation, ind.clause, ind.domain or "", ind.doc, ind.text,
+        DIRECTION_LABELS.get(ind.direction or "", ""), "、".join(ind.departments), ind.citation, ind.clause, ind.domain or "", ind.doc, ind.text,
     ]
 
 
@@ -512,8 +513,6 @@ def to_csv(indicators: list[Indicator]) -> str:
 
 def to_table(indicators: list[Indicator]) -> str:
     """A plain-text table for the terminal, aligned by display width."""
-    from kb.terminal import pad
-
     lines = []
     for ind in indicators:
         lines.append(f"{pad(ind.target_label, 16)}{ind.name}  [{'、'.join(ind.departments)}]  {ind.id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from kb.common_duties import common_sentence
 from kb.departments import Registry
@@ -44,7 +45,7 @@ class KnowledgeBase:
         self.warnings: list[ParseWarning] = warnings or []
         self.by_id = {c.id: c for c in clauses}
         self.docs = {d.id: d for d in documents}
-        self._registries = {}
+        self._registries: dict[str, Registry] = {}
         self._doc_units: dict[str, dict[str, None]] | None = None
         self._counts: dict[str | None, list[dict]] = {}  # department_counts per document (None: all)
         # Departments a clause's text names without tagging them (统计局 in 四（一）):
@@ -59,7 +60,7 @@ class KnowledgeBase:
         self.stored_indicators: dict[str, list] | None = None
 
     @classmethod
-    def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None, mentions=None) -> "KnowledgeBase":
+    def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None, mentions=None) -> KnowledgeBase:
         return cls(
             [p.document for p in parsed],
             [h for p in parsed for h in p.headings],
@@ -77,13 +78,13 @@ class KnowledgeBase:
             if c.doc not in known:
                 known[c.doc] = {d.name for d in self.registry_for(c.doc).departments}
             reg = self.registry_for(c.doc)
-            found = [reg.resolve(d) or d for d in names if d in known[c.doc]]
-            self.mentions[c.id] = [d for d in dict.fromkeys(found) if d not in c.departments]
+            named = [reg.resolve(d) or d for d in names if d in known[c.doc]]
+            self.mentions[c.id] = [d for d in dict.fromkeys(named) if d not in c.departments]
         self._department_names = None
         self._counts.clear()
 
     @classmethod
-    def load(cls, gen: Path) -> "KnowledgeBase":
+    def load(cls, gen: Path) -> KnowledgeBase:
         try:
             data = json.loads((gen / "kb.json").read_text(encoding="utf-8"))
             meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
@@ -277,7 +278,8 @@ class KnowledgeBase:
 
     def _department_counts(self, doc: str | None) -> list[dict]:
         names = [n for n in self.department_names() if not self.registry.is_group(n)]
-        rows = {n: {"department": n, "full": self.registry.full_name(n), "goals": 0, "measures": 0, "other": 0, "lead_in_text": 0, "shared": 0, "mentioned": 0} for n in names}
+        zero = {"goals": 0, "measures": 0, "other": 0, "lead_in_text": 0, "shared": 0, "mentioned": 0}
+        rows: dict[str, dict[str, Any]] = {n: {"department": n, "full": self.registry.full_name(n), **zero} for n in names}
         for c in self.clauses:
             if doc is not None and c.doc != doc:
                 continue
@@ -339,7 +341,7 @@ class KnowledgeBase:
     def domains(self, doc: str | None = None) -> list[str]:
         """Domains in document order (all documents, or one)."""
         if doc not in self._domains:
-            seen = {}
+            seen: dict[str, None] = {}
             for c in self.clauses:
                 if c.domain and (doc is None or c.doc == doc):
                     seen.setdefault(c.domain, None)

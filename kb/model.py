@@ -120,12 +120,8 @@ class Clause:
             "citation": self.citation,
         }
 
-    @property
-    def is_duty(self) -> bool:
-        return self.kind in DUTY_KINDS
-
     @classmethod
-    def from_dict(cls, data: dict) -> "Clause":
+    def from_dict(cls, data: dict) -> Clause:
         return cls(**data)
 
 
@@ -169,7 +165,7 @@ class ParsedDocument:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ParsedDocument":
+    def from_dict(cls, data: dict) -> ParsedDocument:
         return cls(
             document=Document(**data["document"]),
             headings=[Heading(**h) for h in data["headings"]],

@@ -14,14 +14,15 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
-from kb.model import KIND_LABELS, KINDS
 from kb.knowledge import KnowledgeBase
-from kb.store import live_generation, open_kb
+from kb.model import KIND_LABELS, KINDS
+from kb.store import default_data, live_generation, open_kb, rebuild_damaged, resolve_dirs
 
 MAX_QUERY = 200
 MAX_KEYWORDS = 12
@@ -282,7 +283,7 @@ class Searcher:
                 stripped = pattern.sub(" ", stripped)
         filler_found = False
         for word in FILLER:
-            pattern = re.compile(r"\b%s\b" % re.escape(word), re.I) if word.isascii() else re.compile(re.escape(word))
+            pattern = re.compile(rf"\b{re.escape(word)}\b", re.I) if word.isascii() else re.compile(re.escape(word))
             if pattern.search(stripped):
                 filler_found = True
                 stripped = pattern.sub(" ", stripped)
@@ -423,6 +424,7 @@ class Searcher:
         depts = it.explicit_departments if it.mode == "department-bare" else it.departments
         selected = {"kind": it.kinds, "domain": it.domains, "departments": _unique([*depts, *it.also]), "doc": it.docs}
         out = {}
+        label: Callable[[str], str | None]
         for name, values in counts.items():
             if name == "kind":
                 order = [k for k in KINDS if k in values]
@@ -548,8 +550,6 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
     :param cache: where opened searchers are kept, by data dir (default: one per process); a web
         app passes its own.
     """
-    from kb.store import default_data
-
     cache = _cache if cache is None else cache
     data_dir = Path(data) if data is not None else default_data(corpus)
     key = str(data_dir.resolve())
@@ -561,7 +561,7 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
         hit = cache.get(key)
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]  # every request comes here: no more than CURRENT is read
-        pending = []  # warnings about serving an old KB matter only once its index opened
+        pending: list[str] = []  # warnings about serving an old KB matter only once its index opened
         kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify, warn=pending.append)
         index = Index(kbobj.path / "index", kbobj)
         for message in pending:
@@ -571,3 +571,9 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
         # The previous Searcher is not closed: requests in flight may still use it.
         cache[key] = (kbobj.path.name, searcher)
         return searcher
+
+
+def _generation(kbobj: KnowledgeBase) -> Path:
+    """The generation folder a KB opened from a data dir was read from."""
+    assert kbobj.path is not None, "open_kb reads a generation"
+    return kbobj.path

@@ -102,6 +102,7 @@ def analyse_texts(texts: list[str]) -> list[tuple[list[str], list[str]]]:
     through a word jieba found (科协 is not named in 学科协作).
     """
     out = []
+    assert _TOKENIZER is not None, "build_tokenizer() first"
     for text in texts:
         norm = unicodedata.normalize("NFKC", text).lower()
         spans = list(_TOKENIZER.tokenize(norm, HMM=False))

@@ -326,14 +326,16 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     # A cached parse is valid for the same registry and the same built-in unit dictionary.
     registry_bytes = (registry_file.read_bytes() if registry_file.exists() else b"") + BUILTIN.read_bytes()
     registry_key = hashlib.sha256(registry_bytes).hexdigest()[:12]
-    reports, parsed_docs, seen_ids = [], [], {}
+    reports, parsed_docs = [], []
+    seen_ids: dict[str, str] = {}
     files = plan_files(corpus)
     for i, path in enumerate(files):
         if progress:
             progress("parse", i, len(files))
         entry = manifest.get(path.name, {})
         # The file name is part of the key: ids and sources come from it (a renamed or copied plan is its own).
-        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{hashlib.sha256(json.dumps([path.name, entry], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]}-s{SCHEMA_VERSION}"
+        entry_key = hashlib.sha256(json.dumps([path.name, entry], sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]
+        key = f"{state[path.name]['sha256'][:24]}-{registry_key}-{entry_key}-s{SCHEMA_VERSION}"
         cached = cache / f"{key}.json"
         try:
             if cached.exists():

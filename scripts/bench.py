@@ -64,7 +64,7 @@ ANCHORS = ENGINES[1:]
 FACETS = ("kind", "domain", "departments", "doc")
 COLD_QUERY = "宫颈癌"
 
-# The fixed query mix: what staff type, in the proportions the search issue names.
+# The fixed query mix: what staff type, in fixed proportions.
 QUERIES = [
     # keywords
     "宫颈癌", "乳腺癌", "孕产妇", "就业", "家庭暴力", "心理健康", "农村妇女", "职业教育",
@@ -122,8 +122,8 @@ def mark(text: str, needles, width: int = 180) -> str:
 
 def load_clauses(corpus: Path) -> list[dict]:
     """Every clause of the corpus, parsed by kb's parser (the anchors index these)."""
-    from kb.departments import Registry
     from kb.corpus import load_manifest, parse_file, plan_files
+    from kb.departments import Registry
 
     registry = Registry.load(corpus / "departments.toml")
     manifest = load_manifest(corpus)
@@ -151,7 +151,8 @@ def kb_version() -> dict:
 def machine() -> dict:
     model = ""
     try:
-        model = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+        with open("/proc/cpuinfo") as info:
+            model = next(l.split(":", 1)[1].strip() for l in info if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
     try:
@@ -580,7 +581,7 @@ async def _one_connection(host, port, paths, start, deadline, budget, stats, tim
             if headers.get("connection", "").lower() == "close":
                 writer.close()
                 writer = None
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
             stats["errors"][type(exc).__name__] = stats["errors"].get(type(exc).__name__, 0) + 1
             if writer is not None:
                 writer.close()
@@ -664,7 +665,7 @@ def bench_load(duration: float, connections: list[int], n: str, seed: int, threa
 
     build(corpus, data)
     host, port = "127.0.0.1", free_port()
-    log = open(WORK / "serve.log", "wb")
+    log = open(WORK / "serve.log", "wb")  # noqa: SIM115 -- the server's log for its whole life; closed below
     server = psutil.Popen(
         [str(PLANKB), "serve", "--host", host, "--port", str(port), "--threads", str(threads), "--data", str(data), "--corpus", str(corpus)],
         stdout=log, stderr=subprocess.STDOUT,
@@ -833,7 +834,8 @@ def write_report() -> Path:
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for p in r["phases"]:
-            out.append(f"| `{p['path']}` | {p['connections']} | {p['requests']:,} | {p['rps']:.0f} | {p['p50_ms']} | {p['p99_ms']} | {p['max_ms']} | {p['errors']} | {p.get('server_cpu_s', '')} |")
+            out.append(f"| `{p['path']}` | {p['connections']} | {p['requests']:,} | {p['rps']:.0f} | {p['p50_ms']} | {p['p99_ms']} "
+                       f"| {p['max_ms']} | {p['errors']} | {p.get('server_cpu_s', '')} |")
         rss = r["server_rss_mb"]
         out += ["", f"Server RSS: {rss['start']} MB after warm-up, {rss['max']} MB peak, {rss['end']} MB at the end ({rss['samples']} samples).", ""]
         out += ["| target | measured | met |", "|---|---:|:---:|"]

@@ -74,7 +74,8 @@ def heat_map(matrix: dict, cell_w: int = 96, cell_h: int = 28, head_h: int = 40)
     width = label_w + len(columns) * cell_w + 56
     height = head_h + len(rows) * cell_h + 4
     legend = [{"n": round(top * k / 4), "fill": _mix(k / 4)} for k in range(1, 5)]
-    return {"width": width, "height": height, "cell_w": cell_w, "cell_h": cell_h, "label_w": label_w, "head_h": head_h, "columns": columns, "rows": rows, "total_x": label_w + len(columns) * cell_w + 10, "legend": legend, "max": top}
+    return {"width": width, "height": height, "cell_w": cell_w, "cell_h": cell_h, "label_w": label_w, "head_h": head_h,
+            "columns": columns, "rows": rows, "total_x": label_w + len(columns) * cell_w + 10, "legend": legend, "max": top}
 
 
 def _mix(t: float) -> str:

@@ -62,7 +62,8 @@ SEARCH = {
             "properties": {
                 "departments": STRINGS, "kinds": {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}, "domains": STRINGS,
                 "docs": STRINGS, "keywords": STRINGS, "synonyms": {"type": "object", "additionalProperties": STRINGS},
-                "mode": {"type": "string"}, "all_departments": {"type": "boolean"}, "bare_department": {"type": "string", "nullable": True}, "literal": {"type": "boolean"}, "recognised": STRINGS,
+                "mode": {"type": "string"}, "all_departments": {"type": "boolean"},
+                "bare_department": {"type": "string", "nullable": True}, "literal": {"type": "boolean"}, "recognised": STRINGS,
                 "description": {"type": "string"}, "notes": STRINGS,
             },
         },
@@ -92,7 +93,9 @@ COUNTS = {
     "items": {
         "type": "object",
         "required": ["department", "full", "goals", "measures", "shared", "mentioned", "assigned"],
-        "properties": {k: {"type": "integer", "minimum": 0} for k in ("goals", "measures", "other", "lead_in_text", "shared", "mentioned", "assigned")} | {"department": {"type": "string"}, "full": {"type": "string"}},
+        "properties": {k: {"type": "integer", "minimum": 0}
+                       for k in ("goals", "measures", "other", "lead_in_text", "shared", "mentioned", "assigned")}
+        | {"department": {"type": "string"}, "full": {"type": "string"}},
     },
 }
 ERROR = {
@@ -194,14 +197,20 @@ def spec() -> dict:
                 "get": {
                     "summary": "一个指标及其监测状态",
                     "parameters": [{"name": "indicator_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "responses": {"200": _json(INDICATOR_STATUS), **ERRORS, "503": _json({**ERROR, "properties": {**ERROR["properties"], "status": {"type": "integer"}}}, "监测数据暂时无法读取")},
+                    "responses": {
+                        "200": _json(INDICATOR_STATUS), **ERRORS,
+                        "503": _json({**ERROR, "properties": {**ERROR["properties"], "status": {"type": "integer"}}}, "监测数据暂时无法读取"),
+                    },
                 }
             },
             "/api/documents": {"get": {"summary": "规划列表", "responses": {"200": _json({"type": "array", "items": {"type": "object", "required": ["id", "title"]}})}}},
             "/healthz": {
                 "get": {
                     "summary": "健康检查",
-                    "responses": {"200": _json({"type": "object", "required": ["ok", "documents", "clauses"], "properties": {"ok": {"type": "boolean"}, "documents": {"type": "integer"}, "clauses": {"type": "integer"}}})},
+                    "responses": {"200": _json({
+                        "type": "object", "required": ["ok", "documents", "clauses"],
+                        "properties": {"ok": {"type": "boolean"}, "documents": {"type": "integer"}, "clauses": {"type": "integer"}},
+                    })},
                 }
             },
         },

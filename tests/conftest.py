@@ -13,11 +13,17 @@ CORPUS = ROOT / "corpus"
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory):
-    """A data dir holding the KB built once from corpus/."""
+def seed_data_dir(tmp_path_factory):
+    """A data dir holding the KB built once per session from corpus/: read it, or copy it to write to it."""
     data = tmp_path_factory.mktemp("data")
     build(CORPUS, data)
     return data
+
+
+@pytest.fixture(scope="session")
+def data_dir(seed_data_dir):
+    """The session's KB (modules that need a data dir of their own under this name copy seed_data_dir)."""
+    return seed_data_dir
 
 
 @pytest.fixture()

@@ -62,6 +62,28 @@ def serving(app, threads: int = 4):
         server.close()
 
 
+def finishes(fn, deadline: float = 120.0):
+    """fn()'s result; fails when fn runs past the deadline (a runaway, not a verdict on the machine's speed)."""
+    import pytest
+
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the test below
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        pytest.fail(f"did not finish within {deadline:.0f} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def require_tool(path: str | None, what: str) -> str:
     """The path of an external tool the test needs: skip without it locally, fail under CI=true."""
     import os

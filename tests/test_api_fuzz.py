@@ -3,27 +3,25 @@
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from kb.store import build
 from search_app import create_app
 from tests.helpers import ROOT
 
 
-def make_app(tmp):
-    build(ROOT / "corpus", tmp)
-    return create_app({"TESTING": True, "PLANKB_DATA": str(tmp), "PLANKB_CORPUS": str(ROOT / "corpus")})
-
-
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return make_app(tmp_path_factory.mktemp("fuzz") / "data")
+def app(data_dir):
+    return create_app({"TESTING": True, "PLANKB_DATA": str(data_dir), "PLANKB_CORPUS": str(ROOT / "corpus")})
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-OPERATIONS = ["GET /api/search", "GET /api/clauses/{clause_id}", "GET /api/departments", "GET /api/departments/{name}", "GET /api/documents", "GET /healthz", "GET /api/indicators", "GET /api/indicators/{indicator_id}"]
+OPERATIONS = ["GET /api/search", "GET /api/clauses/{clause_id}", "GET /api/departments", "GET /api/departments/{name}",
+              "GET /api/documents", "GET /healthz", "GET /api/indicators", "GET /api/indicators/{indicator_id}"]
 
 
 @pytest.fixture(scope="module")

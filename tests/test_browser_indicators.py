@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from test_browser import ROOT, browser, page, shot  # noqa: F401  (fixtures)
 from test_indicators_web import MMR, SCREEN, midterm_values, seed
 
@@ -27,7 +26,7 @@ def indicator_server(data_dir, tmp_path_factory):
         yield base
 
 
-def test_indicator_table_and_filters(indicator_server, page):
+def test_indicator_table_and_filters(indicator_server, page):  # noqa: F811
     page.goto(indicator_server + "/indicators")
     shot(page, "indicators")
     assert page.locator("h1").inner_text() == "监测指标"
@@ -48,7 +47,7 @@ def test_indicator_table_and_filters(indicator_server, page):
     assert page.dialogs == [] and page.errors == []
 
 
-def test_indicator_detail_chart(indicator_server, page):
+def test_indicator_detail_chart(indicator_server, page):  # noqa: F811
     page.goto(f"{indicator_server}/indicators/{SCREEN}")
     shot(page, "indicator-detail")
     chart = page.locator("svg.chart.trend")

@@ -173,3 +173,14 @@ def test_build_with_only_bad_files_fails(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", {"empty.txt": b""})
     result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--data", str(tmp_path / "data")])
     assert result.exit_code == 1 and "没有可用的规划" in result.output and "文件是空的" in result.output
+
+
+def test_readme_command_table_is_generated_from_the_commands():
+    """README.md's command table is what scripts/cli_reference.py makes of the click commands."""
+    import runpy
+
+    ref = runpy.run_path(str(SEED.parent.parent / "scripts" / "cli_reference.py"), run_name="cli_reference")
+    readme = (SEED.parent.parent / "README.md").read_text(encoding="utf-8")
+    assert ref["rewrite"](readme) == readme
+    assert "| `plankb search [QUERY] [--dept TEXT]" in ref["reference"]()
+    assert "| `plankb monitor import FILE` |" in ref["reference"]()

@@ -19,6 +19,7 @@ def plankb(*args):
     return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_bare_plankb_prints_help():
     result = plankb()
     assert result.returncode == 0 and result.stderr == ""

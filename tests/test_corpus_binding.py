@@ -15,6 +15,8 @@ import pytest
 from kb.terminal import display_width
 from tests.helpers import CORPUS, ROOT, SEED
 
+pytestmark = pytest.mark.slow  # subprocess drills: CI runs them, scripts/test --quick skips them
+
 PROVINCE = ROOT / "tests" / "fixtures" / "province-children-plan.txt"
 
 
@@ -200,7 +202,8 @@ def test_piping_into_head_ends_quietly(bare):
     env["PYTHONPATH"] = str(ROOT)
     p = subprocess.run(f"'{sys.executable}' -m kb export --data '{data}' | head -c 10", shell=True, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
     assert p.stderr == f"规划文件夹 {mine}，数据目录 {data}\n" and p.stdout.startswith("{")  # only the line naming what it used
-    p = subprocess.run(f"set -o pipefail; '{sys.executable}' -m kb search 妇联 --limit 0 --data '{data}' | head -n 2", shell=True, executable="/bin/bash", cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    p = subprocess.run(f"set -o pipefail; '{sys.executable}' -m kb search 妇联 --limit 0 --data '{data}' | head -n 2", shell=True,
+                       executable="/bin/bash", cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stderr == f"规划文件夹 {mine}，数据目录 {data}\n"
 
 

@@ -10,10 +10,8 @@ from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory):
-    data = tmp_path_factory.mktemp("exp") / "data"
-    build(ROOT / "corpus", data)
-    return open_kb(data, ROOT / "corpus")
+def kb(data_dir):
+    return open_kb(data_dir, ROOT / "corpus")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +109,7 @@ def test_docx_grid_header_footer_and_properties(kb, duties):
     assert instr.strip() == "PAGE" and footer.text.startswith("— ") and footer.text.endswith(" —")
     props = d.core_properties
     assert props.title == "镇原县妇女发展规划（2021—2030年）卫健局任务清单" and props.author == "plankb"
-    assert abs((props.created - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) < 600
+    assert abs((props.created - datetime.datetime.now(datetime.UTC)).total_seconds()) < 600
 
 
 def test_docx_sections_and_citations_are_the_plans_own(kb, duties):

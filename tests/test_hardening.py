@@ -24,12 +24,9 @@ CLAUSE = "zhenyuan-women-2021-2030.2-1-g1"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A corpus with the seed plan and a data dir built from it (copied by tests that damage it)."""
-    base = tmp_path_factory.mktemp("hardening")
-    corpus = make_corpus(base / "corpus", {"zhenyuan-women-2021-2030.txt": SEED.read_bytes()})
-    build(corpus, base / "data")
-    return corpus, base / "data"
+def built(seed_data_dir):
+    """The repository's corpus and the session's data dir built from it (copied by tests that damage it)."""
+    return ROOT / "corpus", seed_data_dir
 
 
 def make_app(data, corpus, **config):
@@ -111,10 +108,8 @@ def test_idle_sockets_do_not_lock_out_healthz(built):
             s = socket.create_connection(("127.0.0.1", server.effective_port), timeout=5)
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
             idle.append(s)
-        t0 = time.monotonic()
-        status, _, body = get(base + "/healthz", timeout=10)
+        status, _, body = get(base + "/healthz", timeout=5)  # answered within 5 s, or the request fails
         assert status == 200 and strict_json(body)["ok"] is True
-        assert time.monotonic() - t0 < 5
     finally:
         for s in idle:
             s.close()
@@ -125,42 +120,41 @@ def test_idle_sockets_are_closed_after_channel_timeout(built):
     corpus, data = built
     server, _ = start_server(make_app(data, corpus), channel_timeout=1, cleanup_interval=1)
     try:
-        s = socket.create_connection(("127.0.0.1", server.effective_port), timeout=10)
+        # The server closes the idle socket within 8 s; a longer wait ends recv() with socket.timeout.
+        s = socket.create_connection(("127.0.0.1", server.effective_port), timeout=8)
         s.sendall(b"GET / HTTP/1.1\r\n")
-        t0 = time.monotonic()
-        assert s.recv(100) == b""  # the server closed it
-        assert time.monotonic() - t0 < 8
+        assert s.recv(100) == b""
         s.close()
     finally:
         server.close()
 
 
 def test_busy_exports_get_503_and_pages_still_answer(built, monkeypatch):
-    """With one export slot taken by a slow export, another export is refused quickly, pages answer."""
+    """With the one export slot held by an export, another export is refused at once, pages answer."""
     from kb import exports
 
     corpus, data = built
     real = exports.duties_xlsx
-    started = threading.Event()
+    started, release = threading.Event(), threading.Event()
 
     def slow_xlsx(*args, **kwargs):
         started.set()
-        time.sleep(3)
+        release.wait(30)  # holds the slot until the test has made its other requests
         return real(*args, **kwargs)
 
     monkeypatch.setattr(exports, "duties_xlsx", slow_xlsx)
     server, base = start_server(make_app(data, corpus, EXPORT_SLOTS=1))
     url = base + "/departments/" + urllib.request.quote("卫健局") + "/export.xlsx"
     try:
-        first = {}
+        first: dict = {}
         worker = threading.Thread(target=lambda: first.update(r=get(url, timeout=30)))
         worker.start()
         assert started.wait(10)
-        t0 = time.monotonic()
-        status, headers, _ = get(url)
+        status, headers, _ = get(url)  # refused while the first export still holds the slot
         assert status == 503 and headers.get("Retry-After") == "5"
-        assert time.monotonic() - t0 < 2.5
         assert get(base + "/healthz")[0] == 200
+        assert worker.is_alive() and "r" not in first  # the first export was still running throughout
+        release.set()
         worker.join(30)
         assert first["r"][0] == 200 and first["r"][2][:2] == b"PK"
         assert get(url)[0] == 200  # the slot was given back
@@ -208,6 +202,7 @@ def running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find the workers")
 def test_kill_9_during_build_leaves_no_workers_and_no_debris(built, tmp_path):
     corpus, built_data = built
@@ -259,6 +254,7 @@ def _truncate(path: Path, keep: int | None = None):
     path.write_bytes(data[: keep if keep is not None else len(data) // 2])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", sorted(DAMAGE))
 def test_damaged_generation_is_rebuilt_when_the_corpus_is_known(built, tmp_path, what):
     corpus, built_data = built
@@ -276,6 +272,7 @@ def test_damaged_generation_is_rebuilt_when_the_corpus_is_known(built, tmp_path,
     assert client.get("/api/search?q=妇女").get_json()["total"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", sorted(DAMAGE))
 def test_damaged_generation_without_corpus_is_refused_in_one_line(built, tmp_path, what):
     from click.testing import CliRunner

@@ -10,19 +10,12 @@ from openpyxl import load_workbook
 
 from kb import indicators as ki
 from kb.cli import cli
-from kb.model import Clause
 from kb.corpus import REPO_ROOT
-from kb.store import build, open_kb
+from kb.model import Clause
+from kb.store import open_kb
 
 CORPUS = REPO_ROOT / "corpus"
 DOC = "zhenyuan-women-2021-2030"
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
-    build(CORPUS, data)
-    return data
 
 
 @pytest.fixture(scope="module")

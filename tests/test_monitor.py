@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -13,12 +14,21 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from kb import monitor as km
-from kb.monitor import assessment, importer, store
-from kb.monitor.form import FIXED_HEADER, HELP_SHEET, RECEIVER_RULES, SHEET, TAIL_HEADER, find_office, instructions, pack
 from kb.cli import cli
-from kb.indicators import Indicator, get
 from kb.corpus import REPO_ROOT
-from kb.store import build, open_kb
+from kb.indicators import Indicator, get
+from kb.monitor import assessment, importer, store
+from kb.monitor.form import (
+    FIXED_HEADER,
+    HELP_SHEET,
+    RECEIVER_RULES,
+    SHEET,
+    TAIL_HEADER,
+    find_office,
+    instructions,
+    pack,
+)
+from kb.store import open_kb
 
 CORPUS = REPO_ROOT / "corpus"
 DOC = "zhenyuan-women-2021-2030"
@@ -30,9 +40,10 @@ HEAD = 2  # the form's header row, below its title
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
-    build(CORPUS, data)
+def built(seed_data_dir, tmp_path_factory):
+    """A copy of the session's KB: these tests write monitoring values into its data dir."""
+    data = tmp_path_factory.mktemp("monitor") / "data"
+    shutil.copytree(seed_data_dir, data)
     return data
 
 
@@ -311,6 +322,7 @@ def test_bad_file_leaves_store_unchanged(runner, tmp_path, data_dir, spoil, prob
     assert dump(data_dir) == before
 
 
+@pytest.mark.slow
 def test_killed_import_loses_nothing(runner, tmp_path, data_dir, kb):
     seed(runner, tmp_path, {(MMR, 2021): 14.5, (MMR, 2022): 13.0})
     before = dump(data_dir)
@@ -508,6 +520,7 @@ def _strict_json(text):
     return json.loads(text, parse_constant=refuse)
 
 
+@pytest.mark.slow
 def test_stored_invalid_values_never_break_pages(runner, tmp_path, data_dir):
     from search_app import create_app
 

@@ -87,6 +87,7 @@ def import_lines(data_dir, path) -> tuple[int, list[str], str]:
 
 
 # -- item 2: a read bounded while it runs ----------------------------------------------------------
+@pytest.mark.slow
 def test_row_declaring_millions_of_empty_cells_is_refused_while_reading(tmp_path, form):
     """7.9 M empty cells in one row: about 160 KB on disk, 79 MB unpacked (under the 100 MB cap)."""
 

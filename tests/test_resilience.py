@@ -11,7 +11,17 @@ from kb.store import build, live_generation
 from search_app import create_app
 from tests.helpers import SEED, make_corpus, seed_text, serving
 
+pytestmark = pytest.mark.slow  # load and damaged-data drills: CI runs them, scripts/test --quick skips them
+
 SECOND = seed_text().replace("镇原县妇女发展规划（2021—2030年）", "庆阳市妇女发展规划（2021—2030年）", 1)
+
+
+def wait_for(condition, timeout=60.0, what="the condition"):
+    """Poll until condition() holds; fail after timeout seconds (a deadline, not a verdict on speed)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
 
 
 def get_json(url):
@@ -38,13 +48,14 @@ def test_rebuild_under_load_gives_no_errors_and_no_mixed_results(tmp_path):
     with serving(create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(corpus)})) as base:
         for w in workers:
             w.start()
-        time.sleep(0.5)
+        wait_for(lambda: len(seen) + len(errors) >= 6, what="the first answers")
         generations = {live_generation(data).name}
         (corpus / "qingyang.txt").write_text(SECOND, encoding="utf-8")
         for _ in range(3):
             build(corpus, data, force=True)
             generations.add(live_generation(data).name)
-            time.sleep(0.3)
+            answered = len(seen) + len(errors)
+            wait_for(lambda n=answered: len(seen) + len(errors) >= n + 6, what="answers from the new generation")
         stop.set()
         for w in workers:
             w.join(30)

@@ -132,8 +132,8 @@ BAD = {
     "report.txt": b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nendobj\n",
     "photo.docx": b"\x89PNG\r\n\x1a\n" + b"\x00" * 100,
     "archive.docx": None,  # a zip that is not a Word file, built below
-    "broken.html": "<html><head><title>x</title></head><body><div><p>镇原县妇女发展规划".encode("utf-8"),
-    "notes.txt": "会议纪要\n今天讨论了工作安排。\n大家发言积极。\n".encode("utf-8"),
+    "broken.html": "<html><head><title>x</title></head><body><div><p>镇原县妇女发展规划".encode(),
+    "notes.txt": "会议纪要\n今天讨论了工作安排。\n大家发言积极。\n".encode(),
 }
 
 
@@ -151,8 +151,8 @@ def zip_bytes():
 def test_bad_files_give_one_line_errors(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(BAD[name] if BAD[name] is not None else zip_bytes())
-    from kb.departments import Registry
     from kb.corpus import parse_file
+    from kb.departments import Registry
     from tests.helpers import CORPUS
 
     with pytest.raises(SourceError) as err:

@@ -1,10 +1,9 @@
 """Readers: tables as tab rows, titles, control characters, UTF-16 without BOM, PDF, .doc, page chrome, hostile files."""
 
-import io
 import os
 import re
 import subprocess
-import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from kb.errors import SourceError
 from kb.sources import read_source
 from kb.store import build
-from tests.helpers import SEED, make_corpus, require_tool, seed_text
+from tests.helpers import SEED, finishes, make_corpus, require_tool, seed_text
 
 SEED_PARAGRAPHS = [line.strip() for line in seed_text().split("\n") if line.strip()]
 
@@ -310,8 +309,6 @@ def test_doc_without_libreoffice_says_save_as_docx(tmp_path, monkeypatch):
 
 # -- hostile files -------------------------------------------------------------------
 def test_zip_bomb_docx_is_refused_before_inflating(tmp_path):
-    import tracemalloc
-
     path = tmp_path / "bomb.docx"
     block = b"<w:p/>" * (1 << 20)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -321,13 +318,11 @@ def test_zip_bomb_docx_is_refused_before_inflating(tmp_path):
                 fh.write(block)
     assert path.stat().st_size < 10_000_000  # a few MB that expand to 1.5 GB
     tracemalloc.start()
-    t0 = time.perf_counter()
     with pytest.raises(SourceError, match="解压后有 1,536 MB"):
         read_source(path)
-    seconds = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert seconds < 2 and peak < 50_000_000
+    assert peak < 50_000_000  # refused from the declared sizes: nothing near 1.5 GB was inflated
 
 
 def test_deeply_nested_html_reads_in_seconds(tmp_path):
@@ -337,9 +332,7 @@ def test_deeply_nested_html_reads_in_seconds(tmp_path):
             + "</div>" * depth + "</body></html>")
     path = tmp_path / "deep.html"
     path.write_text(page, encoding="utf-8")
-    t0 = time.perf_counter()
-    src = read_source(path)
-    assert time.perf_counter() - t0 < 20
+    src = finishes(lambda: read_source(path))  # one pass: a recursive or quadratic walk would miss the deadline
     assert nonblank(src.lines) == ["一、总体目标", "（一）儿童与健康。", "第0层说明", "第1层说明", "第2层说明"]
     assert src.title_hint == "某县儿童发展规划"
 
@@ -348,10 +341,12 @@ def test_huge_sparse_txt_is_refused_by_size(tmp_path):
     path = tmp_path / "huge.txt"
     with path.open("wb") as fh:
         fh.truncate(2 * 1024 ** 3)
-    t0 = time.perf_counter()
+    tracemalloc.start()
     with pytest.raises(SourceError, match="文件过大（2,048 MB）"):
         read_source(path)
-    assert time.perf_counter() - t0 < 1
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10_000_000  # refused by its size (stat): the 2 GB were never read
 
 
 def test_symlink_out_of_the_corpus_is_a_per_file_error(tmp_path):

@@ -112,6 +112,7 @@ def test_stale_index_is_rebuilt_on_open(tmp_path):
     assert len(s.kb.documents) == 2 and "规划文件有增删" in messages[-1]
 
 
+@pytest.mark.slow
 def test_read_only_data_dir_is_a_clear_error(tmp_path):
     if os.geteuid() == 0:
         # root ignores permission bits; a regular file where the data dir should be fails for everyone.
@@ -137,6 +138,7 @@ build(sys.argv[1], sys.argv[2], force=True, progress=progress)
 """
 
 
+@pytest.mark.slow
 def test_killed_build_leaves_the_previous_index_serving(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
     data = tmp_path / "data"
@@ -197,6 +199,7 @@ except DataDirError as exc:
 """
 
 
+@pytest.mark.slow
 def test_disk_full_during_build_leaves_the_live_index_intact(tmp_path):
     """A size-limited tmpfs that holds one generation but not a second: the build fails cleanly."""
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
@@ -235,6 +238,7 @@ def test_disk_full_during_build_leaves_the_live_index_intact(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_read_only_data_dir_with_a_stale_corpus_still_serves(tmp_path):
     """A data dir on a read-only mount: search and serve use the live KB and say why it is not rebuilt."""
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
@@ -251,7 +255,8 @@ def test_read_only_data_dir_with_a_stale_corpus_still_serves(tmp_path):
     try:
         (corpus / "second.txt").write_text(CITY, encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKB_")}
-        proc = subprocess.run([sys.executable, "-m", "kb", "search", "宫颈癌", "--data", str(data)], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([sys.executable, "-m", "kb", "search", "宫颈癌", "--data", str(data)], cwd=tmp_path,
+                              env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
         assert "规划文件有增删" in proc.stderr and "不可写" in proc.stderr and "继续使用现有的知识库" in proc.stderr
         assert "共 3 条" in proc.stdout
@@ -270,6 +275,7 @@ print(int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).
 """
 
 
+@pytest.mark.slow
 def test_a_huge_file_or_a_link_out_of_the_corpus_is_never_read_whole(tmp_path):
     """Fingerprinting the corpus reads no file the readers would refuse (2 GB sparse, a link out)."""
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})

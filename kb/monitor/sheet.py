@@ -280,9 +280,8 @@ class _SheetReader:
             self.formulas.append((self.row_no, column_letter(self.col)))
         else:
             value = self.cell_value("".join(self.parts))
-        if value is None or value == "":
-            if not self.formula:
-                return
+        if (value is None or value == "") and not self.formula:
+            return
         if self.col > MAX_COLUMNS:
             raise SheetError(TOO_BIG)
         self.values[self.col] = value

@@ -17,9 +17,16 @@ from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.reader import frontmatter, tables, tags
-from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role, read_marker
+from kb.reader.rules import CN, ITEM_KINDS, RULES, cn_numeral, is_structural, list_role, part_role, read_marker
 from kb.reader.tags import (
-    FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, is_unit_line, read_tag, unknown_unit_message,
+    FULLWIDTH,
+    RE_LABEL,
+    RE_RESP_LINE,
+    RE_TAG,
+    is_tag,
+    is_unit_line,
+    read_tag,
+    unknown_unit_message,
 )
 
 RE_LIST_WORD = re.compile(r"(主要目标|发展目标|策略措施|主要措施|主要任务|重点任务|主要指标)")
@@ -27,15 +34,6 @@ ITEM_LETTER = {"goal": "g", "measure": "m", "principle": "p"}
 DUTY = ("goal", "measure")
 # Numbered kinds that always sit above the numeral kinds, whatever order they first appear in.
 CANONICAL = ("chapter", "partnth", "sectnth")
-
-
-def cn_numeral(n: int) -> str:
-    """1 → 一, 12 → 十二 (for citations)."""
-    digits = "零" + CN[:9]
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
 
 
 def short_title(text: str) -> str:
@@ -107,7 +105,7 @@ class Reader:
         self.paragraph_counts: dict[tuple, int] = {}
         self.untagged: list[tuple[int, str]] = []
         self.tagged = 0
-        self.table = None
+        self.table: tables.Table | None = None
         self.last_table = None
         self.lead_first = False  # a note said the first unit of each tag leads (下同)
         self.last_item: tuple[Node, str, Clause] | None = None  # (holder, marker kind, clause) of the item just read
@@ -169,12 +167,6 @@ class Reader:
             else:
                 self.order.append(kind)
         return self.order.index(kind)
-
-    def _parent(self) -> Node:
-        for node in reversed(self.stack):
-            if not node.is_list:
-                return node
-        return self.root
 
     def push_heading(self, kind, number, marker, text, title, lineno, as_clause=False):
         """Open a heading at its rank: close deeper ones, check numbering, record its role."""

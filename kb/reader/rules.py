@@ -59,6 +59,15 @@ def cn_number(text: str) -> int:
     return digits.index(text)
 
 
+def cn_numeral(n: int) -> str:
+    """1 → 一, 12 → 十二 (for citations)."""
+    digits = "零" + CN[:9]
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
 def list_role(title: str) -> str | None:
     """goal / measure / indicator / principle when a title names such a list (主 要 目 标, 妇女与健康发展的主要目标)."""
     m = RE_ROLE.match(compact(title).translate(TRADITIONAL).translate(str.maketrans("：", ":")))

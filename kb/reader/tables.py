@@ -37,7 +37,7 @@ class Table:
         self.count = 0
 
     @classmethod
-    def start(cls, reader, line, lineno) -> "Table":
+    def start(cls, reader, line, lineno) -> Table:
         """A header row starts a table; a row matching the last table's columns continues it."""
         cells = cells_of(line)
         kind, columns = _header(cells, reader)

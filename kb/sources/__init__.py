@@ -7,15 +7,21 @@ size before they are read in full (see the caps below).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import SourceError
+from kb.sources.docx import read_docx
+from kb.sources.html import read_html
+from kb.sources.office import read_legacy_word
+from kb.sources.pdf import read_pdf
+from kb.sources.source_text import SourceText
 from kb.sources.text import decode_text, normalise_lines, plausible_text, split_lines, strip_controls
 
-__all__ = ["SourceText", "read_source", "decode_text", "normalise_lines", "plausible_text", "PLAN_SUFFIXES"]
+__all__ = ["SourceText", "read_source", "decode_text", "normalise_lines", "plausible_text", "PLAN_SUFFIXES", "READABLE"]
 
 PLAN_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps")
+# The formats named in messages, as a reader writes them: .txt、.html、.htm、.docx、.pdf、.doc 或 .wps.
+READABLE = "、".join(PLAN_SUFFIXES[:-1]) + f" 或 {PLAN_SUFFIXES[-1]}"
 MB = 1024 * 1024
 # Generous for real plans: a 300-page plan with photos is a 20–30 MB .docx or .pdf.
 MAX_FILE_BYTES = 50 * MB
@@ -27,24 +33,6 @@ MAGIC = {
     b"\x1f\x8b": "gzip 压缩文件",
 }
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-@dataclass
-class SourceText:
-    """A file's text as lines, with how it was read.
-
-    lines: one paragraph per line (blank lines allowed; table rows are cells joined by a tab).
-    title_hint: the page's or document's own title when the format carries one, else None.
-    warnings: (1-based line number in lines, message) for what the reader fixed.
-    """
-
-    path: str
-    lines: list[str]
-    format: str
-    encoding: str | None = None
-    title_hint: str | None = None
-    notes: list[str] = field(default_factory=list)
-    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_source(path, encoding: str | None = None) -> SourceText:
@@ -60,24 +48,16 @@ def read_source(path, encoding: str | None = None) -> SourceText:
     if data.startswith(b"%PDF") or suffix == ".pdf":
         if not data.startswith(b"%PDF"):
             raise SourceError(path, "扩展名是 .pdf，但不是 PDF 文件")
-        from kb.sources.pdf import read_pdf
-
         return _finish(read_pdf(path, data))
     if data.startswith(OLE_MAGIC) or suffix in (".doc", ".wps"):
-        from kb.sources.office import read_legacy_word
-
         return _finish(read_legacy_word(path, data))
     if data.startswith(b"PK\x03\x04") or suffix == ".docx":
-        from kb.sources.docx import read_docx
-
         return _finish(read_docx(path, data))
     text, enc = decode_text(path, data, encoding)
     if suffix in (".html", ".htm") or _looks_like_html(text):
-        from kb.sources.html import read_html
-
         return _finish(read_html(path, text, enc))
     if suffix not in (".txt", "") and suffix not in PLAN_SUFFIXES:
-        raise SourceError(path, f"不支持的文件类型“{suffix}”：请使用 .txt、.html、.docx 或 .pdf")
+        raise SourceError(path, f"不支持的文件类型“{suffix}”：请使用 {READABLE}")
     return _finish(SourceText(str(path), normalise_lines(split_lines(text)), "txt", enc))
 
 

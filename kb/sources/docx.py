@@ -7,6 +7,7 @@ import zipfile
 
 from kb.errors import SourceError
 from kb.sources.layout import is_data_header, is_layout_cell
+from kb.sources.source_text import SourceText
 from kb.sources.text import normalise_lines, split_lines
 
 MB = 1024 * 1024
@@ -38,8 +39,6 @@ def check_zip(path, data: bytes, what: str = "Word 文档") -> zipfile.ZipFile:
 
 def read_docx(path, data: bytes):
     """Paragraphs of a Word file in order, tables included; the title property or Title paragraph as title_hint."""
-    from kb.sources import SourceText
-
     zf = check_zip(path, data)
     if "word/document.xml" not in zf.namelist():
         raise SourceError(path, "是 zip 压缩包，但不是 Word 文档（缺少 word/document.xml）")

@@ -10,6 +10,7 @@ import re
 
 from kb.errors import SourceError
 from kb.sources.layout import cjk_len, is_data_header, is_layout_cell
+from kb.sources.source_text import SourceText
 from kb.sources.text import normalise_lines
 
 BLOCK_TAGS = frozenset(
@@ -17,7 +18,11 @@ BLOCK_TAGS = frozenset(
      "article", "main", "table", "thead", "tbody", "tfoot", "caption", "td", "th", "blockquote", "pre", "center", "hr", "body")
 )
 NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select", "template", "svg", "input", "textarea")
-NOISE_HINT = re.compile(r"nav|menu|header|footer|share|breadcrumb|crumb|sidebar|banner|copyright|toolbar|related|comment|print|login|search|location|position|bdshare|jiathis", re.I)
+NOISE_HINT = re.compile(
+    r"nav|menu|header|footer|share|breadcrumb|crumb|sidebar|banner|copyright|toolbar|related|comment|print|login|search"
+    r"|location|position|bdshare|jiathis",
+    re.I,
+)
 BODY_HINT = re.compile(r"content|article|main|text|zoom|detail|body", re.I)
 # Lines of page chrome that sit inside or next to the article block on government sites.
 CHROME_LINE = re.compile(
@@ -29,14 +34,15 @@ CHROME_LINE = re.compile(
 INFO_BAR = re.compile(r"(?:来源|发布时间|发布日期|发文日期|发布机构|作者|信息来源)[：:].{0,80}(?:发布时间|发布日期|浏览|来源|字号|点击|阅读)")
 INFO_LABEL = re.compile(r"^(索\s*引\s*号|主题分类|主\s*题\s*词|发文机关|发布机构|成文日期|发布日期|发文日期|文\s*号|发文字号|标\s*题|名\s*称|有\s*效\s*性|体裁分类)\s*[:：]?")
 SITE_SUFFIX = re.compile(r"\s*(?:[_|｜·]|\s[-—–－]\s|[-—–－](?=[^\d]))\s*([^_|｜·]{2,40}?)\s*$")
-SITE_NAME = re.compile(r"(?:人民政府|政府|门户|网站|网|官网|平台|委员会|办公室|在线|政务服务|信息公开)$|^(?:首页|政策文件|政府文件|通知公告|政务公开|信息公开|规划计划|专项规划|发展规划)$")
+SITE_NAME = re.compile(
+    r"(?:人民政府|政府|门户|网站|网|官网|平台|委员会|办公室|在线|政务服务|信息公开)$"
+    r"|^(?:首页|政策文件|政府文件|通知公告|政务公开|信息公开|规划计划|专项规划|发展规划)$"
+)
 
 
 def read_html(path, text: str, enc: str | None):
     """Find the article body of a saved government page and turn its blocks into lines."""
     from bs4 import BeautifulSoup
-
-    from kb.sources import SourceText
 
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from kb.errors import SourceError
+from kb.sources.docx import read_docx
 
 CONVERT_TIMEOUT = 120  # seconds; a 300-page .doc converts in well under a minute
 
@@ -24,8 +25,6 @@ def soffice_path() -> str | None:
 
 def read_legacy_word(path, data: bytes):
     """A .doc/.wps file read through a LibreOffice conversion to .docx in a temporary folder."""
-    from kb.sources.docx import read_docx
-
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".doc", ".wps"):
@@ -33,8 +32,8 @@ def read_legacy_word(path, data: bytes):
     soffice = soffice_path()
     if not soffice:
         raise SourceError(path, f"读取 {suffix} 文件需要 LibreOffice（未安装）；请用 Word 或 WPS 另存为 .docx")
-    with tempfile.TemporaryDirectory(prefix="plankb-convert-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="plankb-convert-") as tmpname:
+        tmp = Path(tmpname)
         src = tmp / f"plan{suffix}"
         src.write_bytes(data)
         profile = (tmp / "profile").as_uri()

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.errors import SourceError
+from kb.sources.source_text import SourceText
 
 # Generous for real plans: a long provincial plan with annexes runs to a few hundred pages.
 MAX_PAGES = 2000
@@ -58,7 +59,10 @@ class _BoundedDecompressor:
             raise StreamTooLarge
         return out
 
-PAGE_NUMBER = re.compile(r"^(?:[-—–－‐―\s]*\d{1,4}[-—–－‐―\s]*|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|[-—–－]?\s*[ivxlcIVXLC]{1,6}\s*[-—–－]?|Page\s*\d+(?:\s*of\s*\d+)?)$")
+PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－‐―\s]*\d{1,4}[-—–－‐―\s]*|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
+    r"|[-—–－]?\s*[ivxlcIVXLC]{1,6}\s*[-—–－]?|Page\s*\d+(?:\s*of\s*\d+)?)$"
+)
 OUTLINE_START = re.compile(
     r"^(?:第[一二三四五六七八九十百零〇\d]+[章节部分篇条]|[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}(?:\.\d{1,2})*[.．、](?!\d)"
     r"|１?[０-９][．.、]|[（(]\d{1,2}[）)]|[⑴-⒇①-⑳]|——|附件|附表|目\s*录)"
@@ -82,8 +86,6 @@ class Line:
 
 def read_pdf(path, data: bytes):
     """Paragraphs of a PDF's text layer; a scanned PDF (no text layer) is an error that says so."""
-    from kb.sources import SourceText
-
     pages = _page_lines(path, data)
     if sum(len(line.text.strip()) for page in pages for line in page) < 10:
         raise SourceError(path, "这是扫描版 PDF（没有文字层），无法读取文字；请使用带文字的 PDF，或另存为 .docx/.txt")
@@ -96,6 +98,7 @@ def read_pdf(path, data: bytes):
 
 def _page_lines(path, data: bytes) -> list[list[Line]]:
     """Every page's lines, top to bottom; refuses too many pages or too much text before reading on."""
+    import pdfminer.pdftypes
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LTChar, LTFigure
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
@@ -103,16 +106,13 @@ def _page_lines(path, data: bytes) -> list[list[Line]]:
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser, PDFSyntaxError
     from pdfminer.psexceptions import PSException
-    import pdfminer.pdftypes
 
-    pdfminer.pdftypes.zlib = _BoundedZlib  # pdfminer inflates whole streams with zlib.decompress
+    pdfminer.pdftypes.zlib = _BoundedZlib  # type: ignore[assignment]  # pdfminer inflates whole streams with zlib.decompress
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)))
         if not document.is_extractable:
             raise SourceError(path, "PDF 设置了禁止提取文字，无法读取；请另存为 .docx/.txt")
-        count = 0
-        for _ in PDFPage.create_pages(document):
-            count += 1
+        for count, _ in enumerate(PDFPage.create_pages(document), 1):
             if count > MAX_PAGES:
                 raise SourceError(path, f"PDF 超过 {MAX_PAGES} 页，已拒绝（规划文件上限 {MAX_PAGES} 页）")
         manager = PDFResourceManager(caching=True)
@@ -189,7 +189,7 @@ def _chrome_key(line: Line) -> tuple[str, int]:
 def _drop_page_chrome(pages: list[list[Line]]) -> list[list[Line]]:
     """Without page numbers and the headers/footers repeated at the top or bottom of most pages."""
     edge = 2
-    seen = Counter()
+    seen: Counter[tuple[str, int]] = Counter()
     for page in pages:
         seen.update({_chrome_key(l) for l in page[:edge] + page[-edge:]})
     repeated = {k for k, n in seen.items() if len(pages) >= 3 and n >= max(3, len(pages) * 0.5)}
