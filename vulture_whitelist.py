@@ -26,6 +26,13 @@ _.formatColumns
 _.formatRows
 _.data_type
 # python-docx
+_.italic
+_.rgb
+_.keep_with_next
+_.keep_together
+_.space_before
+_.line_spacing
+_._blob
 _.page_height
 _.page_width
 _.bottom_margin
@@ -53,6 +60,8 @@ _.CharacterDataHandler
 # waitress hooks
 _.content_length
 _.error_task_class
+_.will_close
+_.__class__
 # flask.g values read back with g.pop()
 _.export_slot
 _.page_key

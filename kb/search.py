@@ -22,7 +22,7 @@ from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
 from kb.knowledge import KnowledgeBase
 from kb.model import KIND_LABELS, KINDS
-from kb.store import default_data, live_generation, open_kb, rebuild_damaged, resolve_dirs
+from kb.store import default_data, live_generation, open_kb
 
 MAX_QUERY = 200
 MAX_KEYWORDS = 12
@@ -563,13 +563,13 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
             return hit[1]  # every request comes here: no more than CURRENT is read
         pending: list[str] = []  # warnings about serving an old KB matter only once its index opened
         kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify, warn=pending.append)
-        index = Index(kbobj.path / "index", kbobj)
+        index = Index(_generation(kbobj) / "index", kbobj)
         for message in pending:
             if notify:
                 notify(message)
         searcher = Searcher(kbobj, index, cache_size=cache_size)
         # The previous Searcher is not closed: requests in flight may still use it.
-        cache[key] = (kbobj.path.name, searcher)
+        cache[key] = (_generation(kbobj).name, searcher)
         return searcher
 
 

@@ -22,7 +22,10 @@ def run_search(params: dict, limit=PAGE_SIZE) -> dict:
     s = get_searcher()
     call = dict(params)
     query = call.pop("query")
-    args = dict(dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], also=call.get("also") or None)
+    args = dict(
+        dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None,
+        literal=call["literal"], also=call.get("also") or None,
+    )
     res = s.search(query, page=call["page"], limit=limit, **args)
     if limit and res["total"] and not res["hits"]:
         last = (res["total"] - 1) // limit + 1
@@ -154,13 +157,20 @@ def no_result_help(params: dict, res: dict) -> dict:
                 near.append(d)
     broader = []
     if any(params[k] for k in FILTERS) or it["departments"] or it["kinds"] or it["domains"]:
-        broader.append({"label": f"只检索“{' '.join(it['keywords'])}”，不加筛选" if it["keywords"] else "查看全部条款", "url": url_for("pages.search", q=" ".join(it["keywords"]) or None, literal="1" if it["keywords"] else None)})
+        words = " ".join(it["keywords"])
+        broader.append({
+            "label": f"只检索“{words}”，不加筛选" if words else "查看全部条款",
+            "url": url_for("pages.search", q=words or None, literal="1" if words else None),
+        })
     for k in it["keywords"]:
         if len(it["keywords"]) > 1:
             broader.append({"label": f"只检索“{k}”", "url": url_for("pages.search", q=k)})
     if params["query"].strip() and not it["literal"]:
         broader.append({"label": f"按字面检索“{params['query'].strip()}”", "url": url_for("pages.search", q=params["query"].strip(), literal="1")})
-    return {"departments": near[:5], "synonyms": similar_terms(get_searcher(), it["keywords"]), "broader": broader[:5], "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES]}
+    return {
+        "departments": near[:5], "synonyms": similar_terms(get_searcher(), it["keywords"]), "broader": broader[:5],
+        "examples": [{"label": e, "url": url_for("pages.search", q=e)} for e in EXAMPLES],
+    }
 
 
 def similar_terms(searcher, keywords) -> list[dict]:

@@ -31,7 +31,10 @@ NAV = [
 ]
 
 
-NAV_SECTIONS = {"pages.search": "pages.index", "pages.department": "pages.departments", "pages.document": "pages.documents", "pages.clause": "pages.documents", "indicators.indicator": "indicators.index"}
+NAV_SECTIONS = {
+    "pages.search": "pages.index", "pages.department": "pages.departments", "pages.document": "pages.documents",
+    "pages.clause": "pages.documents", "indicators.indicator": "indicators.index",
+}
 
 
 def init_app(app):
@@ -71,7 +74,11 @@ def search():
     res = run_search(params)
     # Links carry the query as kb read it (cleaned, at most 200 characters), not as sent.
     params = dict(params, query=res["query"])
-    return render_template("search.html", params=params, res=res, view=decorate(params, res), today=date.today().isoformat(), titles={d.id: d.title for d in get_searcher().kb.documents}, is_group=get_searcher().kb.registry.is_group)
+    kb = get_searcher().kb
+    return render_template(
+        "search.html", params=params, res=res, view=decorate(params, res), today=date.today().isoformat(),
+        titles={d.id: d.title for d in kb.documents}, is_group=kb.registry.is_group,
+    )
 
 
 @bp.route("/search/export.<any(xlsx, docx, csv):ext>")
@@ -279,7 +286,13 @@ RE_SUBITEM = re.compile(r"(?=（\d{1,2}）|\(\d{1,2}\)|[①②③④⑤⑥⑦⑧
 
 def reading_blocks(kb, doc_id: str) -> list[dict]:
     """Headings and clauses of a document in reading order, each clause once, split into sub-items."""
-    items = [(h.line, 0, i, {"type": "heading", "level": h.level, "text": (h.marker + re.sub(r"\s{2,}", "", h.text)).strip(), "anchor": f"h{h.line}"}) for i, h in enumerate(kb.headings) if h.doc == doc_id]
+    items = [
+        (h.line, 0, i, {
+            "type": "heading", "level": h.level, "text": (h.marker + re.sub(r"\s{2,}", "", h.text)).strip(),
+            "anchor": f"h{h.line}",
+        })
+        for i, h in enumerate(kb.headings) if h.doc == doc_id
+    ]
     for i, c in enumerate(kb.clauses):
         if c.doc != doc_id:
             continue

@@ -111,7 +111,7 @@ def test_indicators_filter_by_status_and_download_the_table(indicator_server, si
     assert met > 0 and pg.locator("table.indicator-table tbody .status-met").count() == met
     with pg.expect_download() as dl:
         pg.click(".downloads a:has-text('下载 Excel')")
-    ws = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read())).active
+    ws = load_workbook(io.BytesIO(dl.value.path().read_bytes())).active
     assert ws["A1"].value.startswith("镇原县妇女发展规划（2021—2030年）　监测指标")
     header = [c.value for c in ws[2]]
     assert header[:3] == ["序号", "领域", "指标"] and "状态" in header

@@ -80,7 +80,7 @@ def test_docx_gongwen_style(kb, duties):
     assert f"导出日期：{exports.cn_date()}" in headings[2]
     # The list's own groups carry no 一、二、 that could be read as the plan's numbering; headings are
     # Word's 标题 1 and 标题 2, kept with what follows.
-    assert ["【共同职责】（3 条）", "【本部门承担】（25 条）", "【共同承担】（12 条）"] == [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+    assert [p.text for p in d.paragraphs if p.style.name == "Heading 1"] == ["【共同职责】（3 条）", "【本部门承担】（25 条）", "【共同承担】（12 条）"]
     assert "二（三）妇女与经济" in [p.text for p in d.paragraphs if p.style.name == "Heading 2"]
     assert d.styles["Heading 1"].paragraph_format.keep_with_next and d.styles["Heading 2"].paragraph_format.keep_with_next
     table = d.tables[0]

@@ -41,6 +41,7 @@ RE_ISO_DATE = re.compile(r"^(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2}
 RE_NATIONAL_SIGNATURE = re.compile(r"^(国务院|国务院办公厅|中共中央|中共中央办公厅|.{2,12}(部|总署|总局|委员会|银行))$")
 RE_NOTICE_TITLE = re.compile(r"关于印发.*(通知|决定)$")
 RE_NOTICE_BODY = re.compile(r"(现将|印发给你们|请结合实际|认真贯彻(执行|落实))")
+RE_ADDRESSEE = re.compile(r"^各.{1,60}[:：]$")
 RE_PUBLIC = re.compile(r"^[（(]\s*此件.{0,8}[)）]$")
 RE_SIGNATURE = re.compile(r"^.{2,30}(人民政府|人民政府办公室|人民政府办公厅|委员会|工作委员会|办公室|办公厅|委|局|厅)$")
 RE_TOC = re.compile(r"^目\s*录$")

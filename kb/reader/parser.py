@@ -17,7 +17,7 @@ from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
 from kb.reader import frontmatter, tables, tags
-from kb.reader.rules import CN, ITEM_KINDS, RULES, cn_numeral, is_structural, list_role, part_role, read_marker
+from kb.reader.rules import ITEM_KINDS, RULES, cn_numeral, is_structural, list_role, part_role, read_marker
 from kb.reader.tags import (
     FULLWIDTH,
     RE_LABEL,
