@@ -81,9 +81,12 @@ def sheet_xml(rows: str) -> bytes:
 
 
 def import_lines(data_dir, path) -> tuple[int, list[str], str]:
-    """`plankb monitor import` on a file: exit code, output lines, and the exception if any."""
+    """`plankb monitor import` on a file: exit code, output lines after the one naming the folders, and the
+    exception if any."""
     res = CliRunner().invoke(cli, ["monitor", "import", str(path), "--data", str(data_dir)])
-    return res.exit_code, res.output.splitlines(), repr(res.exception)
+    lines = res.output.splitlines()
+    assert lines[0].startswith("规划文件夹 ") and f"数据目录 {data_dir}" in lines[0]
+    return res.exit_code, lines[1:], repr(res.exception)
 
 
 # -- item 2: a read bounded while it runs ----------------------------------------------------------
