@@ -52,6 +52,13 @@ SCORE_EXACT, SCORE_FULL, SCORE_SUBSTRING, SCORE_WORD = 4 * 10**7, 2 * 10**7, 10*
 # A bare department name: its relation to each clause comes before any keyword tier.
 TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**9, "mentioned": 10**9}
 DEPT_TIERS = (("assigned", "departments"), ("lead_in_text", "lead"), ("shared", "shared"), ("mentioned", "mentions"))
+# An analysed query: preferred kinds, then figures, then the unit's relation (duty questions), all below
+# one more keyword group and above BM25; context (domain title, unit names) and proximity add to BM25.
+SCORE_PREFER, SCORE_TARGET = 4 * 10**4, 2 * 10**4
+DUTY_TIER = (("assigned", "departments", 3 * 10**4), ("lead_in_text", "lead", 2 * 10**4), ("shared", "shared", 10**4))
+SCORE_CONTEXT, SCORE_NEAR = 1.5, 3.0
+NEAR_CHARS, NEAR_MAX_CLAUSES = 12, 3000
+RE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|/10万|以上|以下|左右)")
 K1, B = 1.2, 0.75
 SEP = "\x00"  # between clauses in substring.txt; never in normalised text
 TAG_SEP = "\x01"  # between a clause's text and its tag
@@ -174,6 +181,13 @@ class EngineQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments[_all], also (each tagged)
     department: str | None = None  # rank assigned > shared > mentioned for this department
     words: bool = True  # False: exact strings only (a literal search); True: all-words and some-words tiers too
+    # An analysed query (kb.query): the typed string, which keyword groups can carry a match alone,
+    # kinds to rank first, figures first, and a unit whose duty list the query asks for.
+    phrase: str = ""  # every clause holding it is returned first (Ctrl+F parity)
+    carry: list[bool] | None = None  # per keyword group; None: the typed-words rule of literal keywords
+    prefer: list[str] = field(default_factory=list)
+    target: bool = False
+    duty_of: str | None = None  # matched within the unit's assigned, lead-in-text and shared clauses
     offset: int = 0
     limit: int | None = 20  # None: all hits
 
@@ -326,6 +340,11 @@ class Index:
         self._remember(self._substrings, needle, bits, len(buf) + len(needle) * 4 + 64)
         return bits
 
+    def share(self, word: str) -> float:
+        """The share of clauses whose text or tag holds word."""
+        norm = normalise(word)
+        return self._substring(norm).bit_count() / self.n if norm and self.n else 0.0
+
     def contains(self, text: str) -> bool:
         """True when some clause's text or tag contains text (after normalisation)."""
         norm = normalise(text)
@@ -420,10 +439,12 @@ class Index:
         never rests on scattered single characters (高/铁/站).
         Real words (for some-words matches): two characters or more, not a stop word,
         present in the plan; none at all when they cover less than half of what was typed.
+        An analysed query (``carry`` given) has one content word per group already: the groups
+        that may carry a match alone are its real words.
         """
         groups, units, terms = [], {}, []
         typed_chars = unit_chars = 0
-        for group in eq.keywords:
+        for g, group in enumerate(eq.keywords):
             exact = whole = 0
             for i, variant in enumerate(group):
                 norm = normalise(variant)
@@ -440,7 +461,7 @@ class Index:
                     for w in required:
                         bits &= self._substring(normalise(w))
                     whole |= bits
-                if i:
+                if i or eq.carry is not None:
                     continue  # synonyms match as strings or whole; their pieces do not count alone
                 for w in required:
                     typed_chars += len(w)
@@ -450,9 +471,32 @@ class Index:
                             units[w] = bits
                             unit_chars += len(w)
             groups.append((exact, exact | whole))
-        if not typed_chars or unit_chars * 2 < typed_chars:
+            if eq.carry is not None and eq.words and g < len(eq.carry) and eq.carry[g] and exact | whole:
+                units[group[0]] = exact | whole
+        if eq.carry is None and (not typed_chars or unit_chars * 2 < typed_chars):
             units = {}
         return groups, units, terms
+
+    def _some(self, units: dict[str, int], relaxed: bool) -> int:
+        """Clauses holding at least half of the real words; relaxed: of up to two words one, else the most held."""
+        if not units:
+            return 0
+        counts = {0: self._all}  # held words → clauses
+        for bits in units.values():
+            nxt: dict[int, int] = {}
+            for k, b in counts.items():
+                for kk, bb in ((k + 1, b & bits), (k, b & ~bits)):
+                    if bb:
+                        nxt[kk] = nxt.get(kk, 0) | bb
+            counts = nxt
+        need = (len(units) + 1) // 2
+        if relaxed:
+            need = 1 if len(units) <= 2 else min(need, max(counts))
+        out = 0
+        for k, b in counts.items():
+            if k >= need and k:
+                out |= b
+        return out
 
     def search(self, eq: EngineQuery) -> EngineResult:
         """Answer an EngineQuery: total, full matches, the requested page of hits, facet counts.
@@ -460,7 +504,9 @@ class Index:
         Tiers, each ranked by BM25 within: every keyword as an exact string, every keyword
         as exact string or all its words, then some words (at least half of the real words
         typed).  With a department (a bare name), its relation ranks first and every related
-        clause counts as a full match.
+        clause counts as a full match.  An analysed query adds: the typed string first
+        (Ctrl+F parity), preferred kinds and figures, a duty list ranked by relation, and
+        context and proximity within BM25.
         """
         fbits = self._filter_bits(eq.filters)
         groups, units, terms = self._keyword_sets(eq)
@@ -468,36 +514,47 @@ class Index:
         for s, w in groups:
             exact &= s
             full &= w
-        partial = 0
-        if units:
-            need = (len(units) + 1) // 2
-            counts = {0: self._all}
-            for bits in units.values():
-                nxt: dict[int, int] = {}
-                for k, b in counts.items():
-                    for kk, bb in ((k + 1, b & bits), (k, b & ~bits)):
-                        if bb:
-                            nxt[kk] = nxt.get(kk, 0) | bb
-                counts = nxt
-            for k, b in counts.items():
-                if k >= need:
-                    partial |= b
+        if eq.phrase and eq.words:
+            typed = self._substring(normalise(eq.phrase)) if normalise(eq.phrase) else 0
+            exact |= typed
+            full |= typed
+        partial = self._some(units, eq.carry is not None)
         dept = {}
         if eq.department:
             for tier, fname in DEPT_TIERS:
                 dept[tier] = self._bits[fname].get(eq.department, 0)
                 full |= dept[tier]
         matched = full | partial
-        if not groups and not eq.department:
+        duty = []
+        if eq.duty_of:
+            related = 0
+            for _, fname, weight in DUTY_TIER:
+                bits = self._bits[fname].get(eq.duty_of, 0) & ~related
+                duty.append((bits, weight))
+                related |= bits
+            if groups:
+                full &= related
+                matched &= related
+            else:
+                matched = full = related
+        elif not groups and not eq.department:
             matched = full = self._all
         matched &= fbits
         full &= matched
         total = matched.bit_count()
         facets = self._facets(matched)
         parts = [[(exact, SCORE_EXACT), (full, SCORE_FULL)]]
-        if len(groups) > 1:
+        if len(groups) > 1 and eq.carry is not None:
+            parts += [[(w, self._coordination(w))] for _, w in groups]
+        elif len(groups) > 1:
             parts += [[(s, SCORE_SUBSTRING)] for s, _ in groups]
-        parts += [[(bits, SCORE_WORD)] for bits in units.values()]
+        parts += [[(bits, SCORE_WORD)] for bits in units.values()] if eq.carry is None else []
+        if eq.prefer:
+            parts.append([(self._filter_bits({"kind": eq.prefer}), SCORE_PREFER)])
+        if eq.target:
+            parts.append([(self._figures(), SCORE_TARGET)])
+        if duty:
+            parts.append(duty)
         end = None if eq.limit is None else eq.offset + eq.limit
         hits, seen = [], 0  # seen: hits in the levels before this one
         for score, bits in self._levels(matched, parts, dept):
@@ -513,14 +570,68 @@ class Index:
             tier = "exact" if bits & exact else "words" if bits & full else "partial"
             if terms:
                 bm = self._bm25(positions, terms, bits)
+                if eq.carry is not None:
+                    self._context_and_proximity(bm, positions, eq.keywords, bits & full == bits)
                 key = lambda p: (bm[p], -p)
                 ranked = nlargest(hi, positions, key=key) if hi < count else sorted(positions, key=key, reverse=True)
-                hits += [EngineHit(p, score + round(bm[p], 4), tier) for p in ranked[lo:hi]]
+                hits += [EngineHit(p, score + round(min(bm[p], 999.0), 4), tier) for p in ranked[lo:hi]]
             else:
                 hits += [EngineHit(p, float(score), tier) for p in positions[lo:hi]]
             seen += count
         marks = list(dict.fromkeys([*units, *(t for t in terms if len(t) > 1 and t not in FUNCTION_WORDS)]))
         return EngineResult(total, hits, facets, marks, full.bit_count())
+
+    def _coordination(self, bits: int) -> int:
+        """A keyword group's weight when held: SCORE_SUBSTRING scaled by its rarity (idf), at least a tenth."""
+        df = bits.bit_count()
+        idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        top = math.log(1 + (self.n - 0.5) / 1.5)
+        return int(SCORE_SUBSTRING * max(0.1, min(1.0, idf / top)))
+
+    def _figures(self) -> int:
+        """Clauses stating a figure (70%以上, 12/10万): the targets a 多少 question asks for."""
+        bits = getattr(self, "_figure_bits", None)
+        if bits is None:
+            buf = bytearray((self.n + 7) // 8 or 1)
+            for m in RE_FIGURE.finditer(self._hay):
+                i = bisect_right(self._starts, m.start()) - 1
+                buf[i >> 3] |= 1 << (i & 7)
+            bits = self._figure_bits = int.from_bytes(buf, "little")
+        return bits
+
+    def _context_and_proximity(self, bm: dict[int, float], positions, keywords, whole: bool):
+        """Add to BM25: a content word in the clause's context (domain title, unit names), and words close together."""
+        n = self.n
+        for group in keywords:
+            ctx = 0
+            for variant in group:
+                norm = normalise(variant)
+                for table in ("domain", "departments"):
+                    for value, bits in self._bits[table].items():
+                        if norm and norm in normalise(value):
+                            ctx |= bits
+            if ctx:
+                df = ctx.bit_count()
+                weight = SCORE_CONTEXT * math.log(1 + (n - df + 0.5) / (df + 0.5))
+                for p in positions:
+                    if ctx >> p & 1:
+                        bm[p] += weight
+        if not whole or len(keywords) < 2 or len(positions) > NEAR_MAX_CLAUSES:
+            return
+        needles = [[normalise(v) for v in group if normalise(v)] for group in keywords]
+        hay, starts = self._hay, self._starts
+        for p in positions:
+            end = starts[p + 1] - 1 if p + 1 < len(starts) else len(hay)
+            text = hay[starts[p] : end]
+            spots = []
+            for variants in needles:
+                found = [(i, i + len(v)) for v in variants for i in _finds(text, v)]
+                if not found:
+                    break
+                spots.append(found)
+            else:
+                if _window(spots) <= NEAR_CHARS + sum(len(v[0]) for v in needles):
+                    bm[p] += SCORE_NEAR
 
     def _levels(self, matched: int, parts, dept) -> list[tuple[int, int]]:
         """The matched set split by score tier, highest first: [(score, bits)]."""
@@ -560,3 +671,23 @@ class Index:
                     counts[value] = n
             out[fname] = counts
         return out
+
+
+def _finds(text: str, needle: str, most: int = 8) -> list[int]:
+    out, i = [], text.find(needle)
+    while i >= 0 and len(out) < most:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+def _window(spots: list[list[tuple[int, int]]]) -> int:
+    """The shortest stretch of text holding one occurrence of every group (few occurrences each)."""
+    best = None
+    for start, end in spots[0]:
+        lo, hi = start, end
+        for other in spots[1:]:
+            a, b = min(other, key=lambda se: abs(se[0] - start))
+            lo, hi = min(lo, a), max(hi, b)
+        best = hi - lo if best is None else min(best, hi - lo)
+    return best or 0

@@ -21,46 +21,18 @@ from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
 from kb.model import KIND_LABELS, KINDS
 from kb.knowledge import KnowledgeBase
+from kb.query import VOCABULARY, Lexicon, Reading, analyse, load_vocabulary
 from kb.store import live_generation, open_kb
 
 MAX_QUERY = 200
 MAX_KEYWORDS = 12
 DUTY = ["goal", "measure"]
-KIND_WORDS = {
-    "主要目标": ["goal"], "目标": ["goal"], "goals": ["goal"], "goal": ["goal"],
-    "策略措施": ["measure"], "措施": ["measure"], "measures": ["measure"], "measure": ["measure"],
-    "职责": DUTY, "任务": DUTY, "工作": DUTY, "责任": DUTY, "指标": DUTY, "duties": DUTY, "duty": DUTY, "tasks": DUTY,
-}
 KIND_VALUES = {**{k: k for k in KINDS}, **{v: k for k, v in KIND_LABELS.items()}, "目标": "goal", "措施": "measure"}
-FILLER = sorted(
-    "有哪些 哪些 负责 涉及 承担 牵头 参与 相关 有关 关于 需要 请问 查询 查找 列出 所有 全部 以及 什么 "
-    "共同 一起 同时 分别 条款 内容 事项 "
-    "的 和 与 及 或 哪 是 了 吗 呢 有 由 中 在 都 "
-    "which what are is the of for and or does do by in with to list show all involve involves involving responsible both clauses items".split(),
-    key=len,
-    reverse=True,
-)
 FILTER_KEYS = {"dept": "departments", "部门": "departments", "kind": "kind", "类别": "kind", "domain": "domain", "领域": "domain", "doc": "doc", "文档": "doc"}
 RE_FILTER = re.compile(r"(?<![\w:：])(dept|kind|domain|doc|部门|类别|领域|文档)[:：](\S*)", re.I)
 RE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 RE_SEP = re.compile(r"[\s,，、;；]+")
 FACET_LABELS = {"kind": "类别", "domain": "领域", "departments": "部门", "doc": "文档"}
-
-
-def load_synonyms(path: Path) -> dict[str, list[str]]:
-    """synonyms.txt: `词 => 扩展 扩展` per line; missing file, no synonyms."""
-    out: dict[str, list[str]] = {}
-    if not path.exists():
-        return out
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "=>" not in line:
-            continue
-        left, right = line.split("=>", 1)
-        for key in left.split():
-            out.setdefault(key.strip(), [])
-            out[key.strip()] += [w for w in right.split() if w and w != key]
-    return out
 
 
 @dataclass
@@ -82,6 +54,12 @@ class Interpretation:
     literal: bool = False
     notes: list[str] = field(default_factory=list)
     recognised: list[str] = field(default_factory=list)  # words read as filters, not keywords
+    reading: str = ""  # the analyser's reading, for the page: 部门 人社局 · 全部职责
+    duty: bool = False  # the department's whole duty list (every kind and relation), ranked by the keywords
+    prefer: list[str] = field(default_factory=list)  # kinds ranked first
+    target: bool = False  # figures ranked first
+    phrase: str = ""  # the typed text: every clause holding it comes first
+    carry: list[bool] = field(default_factory=list)  # per keyword: may it carry a match alone
 
     def description(self) -> str:
         parts = []
@@ -95,7 +73,7 @@ class Interpretation:
             parts.append("文档 " + "、".join(self.docs))
         if not parts:
             return ""
-        return "已按" + "，".join(parts) + "筛选"
+        return "已按" + "，".join(parts) + ("（全部职责）" if self.duty else "") + "筛选"
 
     def to_dict(self) -> dict:
         return {
@@ -111,6 +89,10 @@ class Interpretation:
             "also": self.also,
             "literal": self.literal,
             "recognised": self.recognised,
+            "reading": self.reading,
+            "duty": self.duty,
+            "prefer": self.prefer,
+            "target": self.target,
             "description": self.description(),
             "notes": self.notes,
         }
@@ -138,7 +120,9 @@ class Searcher:
         self.cache_size = cache_size
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.synonyms = load_synonyms(Path(kb.path) / "synonyms.txt") if kb.path else {}
+        # The shipped everyday-to-plan vocabulary, with the corpus's own synonyms.txt added to it.
+        self.synonyms = load_vocabulary(VOCABULARY, *([Path(kb.path) / "synonyms.txt"] if kb.path else []))
+        self._readings: OrderedDict = OrderedDict()
         self.registry = kb.registry
         known = set(kb.department_names()) | {g.name for g in self.registry.groups}
         self.known_units = known
@@ -147,6 +131,28 @@ class Searcher:
         # The knowledge base's own unit names (省妇联, 市卫健委) win over the spellings inside them.
         self.spellings = sorted(set(self.spellings) | {(n, n) for n in known}, key=lambda p: (-len(p[0]), p[0]))
         self.spellings.sort(key=lambda p: -len(p[0]))
+        self.lexicon = Lexicon(
+            cut=lambda t: index.words(t),
+            cut_for_search=lambda t: list(index.tokenizer().cut_for_search(normalise(t), HMM=False)),
+            in_plan=index.contains,
+            share=index.share,
+            units=self._department_spans,
+            domains=kb.domains(),
+            docs={d.id: d.title for d in kb.documents},
+            vocabulary=self.synonyms,
+        )
+
+    def analyse(self, text: str) -> Reading:
+        """The analyser's reading of free text (kept for the most recent queries)."""
+        with self._cache_lock:
+            hit = self._readings.get(text)
+        if hit is None:
+            hit = analyse(text, self.lexicon)
+            with self._cache_lock:
+                self._readings[text] = hit
+                while len(self._readings) > 512:
+                    self._readings.popitem(last=False)
+        return hit
 
     # -- interpretation --------------------------------------------------
     def interpret(self, query: str, *, dept=None, kind=None, domain=None, doc=None, literal=False, also=None) -> Interpretation:
@@ -176,7 +182,7 @@ class Searcher:
         if len(it.keywords) > MAX_KEYWORDS:
             it.notes.append(f"关键词过多，只使用了前 {MAX_KEYWORDS} 个")
             it.keywords = it.keywords[:MAX_KEYWORDS]
-        if not it.literal:
+        if not it.literal and not it.carry:
             for k in it.keywords:
                 if self.synonyms.get(k):
                     it.synonyms[k] = self.synonyms[k]
@@ -252,59 +258,56 @@ class Searcher:
         return RE_FILTER.sub(take, text)
 
     def _free_text(self, text, it):
-        """Departments, kind words and filler in free text become filters (only with a department)."""
-        spans = self._department_spans(text)
-        if not spans:
-            it.keywords = [k for k in RE_SEP.split(text) if k]
-            return
+        """Free text through the analyser (kb.query): units, kinds, duty questions, content words."""
         stripped_text = text.strip()
-        if (
-            len(stripped_text) > max(e - b for b, e, _, _ in spans)
+        if not stripped_text:
+            return
+        r = self.analyse(stripped_text)
+        it.reading = r.describe()
+        if r.units and (
+            len(stripped_text) > max(len(s) for s in r.unit_spellings)
             and not RE_SEP.search(stripped_text)
             and self.index.contains(stripped_text)
         ):
             # Pasted from the plan (监测组由县统计局牵头): what Ctrl+F would find comes first.
             it.keywords = [stripped_text]
+            it.reading = ""
             it.notes.append("这段文字在规划中原样出现，已按原文检索")
             return
-        found = _unique(c for _, _, c, _ in spans)
-        rest = list(text)
-        for start, end, _, _ in spans:
-            for i in range(start, end):
-                rest[i] = " "
-        rest = "".join(rest)
-        kinds, stripped = [], rest
-        for word in sorted(KIND_WORDS, key=len, reverse=True):
-            pattern = re.compile(re.escape(word), re.I) if word.isascii() else re.compile(re.escape(word))
-            if pattern.search(stripped):
-                kinds += KIND_WORDS[word]
-                it.recognised.append(word)
-                stripped = pattern.sub(" ", stripped)
-        filler_found = False
-        for word in FILLER:
-            pattern = re.compile(r"\b%s\b" % re.escape(word), re.I) if word.isascii() else re.compile(re.escape(word))
-            if pattern.search(stripped):
-                filler_found = True
-                stripped = pattern.sub(" ", stripped)
-        leftovers = [k for k in RE_SEP.split(stripped) if k and not RE_SEP.fullmatch(k)]
-        it.recognised += [s for _, _, _, s in spans]
-        it.departments += found
-        it.kinds += kinds
-        # 妇联和教育局共同负责的措施: the clauses both are tagged on.
-        it.all_departments = it.all_departments or len(found) > 1
-        if kinds or filler_found:
-            it.mode = "department"
-            if not kinds:
-                it.kinds += DUTY
-        elif leftovers:
-            it.mode = "department"
-        else:
+        it.phrase = stripped_text
+        it.recognised += [*r.unit_spellings, *r.cues, *r.dropped]
+        terms = r.terms
+        if r.units and not terms and not r.cues:
+            it.departments += r.units
+            it.all_departments = it.all_departments or len(r.units) > 1
             it.mode = "department-bare"
-            it.bare = found[0]
+            it.bare = r.units[0]
+            it.phrase = ""
             # Ctrl+F parity: the name as typed also finds every clause whose text contains it.
-            it.keywords = [text.strip()]
+            it.keywords = [stripped_text]
             return
-        it.keywords = leftovers
+        if r.units:
+            it.departments += r.units
+            it.mode = "department"
+            # 妇联和教育局共同负责的措施: the clauses both are tagged on.
+            it.all_departments = it.all_departments or len(r.units) > 1
+            if r.kinds:
+                it.kinds += r.kinds
+            elif len(r.units) > 1:
+                it.kinds += DUTY
+            else:
+                it.duty = True
+        elif not terms:
+            # Only kind or question words (目标, 有哪些措施): the text itself is the keyword.
+            it.keywords = [stripped_text]
+            it.prefer = r.prefer
+            it.target = r.target
+            return
+        it.prefer = [] if r.units else r.prefer
+        it.target = r.target and not r.units
+        it.keywords = [t.word for t in terms]
+        it.carry = [not t.generic for t in terms]
+        it.synonyms = {t.word: t.expansions for t in terms if t.expansions}
 
     def _department_spans(self, text):
         """(start, end, canonical, spelling) of department names in text, longest first."""
@@ -359,7 +362,7 @@ class Searcher:
         filters = {"doc": it.docs, "kind": it.kinds, "domain": it.domains}
         bare = it.mode == "department-bare"
         # A bare name ranks by its relation; only departments given as filters narrow the result.
-        depts = it.explicit_departments if bare else it.departments
+        depts = it.explicit_departments if bare or it.duty else it.departments
         if depts:
             filters["departments_all" if it.all_departments else "departments"] = depts
         if it.also:
@@ -369,6 +372,11 @@ class Searcher:
             filters=filters,
             department=it.bare if bare else None,
             words=not it.literal,
+            phrase=it.phrase,
+            carry=list(it.carry) if it.carry else None,
+            prefer=it.prefer,
+            target=it.target,
+            duty_of=it.departments[0] if it.duty else None,
             offset=offset,
             limit=limit,
         )

@@ -859,6 +859,12 @@ def write_report() -> Path:
             "| RSS MB | " + " | ".join(f"{mb}" for _, mb in series[:: max(1, len(series) // 12)]) + " |",
             "",
         ]
+    rel = RESULTS / "relevance.json"
+    if rel.exists():
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import relevance
+
+        out += relevance.report_lines(json.loads(rel.read_text(encoding="utf-8")))
     out += [
         "## How to rerun",
         "",
@@ -869,6 +875,7 @@ def write_report() -> Path:
         ".venv/bin/python scripts/bench.py --quick            # 1 and 10 plans, fewer rounds",
         ".venv/bin/python scripts/bench.py --load --duration 60   # waitress under 16 and 64 connections",
         ".venv/bin/python scripts/bench.py --soak 600        # ten minutes of /search, server RSS sampled",
+        ".venv/bin/python scripts/bench.py --relevance        # plankb vs plain BM25 on bench/relevance/ (seconds)",
         ".venv/bin/python scripts/bench.py --report           # rewrite this file from bench/results/",
         ".venv/bin/python scripts/make_corpus.py --n 100 --out /tmp/corpus-100   # just the synthetic corpus",
         "```",
@@ -882,6 +889,23 @@ def write_report() -> Path:
 
 
 # -- command line --------------------------------------------------------------------------------
+def bench_relevance_run() -> None:
+    """--relevance: both engines on the judged queries, JSON and the report section."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import relevance
+
+    result = relevance.bench_relevance(WORK)
+    result["date"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    result["machine"] = machine()
+    result["kb"] = kb_version()
+    (RESULTS / "relevance.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    for label, row in result["summary"].items():
+        p, b = row["plankb"], row["bm25"]
+        print(f"  {label:24} nDCG@10 {p['ndcg10'] or 0:.3f} vs {b['ndcg10'] or 0:.3f}  recall@10 {p['recall10'] or 0:.3f} vs {b['recall10'] or 0:.3f}"
+              f"  zero {p['answerable_zero']}/{b['answerable_zero']}  unanswerable-with-results {p['unanswerable_with_results']}/{b['unanswerable_with_results']}", file=sys.stderr)
+    print(f"wrote {RESULTS / 'relevance.json'} and {write_report()}", file=sys.stderr)
+
+
 def main(argv=None):
     """Command line: --scale, --load, --report (and the internal child modes)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -904,11 +928,15 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=8, help="waitress threads for --load (default 8)")
     ap.add_argument("--soak", type=float, metavar="SECONDS", help="one long /search phase at 16 connections, RSS sampled every 10 s (bench/results/soak.json)")
     ap.add_argument("--report", action="store_true", help="only rewrite docs/BENCHMARKS.md from bench/results/")
+    ap.add_argument("--relevance", action="store_true", help="relevance of plankb and plain BM25 on bench/relevance/ (bench/results/relevance.json)")
     args = ap.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
     if args.report:
         print(write_report())
+        return
+    if args.relevance:
+        bench_relevance_run()
         return
     if args.soak:
         result = bench_load(args.soak, [16], args.load_corpus, args.seed, args.threads, endpoints=("search",))
