@@ -54,7 +54,7 @@ TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**9, "
 DEPT_TIERS = (("assigned", "departments"), ("lead_in_text", "lead"), ("shared", "shared"), ("mentioned", "mentions"))
 # An analysed query: preferred kinds, then figures, then the unit's relation (duty questions), all below
 # one more keyword group and above BM25; context (domain title, unit names) and proximity add to BM25.
-SCORE_PREFER, SCORE_TARGET = 4 * 10**4, 2 * 10**4
+SCORE_CORE, SCORE_PREFER, SCORE_TARGET = 10**6, 4 * 10**4, 2 * 10**4
 DUTY_TIER = (("assigned", "departments", 3 * 10**4), ("lead_in_text", "lead", 2 * 10**4), ("shared", "shared", 10**4))
 SCORE_CONTEXT, SCORE_NEAR = 1.5, 3.0
 NEAR_CHARS, NEAR_MAX_CLAUSES = 12, 3000
@@ -450,9 +450,11 @@ class Index:
                 norm = normalise(variant)
                 if not norm:
                     continue
-                exact |= self._substring(norm)
+                held = self._substring(norm)
+                exact |= held
                 words = self.words(variant)
-                terms.extend(words)
+                if held or eq.carry is None:
+                    terms.extend(words)  # an analysed query ranks on the variants the plan holds
                 if not eq.words:
                     continue
                 required = [w for w in words if w not in FUNCTION_WORDS]
@@ -544,6 +546,11 @@ class Index:
         total = matched.bit_count()
         facets = self._facets(matched)
         parts = [[(exact, SCORE_EXACT), (full, SCORE_FULL)]]
+        if eq.carry is not None and units and len(units) < len(groups):
+            core = matched
+            for bits in units.values():
+                core &= bits
+            parts.append([(core, SCORE_CORE)])  # every word that can carry a match, common ones aside
         if len(groups) > 1 and eq.carry is not None:
             parts += [[(w, self._coordination(w))] for _, w in groups]
         elif len(groups) > 1:

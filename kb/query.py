@@ -57,7 +57,7 @@ FUNCTION_WORDS = frozenset(
     "怎么 怎样 怎么样 如何 怎么办 咋 咋办 哪些 哪个 哪条 哪里 哪儿 什么 啥 为什么 多少 几 是否 能否 可以 能不能 有没有 是不是 "
     "吗 呢 吧 啊 呀 嘛 的 地 得 了 着 过 和 与 及 或 或者 以及 跟 同 把 被 对 对于 关于 有关 相关 方面 在 于 从 向 由 为 给 让 "
     "是 有 要 需要 应该 应当 会 能 该 都 也 还 就 又 再 请问 请 查询 查找 查 看看 看 列出 所有 全部 一下 我 我们 你 你们 他们 她们 "
-    "这 那 这个 那个 这些 那些 里 里面 中 上 下 内 后 前 时 时候 之后 以后 之前 规定 要求 情况 问题 内容 一些 些 哪 谁 "
+    "这 那 这个 那个 这些 那些 里 里面 中 上 下 内 后 前 时 时候 期间 之后 以后 之前 规定 要求 情况 问题 内容 一些 些 哪 谁 "
     "which what how who are is the of for and or does do by in with to list show all about".split()
 )
 # Verbs every measure uses: they count with other words, never alone.
@@ -129,6 +129,7 @@ class Reading:
     terms: list[Term] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # question and function words, single characters
     cues: list[str] = field(default_factory=list)  # phrases read as intent (duty, kind, target)
+    unknown: list[str] = field(default_factory=list)  # characters of words the plan does not hold (护/照)
 
     @property
     def content(self) -> list[Term]:
@@ -165,8 +166,28 @@ class Reading:
         return " · ".join(parts)
 
 
-def _phrase_spans(text: str, phrases: Iterable[str], taken: list[bool]) -> list[tuple[int, int, str]]:
-    """Non-overlapping occurrences of phrases (longest first) in the free parts of text."""
+def _bounds(text: str, lex: Lexicon) -> set[int]:
+    """Word boundaries of the plan's own cut of text (per stretch between spaces and punctuation)."""
+    out = {0, len(text)}
+    offset = 0
+    for chunk in RE_SPACE.split(text):
+        if not chunk:
+            continue
+        at = text.find(chunk, offset)
+        out.add(at)
+        for w in lex.cut(chunk):
+            at += len(w)
+            out.add(at)
+        offset = at
+    return out
+
+
+def _phrase_spans(text: str, phrases: Iterable[str], taken: list[bool], bounds: set[int] | None = None,
+                  in_plan: Callable[[str], bool] | None = None) -> list[tuple[int, int, str]]:
+    """Non-overlapping occurrences of phrases (longest first) in the free parts of text.
+
+    With bounds: a phrase the plan uses must start and end on a word boundary.
+    """
     out = []
     low = text.lower()
     for p in sorted(set(phrases), key=len, reverse=True):
@@ -177,7 +198,8 @@ def _phrase_spans(text: str, phrases: Iterable[str], taken: list[bool]) -> list[
             ascii_ok = not pl.isascii() or (
                 (start == 0 or not low[start - 1].isalnum()) and (end == len(low) or not low[end].isalnum())
             )
-            if ascii_ok and not any(taken[start:end]):
+            aligned = bounds is None or (start in bounds and end in bounds) or not (in_plan and in_plan(p))
+            if ascii_ok and aligned and not any(taken[start:end]):
                 out.append((start, end, p))
                 for i in range(start, end):
                     taken[i] = True
@@ -207,12 +229,17 @@ def analyse(text: str, lex: Lexicon) -> Reading:
     # left to the cut, so a key never breaks a plan word (养老人 in 赡养老人).
     everyday = [k for k in lex.vocabulary if len(k) > 1 and not lex.in_plan(k)]
     cue_phrases = {**{p: "duty" for p in DUTY_PHRASES}, **{p: "kind" for p in KIND_PHRASES}, **{p: "target" for p in TARGET_PHRASES}}
-    # Kind and question phrases first, then everyday words; a phrase the vocabulary also
-    # knows (两癌) is an everyday word, not a cue.
-    for start, end, p in _phrase_spans(text, [p for p in cue_phrases if p not in lex.vocabulary], taken):
-        pieces.append((start, cue_phrases[p], p))
+    # Everyday words, then kind and question phrases, then question and function words; a phrase
+    # the plan uses counts only where the plan's own cut of the text has it as a word
+    # (工作 in 妇女工作, not in 工作场所).
+    bounds = _bounds(text, lex)
     for start, end, p in _phrase_spans(text, everyday, taken):
         pieces.append((start, "word", p))
+    cues = [p for p in cue_phrases if p not in lex.vocabulary]
+    for start, end, p in _phrase_spans(text, cues, taken, bounds, lex.in_plan):
+        pieces.append((start, cue_phrases[p], p))
+    for start, end, p in _phrase_spans(text, [w for w in FUNCTION_WORDS if len(w) > 1], taken, bounds, lex.in_plan):
+        reading.dropped.append(p)
     # The free stretches, cut with the plan's dictionary.
     i = 0
     while i < len(text):
@@ -253,12 +280,13 @@ def analyse(text: str, lex: Lexicon) -> Reading:
             reading.cues.append(value)
         else:
             words.append(value)
-    for w in words:
+    for w in _rejoin(words, lex):
         low = w.lower()
         if low in FUNCTION_WORDS or not w.strip():
             reading.dropped.append(w)
         elif len(w) == 1 and not w.isdigit() and w not in lex.vocabulary:
             reading.dropped.append(w)
+            reading.unknown.append(w)
         elif w in lex.vocabulary or lex.in_plan(w) or len(w) < 3:
             _add_term(reading, w, lex)
         else:
@@ -282,6 +310,36 @@ def analyse(text: str, lex: Lexicon) -> Reading:
             if t.word in (d, _short(d)) and d not in reading.domains:
                 reading.domains.append(d)
     return reading
+
+
+def _rejoin(words: list[str], lex: Lexicon) -> list[str]:
+    """Runs of single characters (the plan's dictionary did not know them) joined back into the
+    longest pieces the plan holds (防/性/侵 → 防性侵); function characters end a run."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush():
+        i = 0
+        while i < len(run):
+            for j in range(len(run), i + 1, -1):
+                piece = "".join(run[i:j])
+                if lex.in_plan(piece):
+                    out.append(piece)
+                    i = j
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+        run.clear()
+
+    for w in words:
+        if len(w) == 1 and w.lower() not in FUNCTION_WORDS and not w.isascii():
+            run.append(w)
+        else:
+            flush()
+            out.append(w)
+    flush()
+    return out
 
 
 def _add_term(reading: Reading, word: str, lex: Lexicon) -> None:

@@ -297,8 +297,9 @@ class Searcher:
                 it.kinds += DUTY
             else:
                 it.duty = True
-        elif not terms:
-            # Only kind or question words (目标, 有哪些措施): the text itself is the keyword.
+        elif not terms or (r.unknown and not any(not t.generic for t in terms)):
+            # Only kind or question words (目标, 有哪些措施), or a topic the plan does not hold with
+            # nothing but common words beside it (护照怎么办理): the text itself is the keyword.
             it.keywords = [stripped_text]
             it.prefer = r.prefer
             it.target = r.target
