@@ -517,8 +517,9 @@ class Index:
             exact &= s
             full &= w
         if eq.phrase and eq.words:
+            # An analysed query: the exact tier is the typed string, what Ctrl+F finds.
             typed = self._substring(normalise(eq.phrase)) if normalise(eq.phrase) else 0
-            exact |= typed
+            exact = typed if eq.carry is not None else exact | typed
             full |= typed
         partial = self._some(units, eq.carry is not None)
         dept = {}
@@ -607,7 +608,8 @@ class Index:
         return bits
 
     def _context_and_proximity(self, bm: dict[int, float], positions, keywords, whole: bool):
-        """Add to BM25: a content word in the clause's context (domain title, unit names), and words close together."""
+        """Add to BM25: a content word in the context (domain title, unit names) of a clause whose text holds
+        some word of the query, and the groups' strings close together."""
         n = self.n
         for group in keywords:
             ctx = 0
@@ -621,7 +623,7 @@ class Index:
                 df = ctx.bit_count()
                 weight = SCORE_CONTEXT * math.log(1 + (n - df + 0.5) / (df + 0.5))
                 for p in positions:
-                    if ctx >> p & 1:
+                    if ctx >> p & 1 and bm[p] > 0:  # context ranks text matches; it never outranks a word held
                         bm[p] += weight
         if not whole or len(keywords) < 2 or len(positions) > NEAR_MAX_CLAUSES:
             return

@@ -58,8 +58,12 @@ FUNCTION_WORDS = frozenset(
     "吗 呢 吧 啊 呀 嘛 的 地 得 了 着 过 和 与 及 或 或者 以及 跟 同 把 被 对 对于 关于 有关 相关 方面 在 于 从 向 由 为 给 让 "
     "是 有 要 需要 应该 应当 会 能 该 都 也 还 就 又 再 请问 请 查询 查找 查 看看 看 列出 所有 全部 一下 我 我们 你 你们 他们 她们 "
     "这 那 这个 那个 这些 那些 里 里面 中 上 下 内 后 前 时 时候 期间 之后 以后 之前 规定 要求 情况 问题 内容 一些 些 哪 谁 "
-    "which what how who are is the of for and or does do by in with to list show all about".split()
+    "不 没 没有 "
+    "which what how who are is the of for and or does do by in with to list show all about involve involves involving "
+    "clauses items please".split()
 )
+# With a unit named: words that say how several units share a duty (妇联和教育局共同负责…).
+UNIT_FILLER = frozenset("共同 一起 同时 分别 都 均 both together each".split())
 # Verbs every measure uses: they count with other words, never alone.
 ACTION_WORDS = frozenset(
     "防止 预防 保障 促进 提高 提升 加强 推进 推动 完善 支持 开展 实施 落实 建立 健全 处理 解决 做好 办理 保护 帮助 "
@@ -129,7 +133,7 @@ class Reading:
     terms: list[Term] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # question and function words, single characters
     cues: list[str] = field(default_factory=list)  # phrases read as intent (duty, kind, target)
-    unknown: list[str] = field(default_factory=list)  # characters of words the plan does not hold (护/照)
+    unknown: list[str] = field(default_factory=list)  # words the plan does not hold, nor the vocabulary (护照, xyz)
 
     @property
     def content(self) -> list[Term]:
@@ -282,18 +286,22 @@ def analyse(text: str, lex: Lexicon) -> Reading:
             words.append(value)
     for w in _rejoin(words, lex):
         low = w.lower()
-        if low in FUNCTION_WORDS or not w.strip():
+        if low in FUNCTION_WORDS or not w.strip() or (reading.units and low in UNIT_FILLER):
             reading.dropped.append(w)
         elif len(w) == 1 and not w.isdigit() and w not in lex.vocabulary:
             reading.dropped.append(w)
             reading.unknown.append(w)
-        elif w in lex.vocabulary or lex.in_plan(w) or len(w) < 3:
+        elif w in lex.vocabulary or lex.in_plan(w):
             _add_term(reading, w, lex)
+        elif len(w) < 3:
+            reading.unknown.append(w)
         else:
             # Not a word of the plan: its search-mode pieces that are.
             parts = [p for p in lex.cut_for_search(w) if len(p) > 1 and p != w and lex.in_plan(p) and p.lower() not in FUNCTION_WORDS]
-            for p in parts or [w]:
+            for p in parts:
                 _add_term(reading, p, lex)
+            if not parts:
+                reading.unknown.append(w)
     if any(m in (t.word for t in reading.terms) for m in MONITORING_WORDS) and "monitoring" not in kinds:
         reading.prefer.append("monitoring")
     if reading.units:
@@ -328,8 +336,11 @@ def _rejoin(words: list[str], lex: Lexicon) -> list[str]:
                     i = j
                     break
             else:
-                out.append(run[i])
-                i += 1
+                j = i + 1  # characters the plan does not hold stay together as one unknown word
+                while j < len(run) and not any(lex.in_plan("".join(run[j:k])) for k in range(j + 2, len(run) + 1)):
+                    j += 1
+                out.append("".join(run[i:j]))
+                i = j
         run.clear()
 
     for w in words:

@@ -297,10 +297,13 @@ class Searcher:
                 it.kinds += DUTY
             else:
                 it.duty = True
-        elif not terms or (r.unknown and not any(not t.generic for t in terms)):
-            # Only kind or question words (目标, 有哪些措施), or a topic the plan does not hold with
-            # nothing but common words beside it (护照怎么办理): the text itself is the keyword.
+        elif not terms or (r.unknown and sum(not t.generic for t in terms) <= len(r.unknown)):
+            # Only kind or question words (目标, 有哪些措施), or a topic mostly not in the plan
+            # (护照怎么办理, 高铁对妇女的影响): the text itself is the keyword, found only as written.
             it.keywords = [stripped_text]
+            if r.unknown:
+                it.reading = ""
+                it.notes.append("规划中没有“" + "”“".join(r.unknown) + "”，只按原文检索")
             it.prefer = r.prefer
             it.target = r.target
             return
