@@ -69,6 +69,8 @@ ACTION_WORDS = frozenset(
     "防止 预防 保障 促进 提高 提升 加强 推进 推动 完善 支持 开展 实施 落实 建立 健全 处理 解决 做好 办理 保护 帮助 "
     "发展 加大 扩大 增强 强化 鼓励 引导 重视 关注 注重 确保 实现 改善 优化 搞 管 办 弄".split()
 )
+# The subject of women's and children's plans: named in almost every clause, whatever it is about.
+SUBJECT_WORDS = frozenset("妇女 女性 儿童 女童 妇女儿童 男女".split())
 GENERIC_SHARE = 0.3  # a word in more than this share of clauses cannot carry a match alone
 RE_SPACE = re.compile(r"[\s,，、;；。？?！!：:“”\"'（）()《》]+")
 
@@ -262,6 +264,7 @@ def analyse(text: str, lex: Lexicon) -> Reading:
             for w in lex.cut(chunk):
                 pieces.append((at, "word", w))
                 at += len(w)
+            pieces.append((at, "word", " "))  # words never join across a space or punctuation
         i = j
     pieces.sort(key=lambda p: p[0])
     kinds: list[str] = []
@@ -286,7 +289,9 @@ def analyse(text: str, lex: Lexicon) -> Reading:
             words.append(value)
     for w in _rejoin(words, lex):
         low = w.lower()
-        if low in FUNCTION_WORDS or not w.strip() or (reading.units and low in UNIT_FILLER):
+        if not w.strip():
+            continue
+        if low in FUNCTION_WORDS or (reading.units and low in UNIT_FILLER):
             reading.dropped.append(w)
         elif len(w) == 1 and not w.isdigit() and w not in lex.vocabulary:
             reading.dropped.append(w)
@@ -344,7 +349,7 @@ def _rejoin(words: list[str], lex: Lexicon) -> list[str]:
         run.clear()
 
     for w in words:
-        if len(w) == 1 and w.lower() not in FUNCTION_WORDS and not w.isascii():
+        if len(w) == 1 and w.lower() not in FUNCTION_WORDS and not w.isascii() and w.strip():
             run.append(w)
         else:
             flush()
@@ -357,7 +362,7 @@ def _add_term(reading: Reading, word: str, lex: Lexicon) -> None:
     if any(t.word == word for t in reading.terms):
         return
     expansions = [e for e in lex.vocabulary.get(word, []) if e != word]
-    generic = word in ACTION_WORDS or (lex.share(word) > GENERIC_SHARE and not expansions)
+    generic = word in ACTION_WORDS or word in SUBJECT_WORDS or (lex.share(word) > GENERIC_SHARE and not expansions)
     reading.terms.append(Term(word, expansions, generic))
 
 

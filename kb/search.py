@@ -277,7 +277,7 @@ class Searcher:
         it.phrase = stripped_text
         it.recognised += [*r.unit_spellings, *r.cues, *r.dropped]
         terms = r.terms
-        if r.units and not terms and not r.cues:
+        if r.units and not terms and not r.cues and not r.unknown:
             it.departments += r.units
             it.all_departments = it.all_departments or len(r.units) > 1
             it.mode = "department-bare"
@@ -297,6 +297,11 @@ class Searcher:
                 it.kinds += DUTY
             else:
                 it.duty = True
+            if r.unknown and not terms:
+                # 卫健委局长 登月: the unit's clauses on a topic the plan does not hold — none.
+                it.keywords = list(r.unknown)
+                it.carry = [True] * len(r.unknown)
+                return
         elif not terms or (r.unknown and sum(not t.generic for t in terms) <= len(r.unknown)):
             # Only kind or question words (目标, 有哪些措施), or a topic mostly not in the plan
             # (护照怎么办理, 高铁对妇女的影响): the text itself is the keyword, found only as written.

@@ -263,7 +263,7 @@ def decorate(params: dict, res: dict) -> dict:
     for d in it["docs"]:
         chips.append({"label": f"文档：{titles.get(d, d)}", "url": url_for("pages.search", **url_args(without(base, "doc", d)))})
     literal_url = None
-    if it["recognised"] and not it["literal"]:
+    if (it["recognised"] or it.get("reading")) and not it["literal"]:
         literal_url = url_for("pages.search", q=params["query"], literal="1")
     limit = res["limit"] or PAGE_SIZE
     pages = max(1, (res["total"] - 1) // limit + 1) if res["total"] else 1

@@ -443,3 +443,41 @@ def test_lead_in_text_in_duties_and_counts(searcher):
     assert not duties["mentioned"] or {c.citation for c in duties["mentioned"]}.isdisjoint({"四（一）", "四（二）"})
     row = next(r for r in searcher.kb.department_counts() if r["department"] == "统计局")
     assert row["lead_in_text"] == 2 and row["assigned"] == len(duties["assigned"]) and row["shared"] == len(duties["shared"])
+
+
+# -- Ctrl+F parity of analysed queries: the typed string first, whatever it is read as ----------
+PARITY = ["宫颈癌筛查", "妇女发展", "目标任务", "监测评估", "规划实施", "的", "妇联组织", "卫健局、妇联", "家庭暴力的", "12338",
+          "女职工劳动保护", "产假制度", "需要", "有关部门", "工作场所性骚扰", "孕产妇死亡率", "HPV疫苗"]
+
+
+@pytest.mark.parametrize("q", PARITY)
+def test_ctrl_f_parity_of_analysed_queries(searcher, q):
+    res = all_hits(searcher, q)
+    exact = ctrl_f(searcher, q)
+    assert exact, f"the parity string {q!r} should occur in the plan"
+    ids = [h["id"] for h in res["hits"]]
+    assert set(ids[: len(exact)]) == exact
+
+
+@pytest.mark.parametrize("q", ["高铁票怎么买", "护照怎么办理", "公积金贷款额度", "驾照考试", "宠物狗", "高铁对妇女的影响"])
+def test_questions_the_plan_cannot_answer_find_nothing(searcher, q):
+    res = all_hits(searcher, q)
+    assert res["total"] == 0 and res["hits"] == []
+
+
+@pytest.mark.parametrize(
+    "q,first",
+    [
+        ("村委会里女性要占多少", "二（四）主要目标 第8条"),
+        ("离婚后财产怎么分", None),
+        ("月子", None),
+        ("妇检", None),
+        ("两癌检查", "二（一）策略措施 第5条"),
+        ("两癌防治", None),
+    ],
+)
+def test_answerable_questions_never_come_back_empty(searcher, q, first):
+    res = all_hits(searcher, q)
+    assert res["total"] > 0
+    if first:
+        assert citations(res)[0] == first
