@@ -34,33 +34,90 @@ VOCABULARY = Path(__file__).with_name("vocabulary.txt")
 
 # Whole questions about a unit's duties (all kinds, every relation).
 DUTY_PHRASES = (
-    "要干些什么", "要干什么", "干些什么", "干什么", "要做些什么", "要做什么", "做些什么", "做什么", "做哪些",
-    "负责什么", "负责哪些", "管什么", "管哪些", "有什么职责", "有哪些职责", "的职责", "职责", "责任", "工作", "有什么任务",
-    "负责", "承担", "涉及", "有关", "相关", "的条款", "条款", "事项", "干啥", "做啥", "duties", "duty", "responsible",
+    "要干些什么",
+    "要干什么",
+    "干些什么",
+    "干什么",
+    "要做些什么",
+    "要做什么",
+    "做些什么",
+    "做什么",
+    "做哪些",
+    "负责什么",
+    "负责哪些",
+    "管什么",
+    "管哪些",
+    "有什么职责",
+    "有哪些职责",
+    "的职责",
+    "职责",
+    "责任",
+    "工作",
+    "有什么任务",
+    "负责",
+    "承担",
+    "涉及",
+    "有关",
+    "相关",
+    "的条款",
+    "条款",
+    "事项",
+    "干啥",
+    "做啥",
+    "duties",
+    "duty",
+    "responsible",
 )
 # Kind words: with a unit they filter, without one they rank that kind first.
 KIND_PHRASES = {
-    "策略措施": ("measure",), "措施": ("measure",), "任务": ("measure",), "举措": ("measure",), "办法": ("measure",),
-    "measures": ("measure",), "measure": ("measure",),
-    "主要目标": ("goal",), "目标": ("goal",), "goals": ("goal",), "goal": ("goal",),
+    "策略措施": ("measure",),
+    "措施": ("measure",),
+    "任务": ("measure",),
+    "举措": ("measure",),
+    "办法": ("measure",),
+    "measures": ("measure",),
+    "measure": ("measure",),
+    "主要目标": ("goal",),
+    "目标": ("goal",),
+    "goals": ("goal",),
+    "goal": ("goal",),
     "指标": ("goal", "measure"),
-    "组织实施": ("implementation",), "实施保障": ("implementation",),
+    "组织实施": ("implementation",),
+    "实施保障": ("implementation",),
     "监测评估": ("monitoring",),
 }
 # Target questions: goals and clauses with figures first.
-TARGET_PHRASES = ("要达到多少", "达到多少", "要占多少", "占多少", "是多少", "有多少", "多少", "要求是什么", "有什么要求", "什么要求",
-                  "要达到", "达到什么", "比例是", "降到多少", "要降到", "提高到多少", "标准是什么")
+TARGET_PHRASES = (
+    "要达到多少",
+    "达到多少",
+    "要占多少",
+    "占多少",
+    "是多少",
+    "有多少",
+    "多少",
+    "要求是什么",
+    "有什么要求",
+    "什么要求",
+    "要达到",
+    "达到什么",
+    "比例是",
+    "降到多少",
+    "要降到",
+    "提高到多少",
+    "标准是什么",
+)
 # Words that ask for monitoring clauses and still say what they are about.
 MONITORING_WORDS = ("监测", "评估", "统计监测")
 # Question and function words: never content. Chosen from how questions are asked, not from the plan.
 FUNCTION_WORDS = frozenset(
-    "怎么 怎样 怎么样 如何 怎么办 咋 咋办 哪些 哪个 哪条 哪里 哪儿 什么 啥 为什么 多少 几 是否 能否 可以 能不能 有没有 是不是 "
-    "吗 呢 吧 啊 呀 嘛 的 地 得 了 着 过 和 与 及 或 或者 以及 跟 同 把 被 对 对于 关于 有关 相关 方面 在 于 从 向 由 为 给 让 "
-    "是 有 要 需要 应该 应当 会 能 该 都 也 还 就 又 再 请问 请 查询 查找 查 看看 看 列出 所有 全部 一下 我 我们 你 你们 他们 她们 "
-    "这 那 这个 那个 这些 那些 里 里面 中 上 下 内 后 前 时 时候 期间 之后 以后 之前 规定 要求 情况 问题 内容 一些 些 哪 谁 "
-    "不 没 没有 "
-    "which what how who are is the of for and or does do by in with to list show all about involve involves involving "
-    "clauses items please".split()
+    "怎么 怎样 怎么样 如何 怎么办 咋 咋办 哪些 哪个 哪条 哪里 哪儿 什么 啥 为什么 多少 几 "
+    "是否 能否 可以 能不能 有没有 是不是 吗 呢 吧 啊 呀 嘛 的 地 得 了 着 过 "
+    "和 与 及 或 或者 以及 跟 同 把 被 对 对于 关于 有关 相关 方面 在 于 从 向 由 为 给 让 "
+    "是 有 要 需要 应该 应当 会 能 该 都 也 还 就 又 再 请问 请 查询 查找 查 看看 看 列出 "
+    "所有 全部 一下 我 我们 你 你们 他们 她们 这 那 这个 那个 这些 那些 里 里面 中 上 下 内 "
+    "后 前 时 时候 期间 之后 以后 之前 规定 要求 情况 问题 内容 一些 些 哪 谁 不 没 没有 "
+    "which what how who are is the of for and or does do by in with to list show all about "
+    "involve involves involving clauses items please".split()
 )
 # With a unit named: words that say how several units share a duty (妇联和教育局共同负责…).
 UNIT_FILLER = frozenset("共同 一起 同时 分别 都 均 both together each".split())
@@ -137,14 +194,6 @@ class Reading:
     cues: list[str] = field(default_factory=list)  # phrases read as intent (duty, kind, target)
     unknown: list[str] = field(default_factory=list)  # words the plan does not hold, nor the vocabulary (护照, xyz)
 
-    @property
-    def content(self) -> list[Term]:
-        return self.terms
-
-    def in_plan(self, lex: Lexicon) -> bool:
-        """Some content word or expansion occurs in the plans."""
-        return any(lex.in_plan(v) for t in self.terms for v in t.variants)
-
     def describe(self) -> str:
         """理解为：部门 人社局 · 全部职责 · 关于 家庭暴力 (without the prefix)."""
         from kb.model import KIND_LABELS
@@ -188,8 +237,13 @@ def _bounds(text: str, lex: Lexicon) -> set[int]:
     return out
 
 
-def _phrase_spans(text: str, phrases: Iterable[str], taken: list[bool], bounds: set[int] | None = None,
-                  in_plan: Callable[[str], bool] | None = None) -> list[tuple[int, int, str]]:
+def _phrase_spans(
+    text: str,
+    phrases: Iterable[str],
+    taken: list[bool],
+    bounds: set[int] | None = None,
+    in_plan: Callable[[str], bool] | None = None,
+) -> list[tuple[int, int, str]]:
     """Non-overlapping occurrences of phrases (longest first) in the free parts of text.
 
     With bounds: a phrase the plan uses must start and end on a word boundary.
@@ -229,22 +283,26 @@ def analyse(text: str, lex: Lexicon) -> Reading:
         pieces.append((start, "unit", canonical))
         reading.unit_spellings.append(spelling)
     for title_id, title in lex.docs.items():
-        for start, end, _ in _phrase_spans(text, [title], taken):
+        for start, _, _ in _phrase_spans(text, [title], taken):
             pieces.append((start, "doc", title_id))
     # Everyday words the plan does not use are found inside unspaced text; those it uses (医保) are
     # left to the cut, so a key never breaks a plan word (养老人 in 赡养老人).
     everyday = [k for k in lex.vocabulary if len(k) > 1 and not lex.in_plan(k)]
-    cue_phrases = {**{p: "duty" for p in DUTY_PHRASES}, **{p: "kind" for p in KIND_PHRASES}, **{p: "target" for p in TARGET_PHRASES}}
+    cue_phrases = {
+        **{p: "duty" for p in DUTY_PHRASES},
+        **{p: "kind" for p in KIND_PHRASES},
+        **{p: "target" for p in TARGET_PHRASES},
+    }
     # Everyday words, then kind and question phrases, then question and function words; a phrase
     # the plan uses counts only where the plan's own cut of the text has it as a word
     # (工作 in 妇女工作, not in 工作场所).
     bounds = _bounds(text, lex)
-    for start, end, p in _phrase_spans(text, everyday, taken):
+    for start, _, p in _phrase_spans(text, everyday, taken):
         pieces.append((start, "word", p))
     cues = [p for p in cue_phrases if p not in lex.vocabulary]
-    for start, end, p in _phrase_spans(text, cues, taken, bounds, lex.in_plan):
+    for start, _, p in _phrase_spans(text, cues, taken, bounds, lex.in_plan):
         pieces.append((start, cue_phrases[p], p))
-    for start, end, p in _phrase_spans(text, [w for w in FUNCTION_WORDS if len(w) > 1], taken, bounds, lex.in_plan):
+    for _, _, p in _phrase_spans(text, [w for w in FUNCTION_WORDS if len(w) > 1], taken, bounds, lex.in_plan):
         reading.dropped.append(p)
     # The free stretches, cut with the plan's dictionary.
     i = 0
@@ -302,7 +360,11 @@ def analyse(text: str, lex: Lexicon) -> Reading:
             reading.unknown.append(w)
         else:
             # Not a word of the plan: its search-mode pieces that are.
-            parts = [p for p in lex.cut_for_search(w) if len(p) > 1 and p != w and lex.in_plan(p) and p.lower() not in FUNCTION_WORDS]
+            parts = [
+                p
+                for p in lex.cut_for_search(w)
+                if len(p) > 1 and p != w and lex.in_plan(p) and p.lower() not in FUNCTION_WORDS
+            ]
             for p in parts:
                 _add_term(reading, p, lex)
             if not parts:

@@ -102,7 +102,9 @@ class Bm25Baseline:
         toks = list(dict.fromkeys(self.tokens(q)))
         if not toks:
             return [], 0
-        tq = tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "words", t)) for t in toks])
+        tq = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "words", t)) for t in toks]
+        )
         res = self.searcher.search(tq, limit=10, count=True)
         return [self.searcher.doc(a)["id"][0] for _, a in res.hits], res.count
 
@@ -133,7 +135,9 @@ def bench_relevance(work: Path, corpus: Path = ROOT / "corpus") -> dict:
     baseline = Bm25Baseline(corpus, searcher.kb.clauses)
     queries = load_queries()
     engines = {
-        "plankb": lambda q: (lambda r: ([h["id"] for h in r["hits"]], r["total"], r["interpreted"]))(searcher.search(q, limit=10)),
+        "plankb": lambda q: (lambda r: ([h["id"] for h in r["hits"]], r["total"], r["interpreted"]))(
+            searcher.search(q, limit=10)
+        ),
         "bm25": lambda q: (*baseline.search(q), None),
     }
     per_query = []
@@ -152,12 +156,18 @@ def bench_relevance(work: Path, corpus: Path = ROOT / "corpus") -> dict:
                 row[name]["reading"] = reading.get("reading") or reading.get("description")
         per_query.append(row)
     grades = {q["id"]: q["grades"] for q in queries}
-    out: dict = {"engines": list(engines), "queries": len(queries), "seconds": round(time.perf_counter() - t0, 2), "summary": {}}
-    groups = {"all": lambda r: True, **{f"split:{s}": (lambda s: lambda r: r["split"] == s)(s) for s in ("dev", "heldout")}}
-    groups.update({f"kind:{k}": (lambda k: lambda r: r["kind"] == k)(k) for k in KINDS})
-    groups.update({f"{s}:{k}": (lambda s, k: lambda r: r["split"] == s and r["kind"] == k)(s, k) for s in ("dev", "heldout") for k in KINDS})
-    for label, keep in groups.items():
-        rows = [r for r in per_query if keep(r)]
+    out: dict = {
+        "engines": list(engines),
+        "queries": len(queries),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "summary": {},
+    }
+    groups: dict[str, tuple[str | None, str | None]] = {"all": (None, None)}
+    groups.update({f"split:{s}": (s, None) for s in ("dev", "heldout")})
+    groups.update({f"kind:{k}": (None, k) for k in KINDS})
+    groups.update({f"{s}:{k}": (s, k) for s in ("dev", "heldout") for k in KINDS})
+    for label, (split, kind) in groups.items():
+        rows = [r for r in per_query if split in (None, r["split"]) and kind in (None, r["kind"])]
         if not rows:
             continue
         out["summary"][label] = {
@@ -173,13 +183,15 @@ def report_lines(result: dict) -> list[str]:
     lines = [
         "## Relevance: plankb vs plain BM25 on hand-judged queries",
         "",
-        f"{result.get('date', '')} · {result['queries']} queries in `bench/relevance/` (questions, unspaced phrases, everyday",
-        "words, department + topic, questions the plan cannot answer), judged by reading the seed plan (grade 2 answers,",
-        "1 related). **bm25** = tantivy over jieba search-mode tokens of the clause text (default dictionary + corpus",
-        "userdict.txt), query tokens OR-ed. Recall@10 counts grade-2 clauses in the top 10 ÷ min(10, grade-2 clauses).",
+        f"{result.get('date', '')} · {result['queries']} queries in `bench/relevance/` (questions, unspaced",
+        "phrases, everyday words, department + topic, questions the plan cannot answer), judged by reading the",
+        "seed plan (grade 2 answers, 1 related). **bm25** = tantivy over jieba search-mode tokens of the clause",
+        "text (default dictionary + corpus userdict.txt), query tokens OR-ed. Recall@10 counts grade-2 clauses",
+        "in the top 10 ÷ min(10, grade-2 clauses).",
         "*dev* queries were written before the query rules, *heldout* after them.",
         "",
-        "| queries | n | nDCG@10 plankb | nDCG@10 bm25 | recall@10 plankb | recall@10 bm25 | zero-result answerable plankb / bm25 | results for unanswerable plankb / bm25 |",
+        "| queries | n | nDCG@10 plankb | nDCG@10 bm25 | recall@10 plankb | recall@10 bm25 "
+        "| zero-result answerable plankb / bm25 | results for unanswerable plankb / bm25 |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for label, row in s.items():
@@ -189,7 +201,8 @@ def report_lines(result: dict) -> list[str]:
             return "—" if x is None else f"{x:.3f}"
 
         lines.append(
-            f"| {label} | {p['queries']} | {f(p['ndcg10'])} | {f(b['ndcg10'])} | {f(p['recall10'])} | {f(b['recall10'])} | "
+            f"| {label} | {p['queries']} | {f(p['ndcg10'])} | {f(b['ndcg10'])} "
+            f"| {f(p['recall10'])} | {f(b['recall10'])} | "
             f"{p['answerable_zero']} / {b['answerable_zero']} of {p['answerable']} | "
             f"{p['unanswerable_with_results']} / {b['unanswerable_with_results']} of {p['unanswerable']} |"
         )
