@@ -190,19 +190,38 @@ def _write_vocab(path: Path, vocab: dict[str, int]):
     (path / "vocab.json").write_text(json.dumps({"total": total, "freq": freq}, ensure_ascii=False), encoding="utf-8")
 
 
-INDEX_FILES = (
-    "plankb-index.json", "terms.txt", "substring.txt", "vocab.json", "facets.json", "facets.npz",
-    *(f"{f}.{part}.npy" for f in TEXT_FIELDS for part in ("offsets", "docs", "tfs", "lengths")),
-)
-
-
 def index_ok(path: Path) -> bool:
-    """True when path holds every index file, of this format, and says how many clauses it has."""
+    """True when path holds a whole index of this format: every file there, of consistent sizes."""
     try:
-        meta = json.loads((path / "plankb-index.json").read_text(encoding="utf-8"))
-        return meta.get("format") == FORMAT and isinstance(meta.get("clauses"), int) and all((path / f).is_file() for f in INDEX_FILES)
-    except (OSError, ValueError):
+        _Files(path)
+        return True
+    except Exception:
         return False
+
+
+class _Files:
+    """The index files of a generation, opened (posting lists memory-mapped) and checked against each other."""
+
+    def __init__(self, path: Path):
+        meta = json.loads((path / "plankb-index.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or not isinstance(meta.get("clauses"), int):
+            raise ValueError("plankb-index.json")
+        self.n = n = meta["clauses"]
+        self.ends = tuple(meta["ids"]) if n else (None, None)
+        terms = (path / "terms.txt").read_text(encoding="utf-8")
+        self.terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
+        self.fields = {f: Postings(path, f, n, len(self.terms)) for f in TEXT_FIELDS}
+        self.hay = (path / "substring.txt").read_text(encoding="utf-8")
+        seps = np.frombuffer(self.hay.encode("utf-32-le"), np.uint32) == 0 if n > 1 else np.zeros(0, bool)
+        self.starts = np.concatenate(([0], np.flatnonzero(seps) + 1)).astype(np.int64)
+        if len(self.starts) != max(n, 1):
+            raise ValueError("substring.txt")
+        names = json.loads((path / "facets.json").read_text(encoding="utf-8"))
+        with np.load(path / "facets.npz") as arrays:
+            self.rel = {f: Relation(names[f], arrays, f, n) for f in (*FACET_FIELDS, *RELATION_FIELDS)}
+        self.vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+        if not isinstance(self.vocab.get("freq"), dict) or not isinstance(self.vocab.get("total"), int) or self.vocab["total"] <= 0:
+            raise ValueError("vocab.json")
 
 
 # -- the seam ---------------------------------------------------------------------
@@ -322,33 +341,17 @@ class Index:
         self.path = Path(path)
         self.kb = kb
         try:
-            meta = json.loads((self.path / "plankb-index.json").read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT:
-                raise ValueError("format")
-            n = meta["clauses"]
-            ends = tuple(meta["ids"]) if n else (None, None)
-            terms = (self.path / "terms.txt").read_text(encoding="utf-8")
-            self._terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
-            self.fields = {f: Postings(self.path, f, n, len(self._terms)) for f in TEXT_FIELDS}
-            self._hay = (self.path / "substring.txt").read_text(encoding="utf-8")
-            names = json.loads((self.path / "facets.json").read_text(encoding="utf-8"))
-            with np.load(self.path / "facets.npz") as arrays:
-                self._rel = {f: Relation(names[f], arrays, f, n) for f in (*FACET_FIELDS, *RELATION_FIELDS)}
-            # Read now: a damaged vocabulary would otherwise fail every search with a 500.
-            self._vocab = json.loads((self.path / "vocab.json").read_text(encoding="utf-8"))
-            if not isinstance(self._vocab.get("freq"), dict) or not isinstance(self._vocab.get("total"), int) or self._vocab["total"] <= 0:
-                raise ValueError("vocab.json")
+            files = _Files(self.path)
         except Exception as exc:
             raise DataDirError(f"索引 {self.path} 无法打开（{type(exc).__name__}）：请运行 plankb build --force") from None
+        n = files.n
         if n != len(kb.clauses):
             raise DataDirError(f"索引 {self.path} 与知识库不一致（{n} ≠ {len(kb.clauses)}）：请运行 plankb build --force")
-        if n and ends != (kb.clauses[0].id, kb.clauses[-1].id):
+        if n and files.ends != (kb.clauses[0].id, kb.clauses[-1].id):
             raise DataDirError(f"索引 {self.path} 的顺序与知识库不一致：请运行 plankb build --force")
         self.n = n
-        seps = np.frombuffer(self._hay.encode("utf-32-le"), np.uint32) == 0 if n > 1 else np.zeros(0, bool)
-        self._starts = np.concatenate(([0], np.flatnonzero(seps) + 1)).astype(np.int64)
-        if len(self._starts) != max(n, 1):
-            raise DataDirError(f"索引 {self.path} 的全文数据损坏：请运行 plankb build --force")
+        self._terms, self.fields, self._hay, self._starts = files.terms, files.fields, files.hay, files.starts
+        self._rel, self._vocab = files.rel, files.vocab
         self._tok = None
         # Substring results, kept within CACHE_BYTES: the engine's equivalent of a filter cache;
         # repeated words and strings skip the scan.
