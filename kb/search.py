@@ -13,6 +13,7 @@ import html
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,27 +345,29 @@ class Searcher:
         return spans
 
     # -- searching ---------------------------------------------------------
-    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None) -> dict:
+    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None, highlights=True) -> dict:
         """Search and return the public result contract (query, interpreted, total, full_matches, hits, facets).
 
         With a cache, repeated searches return the same dict: callers must not modify it.
+
+        :param highlights: False for exports: every hit's ``highlight`` is None, none is computed.
         """
         if not self.cache_size:
-            return self._search(query, dept, kind, domain, doc, literal, page, limit, also)
-        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also))
+            return self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights)
+        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also), bool(highlights))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also)
+        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights)
         with self._cache_lock:
             self._cache[key] = result
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return result
 
-    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None) -> dict:
+    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None, highlights=True) -> dict:
         it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, also=also)
         page = max(1, int(page or 1))
         offset = 0 if limit is None else (page - 1) * limit
@@ -415,7 +418,7 @@ class Searcher:
                     "tier": h.tier,
                     "full": h.tier != "partial",
                     "score": round(h.score, 4),
-                    "highlight": highlight(c.text, needles, fallback=words),
+                    "highlight": highlight(c.text, needles, fallback=words) if highlights else None,
                 }
             )
         return {
@@ -490,46 +493,111 @@ def _unique(items) -> list:
     return out
 
 
+# Per character, its normalised form where that differs from the character (full-width → ASCII,
+# upper → lower case, "" for white space), as in normalise(); learnt for the characters met.
+_NORM: dict[int, str] = {}
+_KNOWN: set[str] = set()
+_RE_ODD: re.Pattern | None = None  # the characters that do not map to exactly one character
+_NORM_LOCK = threading.Lock()
+
+
+def _learn(text: str) -> re.Pattern | None:
+    global _RE_ODD
+    new = set(text) - _KNOWN
+    if new:
+        with _NORM_LOCK:
+            odd = False
+            for ch in new:
+                n = unicodedata.normalize("NFKC", ch).lower()
+                if n.isspace():
+                    n = ""
+                if n != ch:
+                    _NORM[ord(ch)] = n
+                    odd = odd or len(n) != 1
+            _KNOWN.update(new)
+            if odd:
+                _RE_ODD = re.compile("[" + "".join(re.escape(chr(c)) for c, n in _NORM.items() if len(n) != 1) + "]")
+    return _RE_ODD
+
+
+def _normalised(text: str) -> tuple[str, list[int], list[int], list[bool]]:
+    """text normalised character by character, with the runs that map it back.
+
+    Returns (norm, run starts in norm, run starts in text, run is one-to-one): a run is either
+    characters that each map to one character, or one character that maps to several.
+    """
+    odd = _learn(text)
+    norm = text.translate(_NORM)
+    if odd is None or not odd.search(text):
+        return norm, [0], [0], [True]
+    nstarts, tstarts, plain = [], [], []
+    at = done = 0
+    for m in odd.finditer(text):
+        if m.start() > done:
+            nstarts.append(at)
+            tstarts.append(done)
+            plain.append(True)
+            at += m.start() - done
+        rep = _NORM[ord(m.group())]
+        if rep:
+            nstarts.append(at)
+            tstarts.append(m.start())
+            plain.append(False)
+            at += len(rep)
+        done = m.end()
+    nstarts.append(at)
+    tstarts.append(done)
+    plain.append(True)
+    return norm, nstarts, tstarts, plain
+
+
 def highlight(text: str, needles, width: int = 180, fallback=()) -> str:
     """An HTML-escaped snippet of text with matches wrapped in <mark>; nothing else is markup.
 
+    Matches are found in the normalised text and marked as ranges of the original one.
+
     :param fallback: words to mark when no needle occurs (a keyword matched as scattered words).
     """
-    norm_chars, index_map = [], []
-    for i, ch in enumerate(text):
-        n = unicodedata.normalize("NFKC", ch).lower()
-        if n.isspace():
-            continue
-        for nc in n:
-            norm_chars.append(nc)
-            index_map.append(i)
-    norm = "".join(norm_chars)
-    marks = [False] * len(text)
+    norm, nstarts, tstarts, plain = _normalised(text)
+
+    def back(i: int) -> int:  # the text position of norm[i]
+        k = bisect_right(nstarts, i) - 1
+        return tstarts[k] + (i - nstarts[k] if plain[k] else 0)
+
+    ranges = []
     for needle in needles:
         nn = normalise(needle)
         if not nn:
             continue
         start = norm.find(nn)
         while start >= 0:
-            for j in range(index_map[start], index_map[start + len(nn) - 1] + 1):
-                marks[j] = True
+            ranges.append((back(start), back(start + len(nn) - 1) + 1))
             start = norm.find(nn, start + 1)
-    if fallback and not any(marks):
+    if fallback and not ranges:
         return highlight(text, fallback, width)
+    merged: list[list[int]] = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
     lo, hi = 0, len(text)
     if len(text) > width:
-        first = marks.index(True) if True in marks else 0
+        first = merged[0][0] if merged else 0
         lo = max(0, first - width // 3)
         hi = min(len(text), lo + width)
         lo = max(0, hi - width)
     out, i = [], lo
-    while i < hi:
-        j = i
-        while j < hi and marks[j] == marks[i]:
-            j += 1
-        chunk = html.escape(text[i:j], quote=True)
-        out.append(f"<mark>{chunk}</mark>" if marks[i] else chunk)
-        i = j
+    for a, b in merged:
+        a, b = max(a, lo), min(b, hi)
+        if a >= b:
+            continue
+        if a > i:
+            out.append(html.escape(text[i:a], quote=True))
+        out.append(f"<mark>{html.escape(text[a:b], quote=True)}</mark>")
+        i = b
+    if i < hi:
+        out.append(html.escape(text[i:hi], quote=True))
     return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
 
 

@@ -170,13 +170,13 @@ def _similar_departments(name: str) -> list[str]:
 
 
 # -- search ------------------------------------------------------------------------
-def run_search(params: dict, limit=PAGE_SIZE) -> dict:
+def run_search(params: dict, limit=PAGE_SIZE, highlights=True) -> dict:
     """Search with clamped paging: a page past the end shows the last page."""
     s = get_searcher()
     call = dict(params)
     query = call.pop("query")
     args = dict(dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None, literal=call["literal"], also=call.get("also") or None)
-    res = s.search(query, page=call["page"], limit=limit, **args)
+    res = s.search(query, page=call["page"], limit=limit, highlights=highlights, **args)
     if limit and res["total"] and not res["hits"]:
         last = (res["total"] - 1) // limit + 1
         res = s.search(query, page=last, limit=limit, **args)
@@ -363,7 +363,7 @@ def search_export(ext):
     params = search_args()
     params["page"] = 1
     kb = get_searcher().kb
-    res = run_search(params, limit=None)
+    res = run_search(params, limit=None, highlights=False)
     titles = {d.id: d.title for d in kb.documents}
     label = res["query"][:30].strip() or res["interpreted"]["description"][:30] or "全部"
     body = {"xlsx": exports.results_xlsx, "docx": exports.results_docx, "csv": exports.results_csv}[ext](res, titles)
