@@ -368,6 +368,7 @@ class Index:
         self._rel, self._vocab = files.rel, files.vocab
         self._tok = None
         self._figure_mask: np.ndarray | None = None
+        self._contexts: OrderedDict = OrderedDict()  # word → clauses whose context holds it
         # Substring results, kept within CACHE_BYTES: the engine's equivalent of a filter cache;
         # repeated words and strings skip the scan.
         self._substrings: OrderedDict = OrderedDict()
@@ -637,17 +638,28 @@ class Index:
             self._figure_mask = mask
         return mask
 
+    def _context(self, norm: str) -> np.ndarray:
+        """Clauses whose domain title or unit names hold norm (cached per word)."""
+        hit = self._contexts.get(norm)
+        if hit is None:
+            hit = self._none()
+            for table in ("domain", "departments"):
+                for value in self._rel[table].values:
+                    if norm and norm in normalise(value):
+                        hit |= self._rel[table].mask(value, self.n)
+            with self._lock:
+                self._contexts[norm] = hit
+                while len(self._contexts) > 256:
+                    self._contexts.popitem(last=False)
+        return hit
+
     def _context_and_proximity(self, bm: np.ndarray, sel: np.ndarray, keywords, whole: bool) -> None:
         """Add to BM25: a content word in the context (domain title, unit names) of a clause whose text holds
         some word of the query, and the groups' strings close together."""
         for group in keywords:
             ctx = self._none()
             for variant in group:
-                norm = normalise(variant)
-                for table in ("domain", "departments"):
-                    for value in self._rel[table].values:
-                        if norm and norm in normalise(value):
-                            ctx |= self._rel[table].mask(value, self.n)
+                ctx |= self._context(normalise(variant))
             df = int(ctx.sum())
             if df:
                 weight = SCORE_CONTEXT * math.log(1 + (self.n - df + 0.5) / (df + 0.5))
