@@ -526,14 +526,11 @@ class Index:
 
     @staticmethod
     def _some(units: dict[str, np.ndarray], relaxed: bool) -> np.ndarray | None:
-        """Clauses holding at least half of the real words; relaxed: of up to two words one, else the most held."""
+        """Clauses holding at least half of the real words; relaxed (an analysed query): any of them."""
         if not units:
             return None
         held = np.sum([bits for bits in units.values()], axis=0, dtype=np.int32)
-        need = (len(units) + 1) // 2
-        if relaxed:
-            need = 1 if len(units) <= 2 else min(need, int(held.max()))
-        return held >= max(need, 1)
+        return held >= (1 if relaxed else (len(units) + 1) // 2)
 
     def search(self, eq: EngineQuery) -> EngineResult:
         """Answer an EngineQuery: total, full matches, the requested page of hits, facet counts.

@@ -86,6 +86,8 @@ KIND_PHRASES = {
     "实施保障": ("implementation",),
     "监测评估": ("monitoring",),
 }
+# Kind phrases that also say what the clauses are about (the plan's own headings).
+KIND_CONTENT = frozenset({"监测评估", "组织实施"})
 # Target questions: goals and clauses with figures first.
 TARGET_PHRASES = (
     "要达到多少",
@@ -123,7 +125,7 @@ FUNCTION_WORDS = frozenset(
 UNIT_FILLER = frozenset("共同 一起 同时 分别 都 均 both together each".split())
 # Verbs every measure uses: they count with other words, never alone.
 ACTION_WORDS = frozenset(
-    "防止 预防 保障 促进 提高 提升 加强 推进 推动 完善 支持 开展 实施 落实 建立 健全 处理 解决 做好 办理 保护 帮助 "
+    "反对 培养 防止 预防 保障 促进 提高 提升 加强 推进 推动 完善 支持 开展 实施 落实 建立 健全 处理 解决 做好 办理 保护 帮助 "
     "发展 加大 扩大 增强 强化 鼓励 引导 重视 关注 注重 确保 实现 改善 优化 搞 管 办 弄".split()
 )
 # The subject of women's and children's plans: named in almost every clause, whatever it is about.
@@ -340,6 +342,8 @@ def analyse(text: str, lex: Lexicon) -> Reading:
         elif kind == "kind":
             kinds += [k for k in KIND_PHRASES[value] if k not in kinds]
             reading.cues.append(value)
+            if value in KIND_CONTENT:
+                words.append(value)
         elif kind == "target":
             reading.target = True
             reading.cues.append(value)
