@@ -53,8 +53,11 @@ TEXT_FIELDS = ("text",)  # fields with posting lists; BM25 sums over them
 # Ranking weights: the tiers (all keywords exact, all keywords held), then within a tier the
 # keywords found as strings and the real words held, then BM25 (below 1000 for any clause).
 SCORE_EXACT, SCORE_FULL, SCORE_SUBSTRING, SCORE_WORD = 4 * 10**7, 2 * 10**7, 10**5, 10**3
-# A bare department name: its relation to each clause comes before any keyword tier.
-TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**9, "mentioned": 10**9}
+# A bare department name: its relation to each clause comes before any keyword tier.  Clauses it
+# is assigned or leads come first, then those holding the name as typed (shared, mentioned, the
+# string alone), then those related only through a group or another spelling.
+TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**8, "mentioned": 10**8}
+NAME_HELD = 2 * 10**9
 DEPT_TIERS = (("assigned", "departments"), ("lead_in_text", "lead"), ("shared", "shared"), ("mentioned", "mentions"))
 # An analysed query: all carrying words, preferred kinds, figures, the unit's relation (duty questions),
 # below one more keyword group and above BM25; context (domain title, unit names) and proximity add to BM25.
@@ -593,7 +596,7 @@ class Index:
             rel = np.zeros(len(positions), np.int64)
             for tier, _ in reversed(DEPT_TIERS):  # the first relation holding a clause counts
                 rel[dept[tier][positions]] = TIER[tier]
-            level += rel
+            level += rel + np.where((rel < TIER["lead_in_text"]) & exact[positions], NAME_HELD, 0)
         if eq.carry is None and duty:
             for bits, weight in duty:
                 level += bits[positions] * weight

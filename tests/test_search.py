@@ -168,7 +168,10 @@ def test_bare_department_name_tagged_first_then_labelled(searcher):
     res = all_hits(searcher, "统计局")
     matches = [h["match"] for h in res["hits"]]
     assert matches[0] == "assigned" and matches.count("assigned") == 1
-    assert matches == sorted(matches, key=["assigned", "lead_in_text", "shared", "mentioned", "text"].index)
+    # Then the clauses holding the name as typed, then those related only through a group.
+    holds = ["统计局" in h["text"] or "统计局" in (searcher.kb.by_id[h["id"]].departments_raw or "") for h in res["hits"]]
+    order = [(m not in ("assigned", "lead_in_text"), m not in ("assigned", "lead_in_text") and not held, m) for m, held in zip(matches, holds)]
+    assert order == sorted(order, key=lambda t: (t[0], t[1], ["assigned", "lead_in_text", "shared", "mentioned", "text"].index(t[2])))
     # 统计局牵头组织开展… and …监测组由县统计局牵头…: duties written in prose, right after the tagged one.
     assert {h["citation"] for h in res["hits"] if h["match"] == "lead_in_text"} == {"四（一）", "四（二）"}
     assert "四（二）" in citations(res)[:3]
