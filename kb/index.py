@@ -533,7 +533,7 @@ class Index:
         if not units:
             return None
         held = np.sum([bits for bits in units.values()], axis=0, dtype=np.int32)
-        return held >= (1 if relaxed else (len(units) + 1) // 2)
+        return np.asarray(held >= (1 if relaxed else (len(units) + 1) // 2))
 
     def search(self, eq: EngineQuery) -> EngineResult:
         """Answer an EngineQuery: total, full matches, the requested page of hits, facet counts.
@@ -719,7 +719,8 @@ class Index:
 
 
 def _finds(text: str, needle: str, most: int = 8) -> list[int]:
-    out, i = [], text.find(needle)
+    out: list[int] = []
+    i = text.find(needle)
     while i >= 0 and len(out) < most:
         out.append(i)
         i = text.find(needle, i + 1)
