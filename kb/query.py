@@ -163,6 +163,13 @@ class Lexicon:
     domains: list[str] = field(default_factory=list)
     docs: dict[str, str] = field(default_factory=dict)  # id → title
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
+    _everyday: list[str] | None = field(default=None, repr=False)
+
+    def everyday(self) -> list[str]:
+        """Vocabulary keys the plans do not use (found inside unspaced text), worked out once."""
+        if self._everyday is None:
+            self._everyday = [k for k in self.vocabulary if len(k) > 1 and not self.in_plan(k)]
+        return self._everyday
 
 
 @dataclass
@@ -285,11 +292,13 @@ def analyse(text: str, lex: Lexicon) -> Reading:
         pieces.append((start, "unit", canonical))
         reading.unit_spellings.append(spelling)
     for title_id, title in lex.docs.items():
+        if title not in text:
+            continue
         for start, _, _ in _phrase_spans(text, [title], taken):
             pieces.append((start, "doc", title_id))
     # Everyday words the plan does not use are found inside unspaced text; those it uses (医保) are
     # left to the cut, so a key never breaks a plan word (养老人 in 赡养老人).
-    everyday = [k for k in lex.vocabulary if len(k) > 1 and not lex.in_plan(k)]
+    everyday = lex.everyday()
     cue_phrases = {
         **{p: "duty" for p in DUTY_PHRASES},
         **{p: "kind" for p in KIND_PHRASES},
