@@ -283,6 +283,12 @@ class Postings:
         if not len(docs):
             return
         idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
+        if len(positions) * 8 > self.n and len(docs) * 8 > self.n:  # both large: every clause's score, then pick
+            f = tfs.astype(np.float64)
+            dense = np.zeros(self.n)
+            dense[docs] = idf * f * (K1 + 1) / (f + self.norm[docs])
+            scores += dense[positions]
+            return
         if len(docs) <= len(positions):
             keep = member[docs]
             docs, tfs = docs[keep], tfs[keep]
@@ -314,6 +320,7 @@ class Relation:
         if len(self.fwd_off) != n + 1 or len(self.inv_off) != len(values) + 1 or len(self.fwd_val) != len(self.inv_doc):
             raise ValueError(name)
         self.fwd_doc = np.repeat(np.arange(n, dtype=np.uint32), np.diff(self.fwd_off))
+        self.single = len(self.fwd_val) == n and bool((np.diff(self.fwd_off) == 1).all())  # one value per clause
 
     def mask(self, value: str, n: int) -> np.ndarray:
         out = np.zeros(n, bool)
@@ -324,7 +331,9 @@ class Relation:
 
     def counts(self, matched: np.ndarray, positions: np.ndarray) -> dict[str, int]:
         """Clauses per value among the matched ones (values with none left out, in first-use order)."""
-        if len(positions) * 4 >= len(matched):
+        if self.single:
+            vals = self.fwd_val[positions] if len(positions) * 4 < len(matched) else self.fwd_val[matched]
+        elif len(positions) * 4 >= len(matched):
             vals = self.fwd_val[matched[self.fwd_doc]]
         else:
             lo, hi = self.fwd_off[positions], self.fwd_off[positions + 1]
@@ -553,11 +562,10 @@ class Index:
         end = None if eq.limit is None else eq.offset + eq.limit
         hits: list[EngineHit] = []
         seen = 0  # hits in the levels before this one
-        scores = np.unique(level)[::-1] if len(level) and level.min() != level.max() else level[:1]
-        for score in scores.tolist():
+        single = not len(level) or level.min() == level.max()
+        for score, sel in _levels(positions, level, single, end is None):
             if end is not None and seen >= end:
                 break
-            sel = positions if len(scores) == 1 else positions[level == score]
             count = len(sel)
             if seen + count <= eq.offset:
                 seen += count
@@ -567,7 +575,7 @@ class Index:
             first = int(sel[0])
             tier = "exact" if exact[first] else "words" if full[first] else "partial"
             if terms:
-                member = matched if len(scores) == 1 else _mask_of(sel, self.n)
+                member = matched if single else _mask_of(sel, self.n)
                 bm = self.bm25(sel, member, terms)
                 if hi < count:  # the best hi by (BM25 desc, position asc): all tied with the hi-th, then sorted
                     cut = np.partition(-bm, hi - 1)[hi - 1]
@@ -580,6 +588,32 @@ class Index:
                 hits += [EngineHit(p, float(score), tier) for p in sel[lo:hi].tolist()]
             seen += count
         return hits
+
+
+def _levels(positions: np.ndarray, level: np.ndarray, single: bool, every: bool):
+    """(score, positions) per distinct level, highest first, positions ascending within.
+
+    For a page, level by level (one pass each, the later ones rarely needed); for every hit, one sort.
+    """
+    if single:
+        if len(level):
+            yield int(level[0]), positions
+        return
+    if every:
+        order = np.argsort(-level, kind="stable")
+        ranked = level[order]
+        bounds = [0, *(np.flatnonzero(np.diff(ranked)) + 1).tolist(), len(ranked)]
+        for a, b in zip(bounds, bounds[1:]):
+            yield int(ranked[a]), positions[order[a:b]]
+        return
+    left = level.copy()
+    while True:
+        score = int(left.max())
+        if score < 0:
+            return
+        at = np.flatnonzero(left == score)
+        left[at] = -1
+        yield score, positions[at]
 
 
 def _mask_of(positions: np.ndarray, n: int) -> np.ndarray:
