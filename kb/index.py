@@ -138,10 +138,18 @@ class IndexBuilder:
         np.save(self.path / "text.lengths.npy", np.array(self.lengths, np.uint32))
         (self.path / "terms.txt").write_text("\n".join(self.terms), encoding="utf-8")
         (self.path / "substring.txt").write_text(SEP.join(self.hay), encoding="utf-8")
+        _write_starts(self.path, self.hay)
         _write_facets(self.path, kb)
         _write_vocab(self.path, self.vocab)
         meta = {"format": FORMAT, "clauses": n, "ids": [self.ids[0], self.ids[-1]] if self.ids else [], "fields": list(TEXT_FIELDS)}
         (self.path / "plankb-index.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _write_starts(path: Path, hay: list[str]):
+    """Where each clause starts in substring.txt (in characters), so opening it needs no scan."""
+    starts = np.zeros(max(len(hay), 1), np.int64)
+    np.cumsum([len(h) + 1 for h in hay[:-1]], out=starts[1:])
+    np.save(path / "substring.starts.npy", starts)
 
 
 def _relations(kb) -> dict[str, list[list[str]]]:
@@ -215,9 +223,9 @@ class _Files:
         self.terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
         self.fields = {f: Postings(path, f, n, len(self.terms)) for f in TEXT_FIELDS}
         self.hay = (path / "substring.txt").read_text(encoding="utf-8")
-        seps = np.frombuffer(self.hay.encode("utf-32-le"), np.uint32) == 0 if n > 1 else np.zeros(0, bool)
-        self.starts = np.concatenate(([0], np.flatnonzero(seps) + 1)).astype(np.int64)
-        if len(self.starts) != max(n, 1):
+        self.starts = np.load(path / "substring.starts.npy")
+        last = int(self.starts[-1])
+        if len(self.starts) != max(n, 1) or self.starts[0] or last > len(self.hay) or (last and self.hay[last - 1] != SEP) or self.hay.count(SEP) != n - 1:
             raise ValueError("substring.txt")
         names = json.loads((path / "facets.json").read_text(encoding="utf-8"))
         with np.load(path / "facets.npz") as arrays:
