@@ -145,10 +145,18 @@ class IndexBuilder:
         np.save(self.path / "text.lengths.npy", np.array(self.lengths, np.uint32))
         (self.path / "terms.txt").write_text("\n".join(self.terms), encoding="utf-8")
         (self.path / "substring.txt").write_text(SEP.join(self.hay), encoding="utf-8")
+        _write_starts(self.path, self.hay)
         _write_facets(self.path, kb)
         _write_vocab(self.path, self.vocab)
         meta = {"format": FORMAT, "clauses": n, "ids": [self.ids[0], self.ids[-1]] if self.ids else [], "fields": list(TEXT_FIELDS)}
         (self.path / "plankb-index.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _write_starts(path: Path, hay: list[str]):
+    """Where each clause starts in substring.txt (in characters), so opening it needs no scan."""
+    starts = np.zeros(max(len(hay), 1), np.int64)
+    np.cumsum([len(h) + 1 for h in hay[:-1]], out=starts[1:])
+    np.save(path / "substring.starts.npy", starts)
 
 
 def _relations(kb) -> dict[str, list[list[str]]]:
@@ -222,9 +230,9 @@ class _Files:
         self.terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
         self.fields = {f: Postings(path, f, n, len(self.terms)) for f in TEXT_FIELDS}
         self.hay = (path / "substring.txt").read_text(encoding="utf-8")
-        seps = np.frombuffer(self.hay.encode("utf-32-le"), np.uint32) == 0 if n > 1 else np.zeros(0, bool)
-        self.starts = np.concatenate(([0], np.flatnonzero(seps) + 1)).astype(np.int64)
-        if len(self.starts) != max(n, 1):
+        self.starts = np.load(path / "substring.starts.npy")
+        last = int(self.starts[-1])
+        if len(self.starts) != max(n, 1) or self.starts[0] or last > len(self.hay) or (last and self.hay[last - 1] != SEP) or self.hay.count(SEP) != n - 1:
             raise ValueError("substring.txt")
         names = json.loads((path / "facets.json").read_text(encoding="utf-8"))
         with np.load(path / "facets.npz") as arrays:
@@ -297,6 +305,12 @@ class Postings:
         if not len(docs):
             return
         idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
+        if len(positions) * 8 > self.n and len(docs) * 8 > self.n:  # both large: every clause's score, then pick
+            f = tfs.astype(np.float64)
+            dense = np.zeros(self.n)
+            dense[docs] = idf * f * (K1 + 1) / (f + self.norm[docs])
+            scores += dense[positions]
+            return
         if len(docs) <= len(positions):
             keep = member[docs]
             docs, tfs = docs[keep], tfs[keep]
@@ -328,6 +342,7 @@ class Relation:
         if len(self.fwd_off) != n + 1 or len(self.inv_off) != len(values) + 1 or len(self.fwd_val) != len(self.inv_doc):
             raise ValueError(name)
         self.fwd_doc = np.repeat(np.arange(n, dtype=np.uint32), np.diff(self.fwd_off))
+        self.single = len(self.fwd_val) == n and bool((np.diff(self.fwd_off) == 1).all())  # one value per clause
 
     def mask(self, value: str, n: int) -> np.ndarray:
         out = np.zeros(n, bool)
@@ -338,7 +353,9 @@ class Relation:
 
     def counts(self, matched: np.ndarray, positions: np.ndarray) -> dict[str, int]:
         """Clauses per value among the matched ones (values with none left out, in first-use order)."""
-        if len(positions) * 4 >= len(matched):
+        if self.single:
+            vals = self.fwd_val[positions] if len(positions) * 4 < len(matched) else self.fwd_val[matched]
+        elif len(positions) * 4 >= len(matched):
             vals = self.fwd_val[matched[self.fwd_doc]]
         else:
             lo, hi = self.fwd_off[positions], self.fwd_off[positions + 1]
@@ -686,11 +703,10 @@ class Index:
         end = None if eq.limit is None else eq.offset + eq.limit
         hits: list[EngineHit] = []
         seen = 0  # hits in the levels before this one
-        scores = np.unique(level)[::-1] if len(level) and level.min() != level.max() else level[:1]
-        for score in scores.tolist():
+        single = not len(level) or level.min() == level.max()
+        for score, sel in _levels(positions, level, single, end is None):
             if end is not None and seen >= end:
                 break
-            sel = positions if len(scores) == 1 else positions[level == score]
             count = len(sel)
             if seen + count <= eq.offset:
                 seen += count
@@ -700,7 +716,7 @@ class Index:
             first = int(sel[0])
             tier = "exact" if exact[first] else "words" if full[first] else "partial"
             if terms:
-                member = matched if len(scores) == 1 else _mask_of(sel, self.n)
+                member = matched if single else _mask_of(sel, self.n)
                 bm = self.bm25(sel, member, terms)
                 if eq.carry is not None:
                     self._context_and_proximity(bm, sel, eq.keywords, bool(full[sel].all()))
@@ -737,6 +753,32 @@ def _window(spots: list[list[tuple[int, int]]]) -> int:
             lo, hi = min(lo, a), max(hi, b)
         best = hi - lo if best is None else min(best, hi - lo)
     return best or 0
+
+
+def _levels(positions: np.ndarray, level: np.ndarray, single: bool, every: bool):
+    """(score, positions) per distinct level, highest first, positions ascending within.
+
+    For a page, level by level (one pass each, the later ones rarely needed); for every hit, one sort.
+    """
+    if single:
+        if len(level):
+            yield int(level[0]), positions
+        return
+    if every:
+        order = np.argsort(-level, kind="stable")
+        ranked = level[order]
+        bounds = [0, *(np.flatnonzero(np.diff(ranked)) + 1).tolist(), len(ranked)]
+        for a, b in zip(bounds, bounds[1:]):
+            yield int(ranked[a]), positions[order[a:b]]
+        return
+    left = level.copy()
+    while True:
+        score = int(left.max())
+        if score < 0:
+            return
+        at = np.flatnonzero(left == score)
+        left[at] = -1
+        yield score, positions[at]
 
 
 def _mask_of(positions: np.ndarray, n: int) -> np.ndarray:

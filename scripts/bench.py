@@ -762,6 +762,78 @@ def _target_rows(n_docs, r):
     return rows
 
 
+def _engine_report() -> list[str]:
+    """Sections of BENCHMARKS.md for bench/results/engines-*.json (plankb beside tantivy and SQLite FTS5)."""
+    files = sorted(RESULTS.glob("engines-*.json"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+    if not files:
+        return []
+    out = [
+        "## plankb beside tantivy and SQLite FTS5 (`--engines`)",
+        "",
+        "Each engine in its own fresh process, the processes one after another (repeated; medians of the repeats). A generated",
+        "mix of words, unit names, unspaced and spaced phrases and questions, drawn from the corpus with a fixed seed. Times are",
+        "CPU time of the calling thread per call (the machine is shared: CPU time is what noise disturbs least). *unseen*: every",
+        "query asked for the first time in the process; *top 10*: the same queries again; *all*: every hit (plankb: the export",
+        "path, no highlights — main's export path highlights every hit); *N=1000*: the first 1,000 hits with highlights.",
+        "plankb answers with facet counts and highlights; the peers return hit ids only. tantivy: plankb's own jieba words per",
+        "clause, BM25, any word (`Should`). FTS5: the trigram tokenizer on the normalised text, each keyword a phrase (`LIKE`",
+        "for keywords under three characters), ranked by `rank`. *cold*: process start to first answer, wall (CPU). Memory:",
+        "the query process's peak RSS (VmHWM). Size: the generation (plankb: everything but the copied plan files).",
+        "",
+    ]
+    for path in files:
+        r = json.loads(path.read_text(encoding="utf-8"))
+        m, d = r["machine"], r["details"]
+        e = r["engines"]
+        out += [
+            f"### {r['n_docs']:,} plan{'s' if r['n_docs'] != 1 else ''} — {r['clauses']:,} clauses",
+            "",
+            f"{r['date']} · {m.get('cpus')} CPUs ({m.get('cpu_model', '')}) · Python {m.get('python')} · {d['queries']} queries, "
+            f"{d['rounds']} warm rounds, {d['repeats']} processes per engine · kb at {d['kb'].get('commit', '?')}"
+            + (f" · plankb-main from {d['before']}" if d.get("before") else ""),
+            "",
+            "| engine | cold s (CPU s) | peak MB | size | unseen p50 / p99 ms | top 10 p50 / p99 ms | all p50 / p99 ms | N=1000 p50 / p99 ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, f in e.items():
+            cell = lambda k: f"{f[k]['p50']:.2f} / {f[k]['p99']:.2f}" if k in f else "—"  # noqa: B023
+            out.append(
+                f"| {'**' + name + '**' if name == 'plankb' else name} | {f['cold_s']:.2f} ({f.get('cold_cpu_s', math.nan):.2f}) | {f['peak_mb']:.0f} | "
+                f"{_mb(_generation_bytes(f))} | {cell('unseen')} | {cell('top10')} | {cell('all')} | {cell('n1000')} |"
+            )
+        out += ["", "| plankb ÷ | unseen p50 | top 10 p50 |", "|---|---:|---:|"]
+        for name, x in r["ratios_p50"].items():
+            out.append(f"| {name} | {x.get('unseen', 0):.2f}× | {x.get('top10', 0):.2f}× |")
+        same = r.get("before_after_identical")
+        if same:
+            out += ["", f"Same answers as main (top-10 ids, total, facet counts, every hit's id in order): {same['identical']} of {same['queries']} queries"
+                    + (f"; differing: {', '.join('`' + q + '`' for q in same['differ'])}" if same["differ"] else "") + "."]
+        p = e["plankb"]
+        targets = []
+        if r["n_docs"] >= 1000:
+            targets = [
+                ("top 10 p50 ≤ 3× tantivy", f"{r['ratios_p50']['tantivy']['top10']:.2f}×", r["ratios_p50"]["tantivy"]["top10"] <= 3),
+                ("all results p50 ≤ 25 ms", f"{p['all']['p50']:.1f} ms", p["all"]["p50"] <= 25),
+                ("cold start ≤ 2 s (wall; CPU)", f"{p['cold_s']:.2f} s; {p.get('cold_cpu_s', math.nan):.2f} s", p["cold_s"] <= 2),
+                ("query-process memory ≤ 350 MB", f"{p['peak_mb']:.0f} MB", p["peak_mb"] <= 350),
+                ("generation ≤ 150 MB", _mb(_generation_bytes(p)), _generation_bytes(p) <= 150 * 2**20),
+            ]
+        elif r["n_docs"] >= 100:
+            targets = [("unseen p50 ≤ 2× tantivy", f"{r['ratios_p50']['tantivy']['unseen']:.2f}×", r["ratios_p50"]["tantivy"]["unseen"] <= 2)]
+        if targets:
+            out += ["", "| target (issue 23) | measured | met |", "|---|---:|:---:|"]
+            out += [f"| {label} | {value} | {'yes' if ok else '**no**'} |" for label, value, ok in targets]
+        if "files" in p:
+            out += ["", "plankb generation files: " + ", ".join(f"`{k}` {_mb(v)}" for k, v in sorted(p["files"].items(), key=lambda kv: -kv[1]) if v >= 2**20 // 10) + "."]
+        out.append("")
+    return out
+
+
+def _generation_bytes(f: dict) -> int:
+    """A generation's size without the copied plan files (or the peer's index size)."""
+    return sum(f["files"].values()) if "files" in f else f["size_bytes"]
+
+
 def write_report() -> Path:
     """docs/BENCHMARKS.md from every bench/results/*.json."""
     files = sorted(RESULTS.glob("scale-*.json"), key=lambda p: (not p.stem.endswith("seed"), int(re.sub(r"\D", "", p.stem) or 0)))
@@ -816,6 +888,7 @@ def write_report() -> Path:
         if slow:
             out += ["", "Slowest plankb queries (p50 ms): " + ", ".join(f"`{q}` {ms:.1f}" for q, ms in slow) + "."]
         out.append("")
+    out += _engine_report()
     load = RESULTS / "load.json"
     if load.exists():
         r = json.loads(load.read_text(encoding="utf-8"))
@@ -876,6 +949,8 @@ def write_report() -> Path:
         ".venv/bin/python scripts/bench.py --load --duration 60   # waitress under 16 and 64 connections",
         ".venv/bin/python scripts/bench.py --soak 600        # ten minutes of /search, server RSS sampled",
         ".venv/bin/python scripts/bench.py --relevance        # plankb vs plain BM25 on bench/relevance/ (seconds)",
+        ".venv/bin/python scripts/bench.py --engines 1,100,1000 --before /tmp/plankb-main   # beside tantivy and FTS5",
+        "    # (/tmp/plankb-main: git archive main kb | tar -x -C /tmp/plankb-main; the 1,000-plan build takes a while)",
         ".venv/bin/python scripts/bench.py --report           # rewrite this file from bench/results/",
         ".venv/bin/python scripts/make_corpus.py --n 100 --out /tmp/corpus-100   # just the synthetic corpus",
         "```",
@@ -935,7 +1010,9 @@ def engine_queries(gen: Path, count: int, seed: int) -> list[str]:
         lambda: rnd.choice(units),
         phrase,
         lambda: phrase(True),
-        lambda: rnd.choice([f"{rnd.choice(units)}负责哪些措施", f"{rnd.choice(terms)}有哪些要求", f"哪些条款涉及{rnd.choice(terms)}", f"{rnd.choice(units)}的{rnd.choice(terms)}目标"]),
+        lambda: rnd.choice(
+            [f"{rnd.choice(units)}负责哪些措施", f"{rnd.choice(terms)}有哪些要求", f"哪些条款涉及{rnd.choice(terms)}", f"{rnd.choice(units)}的{rnd.choice(terms)}目标"]
+        ),
     ]
     while len(out) < count:
         q = makers[len(out) % len(makers)]()
@@ -1076,7 +1153,8 @@ def child_engine(name: str, data: str, qfile: str, rounds: str):
                     if key == "all":
                         answers[q] = (*answers[q], got)
     # VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec).
-    peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
     print(json.dumps({"cold_s": cold, "cold_cpu_s": cold_cpu, "peak_mb": peak, "times": times, "answers": answers}, ensure_ascii=False))
 
 
@@ -1112,12 +1190,13 @@ def bench_engines(n: str, seed: int, rounds: int, nqueries: int, before: Path | 
     runs: dict[str, list[dict]] = {e: [] for e in engines}
     for _ in range(repeats):
         for name, (path, env) in engines.items():
-            out = subprocess.run([sys.executable, __file__, "--_engine", name, str(path), str(qfile), str(rounds)], env=env, capture_output=True, check=True, cwd=tempfile.gettempdir())
+            cmd = [sys.executable, __file__, "--_engine", name, str(path), str(qfile), str(rounds)]
+            out = subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=tempfile.gettempdir())
             runs[name].append(json.loads(out.stdout.decode().strip().splitlines()[-1]))
             print(f"  {name:12} cold {runs[name][-1]['cold_s']:.2f} s (CPU {runs[name][-1]['cold_cpu_s']:.2f} s)  peak {runs[name][-1]['peak_mb']:.0f} MB", file=sys.stderr)
     figures = {}
     for name, rs in runs.items():
-        f = {"cold_s": round(statistics.median(r["cold_s"] for r in rs), 3), "cold_cpu_s": round(statistics.median(r["cold_cpu_s"] for r in rs), 3), "peak_mb": round(statistics.median(r["peak_mb"] for r in rs), 1)}
+        f = {key: round(statistics.median(r[key] for r in rs), 3) for key in ("cold_s", "cold_cpu_s", "peak_mb")}
         for key in ("unseen", "top10", "all", "n1000"):
             per_run = [r["times"][key] for r in rs if r["times"][key]]
             if per_run:
@@ -1146,7 +1225,10 @@ def bench_engines(n: str, seed: int, rounds: int, nqueries: int, before: Path | 
         "peer_build_s": built,
         "machine": machine(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "details": {"queries": nqueries, "rounds": rounds, "repeats": repeats, "seed": seed, "query_sample": queries[:30], "kb": kb_version(), "before": str(before) if before else None},
+        "details": {
+            "queries": nqueries, "rounds": rounds, "repeats": repeats, "seed": seed, "query_sample": queries[:30],
+            "kb": kb_version(), "before": str(before) if before else None,
+        },
     }
 
 
