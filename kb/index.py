@@ -139,9 +139,9 @@ class IndexBuilder:
         order = np.argsort(term, kind="stable")  # clause order kept within a word
         offsets = np.zeros(len(self.terms) + 1, np.int64)
         np.cumsum(np.bincount(term, minlength=len(self.terms)), out=offsets[1:])
-        np.save(self.path / "text.offsets.npy", offsets)
+        np.save(self.path / "text.offsets.npy", _compact(offsets))
         np.save(self.path / "text.docs.npy", doc[order])
-        np.save(self.path / "text.tfs.npy", tf[order])
+        np.save(self.path / "text.tfs.npy", _compact(tf[order]))
         np.save(self.path / "text.lengths.npy", np.array(self.lengths, np.uint32))
         (self.path / "terms.txt").write_text("\n".join(self.terms), encoding="utf-8")
         (self.path / "substring.txt").write_text(SEP.join(self.hay), encoding="utf-8")
@@ -190,9 +190,16 @@ def _write_facets(path: Path, kb):
         inv_off = np.zeros(len(ids) + 1, np.int64)
         np.cumsum(np.bincount(fwd_val, minlength=len(ids)), out=inv_off[1:])
         names[fname] = list(ids)
-        arrays |= {f"{fname}.fwd_off": fwd_off, f"{fname}.fwd_val": fwd_val, f"{fname}.inv_off": inv_off, f"{fname}.inv_doc": fwd_doc[order]}
+        parts = {"fwd_off": fwd_off, "fwd_val": fwd_val, "inv_off": inv_off, "inv_doc": fwd_doc[order]}
+        arrays |= {f"{fname}.{k}": _compact(v) for k, v in parts.items()}
     (path / "facets.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
-    np.savez(path / "facets.npz", **arrays)
+    np.savez_compressed(path / "facets.npz", **arrays)
+
+
+def _compact(a: np.ndarray) -> np.ndarray:
+    """a in the smallest unsigned integer type that holds it (the readers take any)."""
+    top = int(a.max()) if len(a) else 0
+    return a.astype(next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if top <= np.iinfo(t).max))
 
 
 def _write_vocab(path: Path, vocab: dict[str, int]):
@@ -335,9 +342,9 @@ class Relation:
     def __init__(self, values: list[str], arrays, name: str, n: int):
         self.values = values
         self.ids = {v: i for i, v in enumerate(values)}
-        self.fwd_off = arrays[f"{name}.fwd_off"]
+        self.fwd_off = arrays[f"{name}.fwd_off"].astype(np.int64)
         self.fwd_val = arrays[f"{name}.fwd_val"]
-        self.inv_off = arrays[f"{name}.inv_off"]
+        self.inv_off = arrays[f"{name}.inv_off"].astype(np.int64)
         self.inv_doc = arrays[f"{name}.inv_doc"]
         if len(self.fwd_off) != n + 1 or len(self.inv_off) != len(values) + 1 or len(self.fwd_val) != len(self.inv_doc):
             raise ValueError(name)
@@ -412,6 +419,10 @@ class Index:
             tok.FREQ, tok.total, tok.initialized = data["freq"], data["total"], True
             self._tok = tok
         return self._tok
+
+    def values(self, fname: str) -> list[str]:
+        """The values of a facet field in order of first use in the clauses (domains: the KB's domain order)."""
+        return self._rel[fname].values
 
     def words(self, keyword: str) -> list[str]:
         """The query-time jieba tokens of a keyword (punctuation dropped)."""

@@ -21,6 +21,16 @@ KB_FORMAT = 2  # kb.json: clauses as columns, repeated values as codes into a li
 DICTIONARY_FIELDS = ("doc", "kind", "domain", "departments", "departments_raw", "lead", "part_title", "section_title", "marker", "tag")
 
 
+def _mentions(stored: dict, clauses: list[Clause]) -> dict[str, list[str]]:
+    """kb.json's mentions (only clauses that name a unit are listed), checked against the clauses."""
+    if not isinstance(stored, dict):
+        raise ValueError("kb.json 的 mentions 不是对象")
+    known = {c.id for c in clauses} if stored else set()
+    if any(k not in known or not isinstance(v, list) for k, v in stored.items()):
+        raise ValueError("kb.json 的 mentions 与条款不一致")
+    return stored
+
+
 def _clauses_to_columns(clauses: list[Clause]) -> dict:
     """Clauses as one list per field; fields with few distinct values as {"values", "codes"}."""
     out: dict = {}
@@ -127,7 +137,7 @@ class KnowledgeBase:
                 registry,
                 gen,
                 [ParseWarning(**w) for w in data.get("warnings", [])],
-                {c.id: data.get("mentions", {}).get(c.id, []) for c in clauses},
+                _mentions(data.get("mentions", {}), clauses),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise DataDirError(f"知识库 {gen} 已损坏（{str(exc)[:200]}）：请运行 plankb build --force") from None

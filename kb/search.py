@@ -451,7 +451,7 @@ class Searcher:
                 order = [d.id for d in self.kb.documents if d.id in values]
                 label = lambda v: self.kb.docs[v].title if v in self.kb.docs else v
             elif name == "domain":
-                order = [d for d in self.kb.domains() if d in values]
+                order = [d for d in self.index.values("domain") if d in values]
                 label = _short
             else:
                 order = sorted(values, key=lambda v: (-values[v], v))
