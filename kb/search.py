@@ -133,7 +133,7 @@ class Searcher:
         self.spellings = sorted(set(self.spellings) | {(n, n) for n in known}, key=lambda p: (-len(p[0]), p[0]))
         self.spellings.sort(key=lambda p: -len(p[0]))
         self.lexicon = Lexicon(
-            cut=lambda t: index.words(t),
+            cut=index.words,
             cut_for_search=lambda t: list(index.tokenizer().cut_for_search(normalise(t), HMM=False)),
             in_plan=index.contains,
             share=index.share,
