@@ -6,21 +6,24 @@ a match), the unit names, domains, documents and the everyday-to-plan vocabulary
 
 The rules, in order:
 
-1. Spans kept whole: unit names (and their spellings), then phrases of the question
-   vocabulary below (duty questions, kind words, question words) and everyday words of
-   the vocabulary, longest first, so they are found inside unspaced text.
-2. The rest is cut with jieba over the plan's own dictionary (the index vocabulary and
-   the user dictionary); a word the plan does not hold is replaced by its search-mode
-   pieces that it does hold (职业病发病率 → 职业病, 发病率).
-3. Question and function words are dropped (``FUNCTION_WORDS``), and so are single
-   characters: neither says what a clause is about.
-4. A unit with a duty phrase (要干些什么, 负责什么, 在…方面做什么, 职责) asks for the unit's
-   whole duty list, narrowed by the remaining words; a unit with a kind word (措施,
-   目标) asks for that kind of its tagged clauses.
-5. Kind words without a unit prefer that kind (…的措施 → measures first); target
-   questions (要达到多少, 比例是多少) prefer goals and clauses with figures;
-   监测/评估 prefer 监测评估 clauses.
-6. Every remaining word is a content term; its expansions come from the vocabulary.
+1. Spans kept whole, longest first, so they are found inside unspaced text: unit names (and
+   their spellings), everyday words of the vocabulary the plan does not use (坐月子 → 月子),
+   cue phrases (duty questions, kind words, target questions), question and function words.
+   A cue or function word the plan itself uses counts only on a word boundary of the plan's
+   own cut of the text (工作 in 妇女工作, not in 工作场所).
+2. The rest is cut with jieba over the plan's own dictionary (the index vocabulary and the
+   user dictionary); a word the plan does not hold is replaced by its search-mode pieces
+   that it does hold (职业病发病率 → 职业病, 发病率). Runs of single characters are joined back
+   into the longest pieces the plan holds (防/性/侵 → 防性侵); what is left is an unknown word.
+3. Question and function words (``FUNCTION_WORDS``) and single characters are dropped:
+   neither says what a clause is about.
+4. A unit with a duty phrase (要干些什么, 负责什么, 在…方面做什么, 职责) or with nothing else
+   asks for the unit's whole duty list, narrowed by the remaining words; a unit with a kind
+   word (措施, 任务, 目标) asks for that kind of its tagged clauses.
+5. Kind words without a unit prefer that kind (…的措施 → measures first); target questions
+   (要达到多少, 比例是多少) prefer goals and clauses with figures; 监测/评估 prefer 监测评估.
+6. Every remaining word is a content term with its vocabulary expansions; common verbs, the
+   plans' subject words (妇女, 女性 …) and very common words never carry a match alone.
 """
 
 from __future__ import annotations
@@ -125,8 +128,9 @@ FUNCTION_WORDS = frozenset(
 UNIT_FILLER = frozenset("共同 一起 同时 分别 都 均 both together each".split())
 # Verbs every measure uses: they count with other words, never alone.
 ACTION_WORDS = frozenset(
-    "反对 培养 防止 预防 保障 促进 提高 提升 加强 推进 推动 完善 支持 开展 实施 落实 建立 健全 处理 解决 做好 办理 保护 帮助 "
-    "发展 加大 扩大 增强 强化 鼓励 引导 重视 关注 注重 确保 实现 改善 优化 搞 管 办 弄".split()
+    "反对 培养 防止 预防 保障 促进 提高 提升 加强 推进 推动 完善 支持 开展 实施 落实 "
+    "建立 健全 处理 解决 做好 办理 保护 帮助 发展 加大 扩大 增强 强化 鼓励 引导 重视 "
+    "关注 注重 确保 实现 改善 优化 搞 管 办 弄".split()
 )
 # The subject of women's and children's plans: named in almost every clause, whatever it is about.
 SUBJECT_WORDS = frozenset("妇女 女性 儿童 女童 妇女儿童 男女".split())
