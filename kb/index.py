@@ -18,8 +18,8 @@ generation opens, so nothing is re-derived at start-up:
 * ``facets.json`` + ``facets.npz``: for the facet fields and the department
   relations (assigned, shared, mentioned, lead in the text), the values and
   the (clause, value) pairs, grouped both by clause and by value.
-* ``substring.txt``: the normalised text and tag of every clause, side by
-  side in one string, scanned for Ctrl+F recall — an exact substring match,
+* ``substring.txt`` (UTF-16) and ``substring.starts.npy``: the normalised text
+  and tag of every clause, side by side in one string, scanned for Ctrl+F recall — an exact substring match,
   the equivalent of a character n-gram field queried as a phrase.
 * ``vocab.json``: a prefix dictionary of the indexed words for query-time jieba.
 
@@ -32,8 +32,11 @@ words; some real words), BM25 within a tier, then document order.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import mmap
+import os
 import re
 import threading
 import unicodedata
@@ -71,7 +74,7 @@ SEP = "\x00"  # between clauses in substring.txt; never in normalised text
 TAG_SEP = "\x01"  # between a clause's text and its tag
 CACHE_BYTES = 64 * 2**20  # substring results kept in memory
 SCAN_FIND_LIMIT = 64  # clauses found one by one before a needle's scan switches to one split
-FORMAT = 2  # of the index files; an index of another format is rebuilt
+FORMAT = 3  # of the index files; an index of another format is rebuilt
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 # Never required for an all-words match: they carry no topic (the common 妇女/女性 do).
@@ -144,16 +147,16 @@ class IndexBuilder:
         np.save(self.path / "text.tfs.npy", _compact(tf[order]))
         np.save(self.path / "text.lengths.npy", np.array(self.lengths, np.uint32))
         (self.path / "terms.txt").write_text("\n".join(self.terms), encoding="utf-8")
-        (self.path / "substring.txt").write_text(SEP.join(self.hay), encoding="utf-8")
-        _write_starts(self.path, self.hay)
+        _write_substring(self.path, self.hay)
         _write_facets(self.path, kb)
         _write_vocab(self.path, self.vocab)
         meta = {"format": FORMAT, "clauses": n, "ids": [self.ids[0], self.ids[-1]] if self.ids else [], "fields": list(TEXT_FIELDS)}
         (self.path / "plankb-index.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
-def _write_starts(path: Path, hay: list[str]):
-    """Where each clause starts in substring.txt (in characters), so opening it needs no scan."""
+def _write_substring(path: Path, hay: list[str]):
+    """substring.txt (UTF-16: two bytes a Chinese character) and where each clause starts in it, in characters."""
+    (path / "substring.txt").write_bytes(SEP.join(hay).encode("utf-16-le"))
     starts = np.zeros(max(len(hay), 1), np.int64)
     np.cumsum([len(h) + 1 for h in hay[:-1]], out=starts[1:])
     np.save(path / "substring.starts.npy", starts)
@@ -224,6 +227,15 @@ def index_ok(path: Path) -> bool:
         return False
 
 
+def _read_utf16(path: Path) -> str:
+    """A UTF-16 file's text, decoded from a memory map (no second copy of its bytes on the heap)."""
+    with open(path, "rb") as fh:
+        if not os.fstat(fh.fileno()).st_size:
+            return ""
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return codecs.utf_16_le_decode(mm, "strict", True)[0]
+
+
 class _Files:
     """The index files of a generation, opened (posting lists memory-mapped) and checked against each other."""
 
@@ -236,7 +248,7 @@ class _Files:
         terms = (path / "terms.txt").read_text(encoding="utf-8")
         self.terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
         self.fields = {f: Postings(path, f, n, len(self.terms)) for f in TEXT_FIELDS}
-        self.hay = (path / "substring.txt").read_text(encoding="utf-8")
+        self.hay = _read_utf16(path / "substring.txt")
         self.starts = np.load(path / "substring.starts.npy")
         last = int(self.starts[-1])
         if len(self.starts) != max(n, 1) or self.starts[0] or last > len(self.hay) or (last and self.hay[last - 1] != SEP) or self.hay.count(SEP) != n - 1:

@@ -18,7 +18,10 @@ LEAD_AFTER = r"(?:[、和及][\u4e00-\u9fff、]{1,20}?)?(?:等(?:部门|单位)?
 
 
 KB_FORMAT = 2  # kb.json: clauses as columns, repeated values as codes into a list of values
-DICTIONARY_FIELDS = ("doc", "kind", "domain", "departments", "departments_raw", "lead", "part_title", "section_title", "marker", "tag")
+DICTIONARY_FIELDS = (
+    "doc", "kind", "domain", "number", "departments", "departments_raw", "citation", "lead", "part", "section", "part_title",
+    "section_title", "marker", "tag", "line", "order",
+)
 
 
 def _mentions(stored: dict, clauses: list[Clause]) -> dict[str, list[str]]:
