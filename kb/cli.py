@@ -8,7 +8,18 @@ from pathlib import Path
 
 import click
 
-from kb.cli_common import KbError, KbGroup, Progress, _kb, _quiet_broken_pipe, _write, data_option, output_option, usage_message
+from kb.cli_common import (
+    KbError,
+    KbGroup,
+    Progress,
+    _kb,
+    _quiet_broken_pipe,
+    _write,
+    announce,
+    data_option,
+    output_option,
+    usage_message,
+)
 from kb.cli_indicators import indicators, monitor
 from kb.errors import PlankbError
 from kb.model import KIND_LABELS, KINDS
@@ -18,14 +29,36 @@ from kb.terminal import pad as _pad
 KIND_CHOICES = click.Choice([*KINDS, "duty"], case_sensitive=False)
 
 
-@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class PlankbGroup(KbGroup):
+    """The plankb commands, plus those installed packages add through the ``plankb.commands`` entry
+    point group (``serve``, from the web app), loaded only when asked for."""
+
+    def _added(self) -> dict:
+        from importlib.metadata import entry_points
+
+        return {ep.name: ep for ep in entry_points(group="plankb.commands")}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._added()))
+
+    def get_command(self, ctx, cmd_name):
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in self._added():
+            found = self._added()[cmd_name].load()
+        return found
+
+
+@click.group(cls=PlankbGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plankb", message="%(prog)s %(version)s")
-def cli():
+@click.pass_context
+def cli(ctx):
     """plankb：规划文本知识库与中文全文检索。
 
     先运行 plankb build 构建知识库，再用 search、duties、departments 查询，
     或用 plankb serve 启动网站。
     """
+    if ctx.invoked_subcommand is None:  # a bare plankb asks what it can do
+        click.echo(ctx.get_help())
 
 
 @cli.command()
@@ -36,13 +69,17 @@ def cli():
 def build(data, corpus, force, replace, encoding):
     """解析规划文件夹中的全部规划，写入知识库和检索索引。
 
-    数据目录默认是规划文件夹旁边的 data/。没有变化时跳过；构建在旁边进行，完成后原子切换，
+    数据目录默认是规划文件夹里的 .plankb/（本仓库的 corpus/ 用 data/）。没有变化时跳过；构建在旁边进行，完成后原子切换，
     失败不影响正在使用的知识库。有规划文件不能读取时，其余照常构建，退出码为 1。
 
     Example: plankb build --corpus 我的规划 --data 我的数据
     """
     from kb.store import build as do_build
+    from kb.store import build_dirs
 
+    if data is None or corpus is None:
+        folder, data_dir = build_dirs(corpus, data, replace)
+        click.echo(f"规划文件夹 {folder}，数据目录 {data_dir}", err=True)
     report = do_build(corpus, data, force=force, progress=Progress(), encoding=encoding, replace=replace)
     if report.skipped:
         click.echo(f"知识库已是最新（{report.clauses} 条，{report.generation}），无需重建。使用 --force 强制重建。")
@@ -101,7 +138,7 @@ def check(files, data, corpus, encoding, as_json):
 
 
 def _format_check(rep) -> str:
-    lines = [f"{rep['file']}", f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}", f"  标题 {rep['title']}", f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}，规划期 {rep['period'] or '—'}"]
+    lines = [f"{rep['file']}", f"  格式 {rep['format']}，编码 {rep['encoding'] or '—'}", f"  标题 {rep['title']}", f"  编号 {rep['id']}，发文机关 {rep['issuer'] or '—'}（{rep.get('level') or '层级未知'}），规划期 {rep['period'] or '—'}"]
     if rep.get("doc_number") or rep.get("issued") or rep["front"]["notice"]:
         lines.append(f"  文号 {rep.get('doc_number') or '—'}，印发日期 {rep.get('issued') or '—'}，印发通知 {'有' if rep['front']['notice'] else '无'}")
     if rep["front"]["toc"] or rep["front"]["chrome"]:
@@ -134,9 +171,13 @@ def departments(data, corpus, doc, as_json):
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     width = max([display_width(r["department"]) for r in rows] + [4]) + 2
-    click.echo(_pad("部门", width) + "".join(rjust(h, 6) for h in ("目标", "措施", "共同", "提及")) + "  全称")
+    columns = (
+        ("目标", "goals"), ("措施", "measures"), ("文中牵头", "lead_in_text"), ("共同", "shared"), ("提及", "mentioned"),
+    )
+    click.echo(_pad("部门", width) + "".join(rjust(h, max(6, display_width(h) + 2)) for h, _ in columns) + "  全称")
     for r in rows:
-        click.echo(_pad(r["department"], width) + "".join(rjust(str(r[k]), 6) for k in ("goals", "measures", "shared", "mentioned")) + f"  {r['full']}")
+        cells = "".join(rjust(str(r[k]), max(6, display_width(h) + 2)) for h, k in columns)
+        click.echo(_pad(r["department"], width) + cells + f"  {r['full']}")
 
 
 @cli.command()
@@ -204,6 +245,7 @@ def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, a
 
     if not query.strip() and not (dept or kind or domain or doc):
         raise KbError("请给出检索词，如 plankb search 宫颈癌，或用 --dept/--kind/--domain/--doc 筛选")
+    announce(data, corpus)
     s = open_searcher(data, corpus, notify=lambda m: click.echo(m, err=True))
     res = s.search(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, page=page, limit=limit or None)
     if as_json:
@@ -223,7 +265,8 @@ def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, a
         click.echo("")
         click.echo(click.style(f"{i}. {h['citation']}", bold=True) + f"  [{KIND_LABELS[h['kind']]}]" + (f"  {tag}" if tag else "") + f"  {h['id']}")
         if h["departments"]:
-            click.echo("   责任单位：" + "、".join(h["departments"]))
+            units = (d + ("（牵头）" if d == h.get("lead") else "") for d in h["departments"])
+            click.echo("   责任单位：" + "、".join(units))
         click.echo("   " + plain_highlight(h["highlight"]))
 
 
@@ -239,43 +282,6 @@ def _shown(total: int, count: int, page: int, limit: int) -> str:
     if last < total:
         out += f"；--page {page + 1} 或 --limit 0 查看更多"
     return out
-
-
-@cli.command()
-@data_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
-@click.option("--connection-limit", type=click.IntRange(10, 10000), default=400, show_default=True, help="同时打开的连接上限")
-@click.option("--channel-timeout", type=click.IntRange(5, 3600), default=30, show_default=True, help="空闲连接在多少秒后关闭")
-@click.option("--export-slots", type=click.IntRange(1, 64), default=None, help="同时生成导出文件的请求数（默认为线程数的四分之一，至少 1）")
-def serve(data, corpus, host, port, threads, connection_limit, channel_timeout, export_slots):
-    """用 waitress 启动网站（生产服务器，可在 Windows 上运行）。
-
-    Example: plankb serve --port 8000
-    """
-    from search_app import create_app
-    from search_app.server import make_server
-
-    config = {"PLANKB_DATA": str(data) if data else None, "PLANKB_CORPUS": str(corpus) if corpus else None}
-    config["EXPORT_SLOTS"] = export_slots or max(1, threads // 4)
-    app = create_app(config)
-    with app.app_context():
-        from search_app.views import get_searcher
-
-        s = get_searcher()
-        click.echo(f"知识库：{len(s.kb.documents)} 个规划，{len(s.kb.clauses)} 条", err=True)
-    try:
-        server = make_server(app, host, port, threads, connection_limit=connection_limit, channel_timeout=channel_timeout)
-    except OSError as exc:
-        raise click.ClickException(f"无法在 {host}:{port} 上提供服务：{exc.strerror or exc}") from None
-    click.echo(f"plankb 正在 http://{host}:{port}/ 提供服务（Ctrl+C 停止）", err=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
 
 
 def main():

@@ -12,8 +12,22 @@ from kb.errors import PlankbError
 
 
 def data_option(f):
-    f = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_CORPUS", help="规划文件夹（默认 corpus/；环境变量 PLANKB_CORPUS）")(f)
-    return click.option("--data", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_DATA", help="数据目录（默认 data/；环境变量 PLANKB_DATA）")(f)
+    f = click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_CORPUS", help="规划文件夹（默认本仓库的 corpus/；环境变量 PLANKB_CORPUS）")(f)
+    return click.option("--data", type=click.Path(file_okay=False, path_type=Path), envvar="PLANKB_DATA",
+                        help="数据目录（默认是规划文件夹里的 .plankb/，本仓库的 corpus/ 用 data/；环境变量 PLANKB_DATA）")(f)
+
+
+def announce(data, corpus):
+    """The first line on stderr: the plan folder and data dir a command uses, when either was not named."""
+    if data is not None and corpus is not None:
+        return
+    from kb.store import resolve_dirs
+
+    try:
+        data_dir, folder = resolve_dirs(data, corpus)
+    except PlankbError:
+        return  # the command reports it, in one line
+    click.echo(f"规划文件夹 {folder}，数据目录 {data_dir}", err=True)
 
 
 def output_option(f):
@@ -41,19 +55,20 @@ class Progress:
 def _write(output: Path | None, data):
     """Write to -o FILE or standard output; binary formats need a file or a pipe."""
     if output:
+        if not output.parent.is_dir():  # a mistyped folder is an error, never created
+            raise KbError(f"{output}: 无法写入（文件夹 {output.parent} 不存在）")
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(data, bytes):
                 output.write_bytes(data)
             else:
                 output.write_text(data, encoding="utf-8")
         except OSError as exc:
-            raise click.ClickException(f"{output}: 无法写入（{exc.strerror or exc}）") from None
+            raise KbError(f"{output}: 无法写入（{exc.strerror or exc}）") from None
         click.echo(f"已写入 {output}", err=True)
         return
     if isinstance(data, bytes):
         if sys.stdout.isatty():
-            raise click.ClickException("二进制格式请用 -o FILE 指定输出文件")
+            raise KbError("二进制格式请用 -o FILE 指定输出文件")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
@@ -63,6 +78,7 @@ def _write(output: Path | None, data):
 def _kb(data, corpus):
     from kb.store import open_kb
 
+    announce(data, corpus)
     return open_kb(data, corpus, notify=lambda m: click.echo(m, err=True))
 
 

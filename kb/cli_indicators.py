@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from kb import exports
+from kb import indicators as ki
+from kb import monitor as km
 from kb.cli_common import KbError, KbGroup, _kb, _write, data_option, output_option
 from kb.terminal import pad as _pad
 
@@ -14,6 +17,12 @@ from kb.terminal import pad as _pad
 def _csv_out(output: Path | None, text: str):
     """CSV as utf-8-sig in a file so Excel shows Chinese; plain text on standard output."""
     _write(output, ("\ufeff" + text).encode("utf-8") if output else text)
+
+
+def _warn_unread(mon):
+    """Say on stderr when a read-only store left values unread (a WAL beside it)."""
+    if mon.warning:
+        click.echo(f"警告：{mon.warning}", err=True)
 
 
 @click.command()
@@ -29,8 +38,6 @@ def indicators(data, corpus, dept, doc, fmt, output):
 
     Example: plankb indicators --dept 卫健局 --format xlsx -o 卫健局指标.xlsx
     """
-    from kb import indicators as ki
-
     kbobj = _kb(data, corpus)
     found = ki.extract(kbobj, dept=dept, doc=doc)
     if fmt == "json":
@@ -38,7 +45,8 @@ def indicators(data, corpus, dept, doc, fmt, output):
     elif fmt == "csv":
         _csv_out(output, ki.to_csv(found))
     elif fmt == "xlsx":
-        _write(output, ki.to_xlsx(found))
+        titles = {d.id: d.title for d in kbobj.documents}
+        _write(output, exports.indicators_xlsx([i.to_dict() for i in found], exports.export_title(kbobj, doc), titles))
     else:
         _write(output, ki.to_table(found))
 
@@ -58,8 +66,6 @@ def template(data, corpus, dept, doc, output):
 
     Example: plankb monitor template --dept 卫健局 -o 卫健局填报.xlsx
     """
-    from kb import monitor as km
-
     if output.suffix.lower() != ".xlsx":
         raise KbError("填报表请保存为 .xlsx 文件")
     _write(output, km.template(_kb(data, corpus), dept=dept, doc=doc))
@@ -75,8 +81,6 @@ def import_(file, data, corpus):
 
     Example: plankb monitor import 卫健局填报.xlsx
     """
-    from kb import monitor as km
-
     kbobj = _kb(data, corpus)
     try:
         report = km.import_file(kbobj, file, kbobj.path.parent)
@@ -96,10 +100,11 @@ def export(data, corpus, fmt, output):
 
     Example: plankb monitor export --format csv -o 监测数据.csv
     """
-    from kb import monitor as km
     from kb.store import resolve_dirs
 
-    text = km.export(resolve_dirs(data, corpus)[0], fmt)
+    with km.open_monitor(resolve_dirs(data, corpus)[0], readonly=True) as mon:
+        _warn_unread(mon)
+        text = mon.export(fmt)
     if fmt == "csv":
         _csv_out(output, text)
     else:
@@ -116,10 +121,9 @@ def status(data, corpus, dept, doc, as_json):
 
     Example: plankb monitor status --dept 卫健局
     """
-    from kb import monitor as km
-
     kbobj = _kb(data, corpus)
     with km.open_monitor(kbobj.path.parent, readonly=True) as mon:
+        _warn_unread(mon)
         rows = km.status(kbobj, mon, dept=dept, doc=doc)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -11,6 +11,7 @@ from pathlib import Path
 import kb
 from kb.departments import Registry
 from kb.errors import DataFileError
+from kb.gazetteer import issuer_of, place_level
 from kb.model import Document, ParsedDocument, ParseWarning
 from kb.reader import parse_lines
 from kb.reader.frontmatter import read_front, title_text
@@ -72,7 +73,6 @@ def doc_id_for(path: Path) -> str:
     return f"{slug}-{digest}" if slug else f"plan-{digest}"
 
 
-RE_TITLE_ISSUER = re.compile(r"^(.{2,12}?(?:自治区|省|自治州|市|自治县|县|区|旗|盟))")
 FIVE_YEAR_PLANS = {"十三五": "2016-2020", "十四五": "2021-2025", "十五五": "2026-2030"}
 RE_PERIOD = re.compile(r"(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})")
 
@@ -80,11 +80,11 @@ RE_PERIOD = re.compile(r"(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})")
 def document_for(path: Path, entry: dict, title_hint: str | None, first_line: str | None) -> Document:
     """Document metadata: the manifest first, then what the text itself says."""
     title = entry.get("title") or first_line or title_hint or path.stem
-    issuer = entry.get("issuer")
+    issuer, level = entry.get("issuer"), entry.get("level")
     if not issuer:
-        m = RE_TITLE_ISSUER.match(title)
-        issuer = m.group(1) if m else None
-    level = entry.get("level") or _level_of(issuer)
+        issuer, found = issuer_of(title)
+        level = level or found
+    level = level or place_level(issuer or "")
     if not level and title.startswith("中国"):
         level = "国家"
     period = entry.get("period")
@@ -94,24 +94,15 @@ def document_for(path: Path, entry: dict, title_hint: str | None, first_line: st
     return Document(id=entry.get("id") or doc_id_for(path), title=title, issuer=issuer, level=level, period=str(period) if period else None, source=path.name)
 
 
-def _level_of(issuer: str | None) -> str | None:
-    """省 / 市 / 县 from the issuer's name (镇原县 → 县; 某市人民政府 → 市)."""
-    name = re.sub(r"(人民政府|人民政府办公室|人民政府办公厅|办公室|办公厅)$", "", issuer or "")
-    for suffix, lvl in (("省", "省"), ("自治区", "省"), ("市", "市"), ("州", "市"), ("县", "县"), ("区", "县"), ("旗", "县")):
-        if name.endswith(suffix):
-            return lvl
-    return None
-
-
 def parse_file(path: Path, registry: Registry, entry: dict | None = None, encoding: str | None = None) -> ParsedDocument:
     """Read and parse one plan file with the registry of its issuer."""
     src = read_source(path, encoding=encoding)
     front = read_front(src.lines, is_structural)
-    first = title_text(src.lines, front) or next((line for line in src.lines if line), None)
+    first = title_text(src.lines, front) or (src.title_hint if front.fields else None) or next((line for line in src.lines if line), None)
     doc = document_for(path, entry or {}, src.title_hint, first)
     if not doc.issuer and not (entry or {}).get("issuer") and front.signer:
         doc.issuer = front.signer
-        doc.level = doc.level or _level_of(front.signer)
+        doc.level = doc.level or issuer_of(front.signer)[1]
     doc.format, doc.encoding = src.format, src.encoding
     doc.sha256 = _file_digest(path)
     parsed = parse_lines(src.lines, doc, registry.for_issuer(doc.issuer, doc.level), file=str(path))

@@ -25,6 +25,8 @@ BUILTIN = Path(__file__).with_name("units_builtin.toml")
 LEVEL_PREFIXES = (("自治区", "省"), ("自治州", "市"), ("省", "省"), ("市", "市"), ("州", "市"), ("盟", "市"), ("县", "县"), ("区", "县"), ("旗", "县"))
 PARTY_PREFIXES = (("省委", "省"), ("市委", "市"), ("州委", "市"), ("县委", "县"), ("区委", "县"))
 LEVEL_MARK = {"省": "省", "市": "市", "县": ""}
+# Words that begin with a level character without being a level prefix (市场监管…, 县直机关…).
+NOT_PREFIXES = ("市场", "市政", "市民", "县直", "县委", "县级", "区域", "州委", "省委", "市委")
 # Names that carry their level in themselves (团市委, 全国妇联) are never prefixed again.
 RE_FIXED_LEVEL = re.compile(r"^(团[县市省]委|团中央|全国|中国|中华全国|[省市县区州]委)")
 
@@ -137,7 +139,7 @@ class Registry:
 
     def _qualify(self, level: str, name: str) -> str:
         """A unit name relative to the county level: 卫健局 (own county), 市卫健委, 省妇联."""
-        if not LEVEL_MARK.get(level) or RE_FIXED_LEVEL.match(name) or self._is_qualified(name):
+        if not LEVEL_MARK.get(level) or RE_FIXED_LEVEL.match(name) or self._is_qualified(name) or name in _national()[0]:
             return name
         return LEVEL_MARK[level] + name
 
@@ -152,6 +154,8 @@ class Registry:
 
     def _level_of(self, name: str) -> str:
         name = _clean(name)
+        if name in _national()[0]:
+            return "国家"
         for prefix, level in PARTY_PREFIXES:
             if name.startswith(prefix):
                 return level
@@ -162,7 +166,29 @@ class Registry:
             return {"县": "县", "市": "市", "省": "省"}.get(m.group(0)[1], "国家")
         if m and m.group(0).startswith(("全国", "中国", "中华全国")):
             return "国家"
+        if name not in self._exact and not name.startswith(NOT_PREFIXES) and not self._branch(name):
+            # A unit no dictionary knows keeps the level it is written with (省儿童医院, 市…大队).
+            written = (lv for prefix, lv in LEVEL_PREFIXES if name.startswith(prefix) and len(name) > len(prefix) + 1)
+            return next(written, "县")
         return "县"
+
+    def unknown_name(self, name: str) -> str:
+        """The name a unit no dictionary knows is kept under: without its own jurisdiction's prefix.
+
+        县文明办 and 镇原县文明办 in a county's plan are its 文明办, as 县卫健局 is its 卫健局; a unit of
+        another level keeps its prefix (省儿童医院), and a short rest keeps it too (县医院); in a city's
+        or province's plan an unprefixed name is that level's (青少年宫 → 市青少年宫), as for known units.
+        """
+        name = _clean_keep(name)
+        prefixes = [*sorted(self._issuer_stems(), key=len, reverse=True)]
+        prefixes += [p for p, level in LEVEL_PREFIXES if level == self.own_level]
+        for prefix in prefixes:
+            rest = name[len(prefix):]
+            if name.startswith(prefix) and len(rest) >= 3 and not name.startswith(NOT_PREFIXES):
+                return self._qualify(self.own_level, rest)
+        if name.startswith(tuple(p for p, _ in LEVEL_PREFIXES)) and not name.startswith(NOT_PREFIXES):
+            return name
+        return self._qualify(self.own_level, name)  # 青少年宫 in a city's plan is the city's
 
     # -- resolving -------------------------------------------------------
     def resolve(self, name: str) -> str | None:
@@ -170,6 +196,8 @@ class Registry:
         name = _clean(name)
         if not name:
             return None
+        if self.level == "国家" and name in _national()[1]:
+            return _national()[1][name]
         canonical = self._canonical(name, self.own_level)
         if canonical:
             return self._qualify(self.own_level, canonical)
@@ -191,6 +219,8 @@ class Registry:
             rest = name[len(prefix):]
             if not name.startswith(prefix) or len(rest) < 2:
                 continue
+            if rest in self._party:  # 县网信办: a party office written with the level alone
+                return self._party_unit(level, rest)
             canonical = self._canonical(rest, level if level == self.own_level else "")
             if canonical:
                 return self._qualify(level, canonical)
@@ -318,20 +348,26 @@ class Registry:
             return part[0]
         raise UnknownDepartment(name, part or self.suggest(name))
 
-    def suggest(self, name: str, n: int = 5) -> list[str]:
-        """The closest known names, for “did you mean”."""
-        spellings = {s: d.name for d in self.departments for s in d.names()}
+    def suggest(self, name: str, n: int = 5, among: list[str] | None = None) -> list[str]:
+        """The closest known names, for “did you mean”.
+
+        :param among: the unit names to choose from (a knowledge base's units, known or not);
+            the registry's departments when None.
+        """
+        if among is None:
+            units = [(d.name, d.names()) for d in self.departments]
+        else:
+            units = [(u, (self.get(u).names() if self.get(u) else []) + [u]) for u in among]
+        spellings = {s: u for u, names in units for s in names}
         close = difflib.get_close_matches(_clean(name), list(spellings), n=n * 2, cutoff=0.3)
-        out = []
+        out: list[str] = []
         for s in close:
             if spellings[s] not in out:
                 out.append(spellings[s])
         if not out:
             chars = set(_clean(name))
-            scored = sorted(
-                self.departments, key=lambda d: -max(len(chars & set(s)) for s in d.names())
-            )
-            out = [d.name for d in scored if chars & set("".join(d.names()))][:n]
+            scored = sorted(units, key=lambda u: -max(len(chars & set(s)) for s in u[1]))
+            out = [u for u, names in scored if chars & set("".join(names))][:n]
         return out[:n]
 
     def spellings(self) -> list[tuple[str, str]]:
@@ -379,20 +415,8 @@ def _read_registry(path: Path) -> tuple[list[Department], list[Group]]:
         raise DataFileError(f"{path}: 部门名录格式错误：{exc}") from None
     except OSError as exc:
         raise DataFileError(f"{path}: 无法读取部门名录：{exc.strerror or exc}") from None
-    deps, groups = [], []
-    for i, entry in enumerate(data.get("department", []), 1):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            raise DataFileError(f"{path}: 第 {i} 个 [[department]] 缺少 name")
-        issuers = entry.get("issuers")
-        deps.append(
-            Department(
-                name=name.strip(),
-                full=str(entry.get("full", "")).strip(),
-                aliases=[str(a).strip() for a in entry.get("aliases", []) if str(a).strip()],
-                issuers=[issuers] if isinstance(issuers, str) else issuers,
-            )
-        )
+    deps = _read_departments(path, data.get("department", []), "department")
+    groups = []
     for i, entry in enumerate(data.get("group", []), 1):
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
@@ -408,11 +432,50 @@ def _read_registry(path: Path) -> tuple[list[Department], list[Group]]:
     return deps, groups
 
 
+def _read_departments(path: Path, entries, table: str) -> list[Department]:
+    deps = []
+    for i, entry in enumerate(entries, 1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise DataFileError(f"{path}: 第 {i} 个 [[{table}]] 缺少 name")
+        issuers = entry.get("issuers")
+        deps.append(
+            Department(
+                name=name.strip(),
+                full=str(entry.get("full", "")).strip(),
+                aliases=[str(a).strip() for a in entry.get("aliases", []) if str(a).strip()],
+                issuers=[issuers] if isinstance(issuers, str) else issuers,
+            )
+        )
+    return deps
+
+
+@functools.lru_cache(maxsize=1)
+def _national() -> tuple[frozenset[str], dict[str, str]]:
+    """National units (level 国家) of the built-in dictionary: every spelling; the spellings national documents use."""
+    data = tomllib.loads(BUILTIN.read_text(encoding="utf-8"))
+    spellings: set[str] = set()
+    short: dict[str, str] = {}
+    for entry in data.get("national", []):
+        names = [entry["name"], entry.get("full", ""), *entry.get("aliases", [])]
+        spellings.update(n for n in names if n)
+        for n in names + list(entry.get("national_aliases", [])):
+            if n:
+                short.setdefault(n, entry["name"])
+    return frozenset(spellings), short
+
+
+def national_names() -> frozenset[str]:
+    """Every spelling of a national unit (教育部, 国家统计局, 中国人民银行 …)."""
+    return _national()[0]
+
+
 @functools.lru_cache(maxsize=1)
 def _builtin() -> tuple[tuple[Department, ...], tuple[Group, ...], tuple[str, ...]]:
     """The built-in dictionary (kb/units_builtin.toml): departments, groups, party department names."""
     deps, groups = _read_registry(BUILTIN)
     data = tomllib.loads(BUILTIN.read_text(encoding="utf-8"))
+    deps += _read_departments(BUILTIN, data.get("national", []), "national")
     party = []
     for entry in data.get("party", []):
         party.append(entry["name"])

@@ -13,6 +13,7 @@ import datetime as _dt
 import io
 import json
 import math
+import re
 from urllib.parse import quote
 
 from kb.cells import SafeWriter, clean, filename_part, workbook_bytes
@@ -23,9 +24,14 @@ COLUMNS = ["序号", "领域", "类别", "编号", "内容", "责任单位"]
 MATCH_LABELS = {**RELATION_LABELS, "text": "关键词匹配"}
 
 
+# The duties every unit has (共同职责) come first: a clerk starts with them (实施方案, yearly reports).
+GROUP_ORDER = ("common", *RELATIONS)
+GROUP_LABELS = {"common": "共同职责", **RELATION_LABELS}
+
+
 def groups(duties: dict) -> list[tuple[str, str]]:
-    """The relation groups a duty list holds, strongest first, with their Chinese labels."""
-    return [(key, RELATION_LABELS[key]) for key in RELATIONS if key in duties]
+    """The groups a duty list holds, in list order, with their Chinese labels."""
+    return [(key, GROUP_LABELS[key]) for key in GROUP_ORDER if key in duties]
 
 
 def today() -> _dt.date:
@@ -55,8 +61,23 @@ def _has_lead(clauses) -> bool:
     return any(c.lead for c in clauses)
 
 
-def clause_row(n: int, c: Clause, with_lead: bool) -> list:
-    row = [n, c.domain or "", KIND_LABELS.get(c.kind, c.kind), c.number if c.number is not None else "", c.text, "、".join(c.departments)]
+COMMON_UNITS = "各责任单位"
+
+
+def units_of(c: Clause, duties: dict | None = None) -> list[str]:
+    """The units a row names: the clause's tag; for a common duty every unit; for another untagged
+    clause the units its text names."""
+    if c.departments or duties is None:
+        return list(c.departments)
+    if any(c is other for other in duties.get("common", ())):
+        return [COMMON_UNITS]
+    return list(duties.get("named", {}).get(c.id, ()))
+
+
+def clause_row(n: int, c: Clause, with_lead: bool, duties: dict | None = None) -> list:
+    units = units_of(c, duties)
+    number = c.number if c.number is not None else ""
+    row = [n, c.domain or c.part_title or "", KIND_LABELS.get(c.kind, c.kind), number, c.text, "、".join(units)]
     if with_lead:
         row.append(c.lead or "")
     return row
@@ -71,7 +92,7 @@ def duty_rows(duties: dict, titles: dict[str, str]):
     for key, label in groups(duties):
         for c in duties[key]:
             n += 1
-            rows.append(clause_row(n, c, lead) + [label, c.citation, titles.get(c.doc, c.doc)])
+            rows.append(clause_row(n, c, lead, duties) + [label, c.citation, titles.get(c.doc, c.doc)])
     return header, rows
 
 
@@ -109,7 +130,7 @@ def duties_markdown(duties: dict, titles: dict[str, str]) -> str:
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
         for i, c in enumerate(items, 1):
-            cells = [str(clean(x)) for x in clause_row(i, c, lead)] + [c.citation]
+            cells = [str(clean(x)) for x in clause_row(i, c, lead, duties)] + [c.citation]
             lines.append("| " + " | ".join(x.replace("|", "\\|").replace("\n", "<br>") for x in cells) + " |")
         lines.append("")
     return "\n".join(lines)
@@ -137,26 +158,40 @@ def content_disposition(name: str) -> str:
 
 
 # -- XLSX ------------------------------------------------------------------------
-WIDTHS = {"序号": 6, "领域": 12, "类别": 9, "编号": 6, "内容": 62, "责任单位": 22, "牵头单位": 12, "出处": 20, "分组": 12, "规划": 26, "匹配方式": 11, "部门": 16, "全称": 24}
+WIDTHS = {
+    "序号": 6, "领域": 12, "类别": 9, "编号": 6, "内容": 62, "责任单位": 22, "牵头单位": 12, "出处": 20, "分组": 12,
+    "规划": 26, "匹配方式": 11, "部门": 16, "全称": 24, "文中表述": 30,
+    "指标": 26, "目标": 14, "原文": 48, "最新值": 10, "年份": 7, "状态": 8,
+}
 LINE_PT = 15.0  # one line of 11 pt text, with leading
 XLSX_FONT_PT = 11
 
 
 def duties_xlsx(duties: dict, title: str, titles: dict[str, str]) -> bytes:
-    """A workbook with one sheet per group, laid out for reading and printing on A4."""
+    """A workbook with one sheet per group that has clauses (a sheet saying only 无 would print a page
+    of its own), laid out for reading and printing on A4."""
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     dept = duties["department"]
-    for key, label in groups(duties):
+    present = [(key, label) for key, label in groups(duties) if duties[key]]
+    for key, label in present:
         items = duties[key]
         lead = _has_lead(items)
-        header = COLUMNS + (["牵头单位"] if lead else []) + ["出处"]
-        rows = [clause_row(i, c, lead) + [c.citation] for i, c in enumerate(items, 1)]
+        named = key in ("lead_in_text", "common")
+        header = COLUMNS + (["牵头单位"] if lead else []) + (["文中表述"] if named else []) + ["出处"]
+        rows = []
+        for i, c in enumerate(items, 1):
+            row = clause_row(i, c, lead, duties)
+            if named:
+                row.append(naming_sentence(c, dept, key) or "")
+            rows.append(row + [c.citation])
         heading = f"{title}　{dept}任务清单（{label}，{len(items)} 条）　导出日期：{cn_date()}"
-        empty = "无" + ("：" + "；".join(duties["notes"]) if duties.get("notes") else "")
-        _sheet(wb, label, heading, header, rows, empty=empty)
+        _sheet(wb, label, heading, header, rows, notes=duties.get("notes", ()))
+    if not present:
+        empty = "；".join(duties.get("notes", ())) or f"规划没有给{dept}的条款"
+        _sheet(wb, "任务清单", f"{title}　{dept}任务清单　导出日期：{cn_date()}", COLUMNS + ["出处"], [], empty=empty)
     wb.properties.title = f"{title}{dept}任务清单"
     wb.properties.creator = "plankb"
     return workbook_bytes(wb)
@@ -196,11 +231,7 @@ def _sheet(wb, name, title, header, rows, empty="无", notes=()):
     ws.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
     ws.row_dimensions[1].height = max(30, row_height([title], [sum(widths) * 0.75]))
-    first = 2
-    for note in notes:
-        ws.cell(row=first, column=1, value=note).font = Font(name="仿宋", size=XLSX_FONT_PT)
-        ws.merge_cells(start_row=first, start_column=1, end_row=first, end_column=ncol)
-        first += 1
+    first = 2  # the header row right under the title, so Excel's filter finds the table by itself
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for j, h in enumerate(header, 1):
@@ -210,22 +241,30 @@ def _sheet(wb, name, title, header, rows, empty="无", notes=()):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
         ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
-    ws.row_dimensions[first].height = 20
+    ws.row_dimensions[first].height = max(20, row_height(header, widths))
     if not rows:
         ws.cell(row=first + 1, column=1, value=empty).font = Font(name="仿宋", size=XLSX_FONT_PT)
         ws.merge_cells(start_row=first + 1, start_column=1, end_row=first + 1, end_column=ncol)
     for i, row in enumerate(rows, first + 1):
         for j, value in enumerate(row, 1):
+            if header[j - 1] in ("序号", "编号"):  # labels, not quantities: text like every other label
+                value = str(value)
             cell = ws.cell(row=i, column=j, value=value)
             cell.font = Font(name="仿宋", size=XLSX_FONT_PT)
             centred = header[j - 1] in ("序号", "编号", "类别") or isinstance(value, (int, float))
             cell.alignment = Alignment(vertical="top", wrap_text=True, horizontal="center" if centred else "left")
             cell.border = border
         ws.row_dimensions[i].height = row_height(row, widths)
+    below = first + max(1, len(rows)) + 2  # notes below the table, after a blank row
+    for k, note in enumerate(notes):
+        ws.cell(row=below + k, column=1, value=note).font = Font(name="仿宋", size=XLSX_FONT_PT)
+        ws.cell(row=below + k, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=below + k, start_column=1, end_row=below + k, end_column=ncol)
+        ws.row_dimensions[below + k].height = row_height([note], [sum(widths)])
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
     last = get_column_letter(ncol)
     ws.auto_filter.ref = f"A{first}:{last}{max(first, len(rows) + first)}"
-    ws.print_title_rows = f"{first}:{first}"
+    ws.print_title_rows = f"1:{first}"  # the title and the header on every printed page
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -238,10 +277,30 @@ def _sheet(wb, name, title, header, rows, empty="无", notes=()):
 
 
 # -- DOCX ------------------------------------------------------------------------
-TITLE_FONT, BODY_FONT, HEAD_FONT, SUB_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312"
+# 公文 faces by the names stock Windows, WPS and LibreOffice know, each declared in the font table
+# with its English name as the fallback (altName) and the GB2312 charset.
+TITLE_FONT, BODY_FONT, HEAD_FONT, SUB_FONT, NUMBER_FONT = "宋体", "仿宋", "黑体", "楷体", "宋体"
+FONTS = {  # name: (altName, panose-1, family, pitch)
+    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
+    "仿宋": ("FangSong", "02010609060101010101", "modern", "fixed"),
+    "黑体": ("SimHei", "02010609060101010101", "modern", "fixed"),
+    "楷体": ("KaiTi", "02010609060101010101", "modern", "fixed"),
+}
 PAGE_WIDTH_MM = 210 - 28 - 26  # A4 less the GB/T 9704 left and right margins
-DUTY_COLUMNS = (("序号", 10), ("内容", 92), ("责任单位", 26), ("出处", 28))  # mm; 内容 is 59 %
-RESULT_COLUMNS = (("序号", 10), ("内容", 96), ("匹配方式", 20), ("出处", 30))
+CELL_MARGIN_MM = 1.2  # left and right cell margins (Table Grid's own 1.9 mm leaves the text column too narrow)
+CELL_PADDING_MM = CELL_MARGIN_MM * 2 + 1.0  # both margins and a little slack
+BODY_PT, SIDE_PT = 12, 10.5  # 小四 for the clause, 五号 for the units and the citation
+MAX_UNIT_CHARS = 12
+RESULT_COLUMNS = (("序号", 14), ("内容", 92), ("匹配方式", 20), ("出处", 30))
+
+
+def _pt_mm(pt: float) -> float:
+    return pt * 25.4 / 72
+
+
+def _chars_mm(chars: float, pt: float) -> float:
+    """Width of a cell that holds `chars` full-width characters of `pt` on one line."""
+    return round(chars * _pt_mm(pt) + CELL_PADDING_MM, 1)
 
 
 def _font(run, name, size_pt, bold=False):
@@ -251,19 +310,15 @@ def _font(run, name, size_pt, bold=False):
     run.font.name = name
     run.font.size = Pt(size_pt)
     run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(rfonts)
+    rfonts = run._element.get_or_add_rPr().get_or_add_rFonts()
     for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
         rfonts.set(qn(attr), name)
 
 
-def _para(d, text, font, size, bold=False, align=None, space_after=0):
+def _para(d, text, font, size, bold=False, align=None, space_after=0, style=None):
     from docx.shared import Pt
 
-    p = d.add_paragraph()
+    p = d.add_paragraph(style=style)
     if align is not None:
         p.alignment = align
     p.paragraph_format.space_after = Pt(space_after)
@@ -271,11 +326,62 @@ def _para(d, text, font, size, bold=False, align=None, space_after=0):
     return p
 
 
+def _style_fonts(style, name, size_pt, bold=False):
+    """A style's face for every script (theme fonts removed, so the named face and its fallback apply)."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    style.font.size = Pt(size_pt)
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in list(rfonts.attrib):
+        if attr.endswith("Theme"):
+            del rfonts.attrib[attr]
+    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), name)
+
+
+def _heading_styles(d):
+    """标题 1 (黑体 三号) for the list's groups, 标题 2 (楷体 三号) for the plan's sections; both keep
+    with the next paragraph or table, so a heading never ends a page."""
+    from docx.shared import Pt
+
+    looks = (("Heading 1", HEAD_FONT, 16, False, 12), ("Heading 2", SUB_FONT, 16, True, 8))
+    for style_name, font, size, bold, before in looks:
+        style = d.styles[style_name]
+        _style_fonts(style, font, size, bold)
+        fmt = style.paragraph_format
+        fmt.keep_with_next = True
+        fmt.keep_together = True
+        fmt.space_before, fmt.space_after = Pt(before), Pt(6)
+        fmt.line_spacing = 1.0
+    _style_fonts(d.styles["Normal"], BODY_FONT, 12)
+
+
+def _declare_fonts(d):
+    """Every face the document names, in word/fontTable.xml with its fallback name and charset."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from lxml import etree
+
+    part = d.part.part_related_by(RT.FONT_TABLE)
+    root = etree.fromstring(part.blob)
+    w = root.nsmap.get("w") or "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    for old in [f for f in root if f.get(f"{{{w}}}name") in FONTS]:
+        root.remove(old)
+    for name, (alt, panose, family, pitch) in FONTS.items():
+        font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
+        fields = (("altName", alt), ("panose1", panose), ("charset", "86"), ("family", family), ("pitch", pitch))
+        for tag, value in fields:
+            etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _document(title: str, subject: str):
     """A 公文-style document: A4 portrait, GB/T 9704 margins, page numbers “— 1 —”, core properties."""
     import docx
     from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
     from docx.shared import Mm
 
     d = docx.Document()
@@ -285,9 +391,7 @@ def _document(title: str, subject: str):
     sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
     sec.left_margin, sec.right_margin = Mm(28), Mm(26)
     sec.footer_distance = Mm(20)
-    normal = d.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    _heading_styles(d)
     _page_number_footer(sec)
     props = d.core_properties
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
@@ -302,6 +406,13 @@ def _document(title: str, subject: str):
     return d
 
 
+def _save(d) -> bytes:
+    _declare_fonts(d)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
 def _page_number_footer(section):
     """Centred page number in the official style: — 1 —, 宋体 四号."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -310,9 +421,9 @@ def _page_number_footer(section):
 
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run("— "), "宋体", 14)
+    _font(p.add_run("— "), NUMBER_FONT, 14)
     run = p.add_run()
-    _font(run, "宋体", 14)
+    _font(run, NUMBER_FONT, 14)
     for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
         if kind:
             el = OxmlElement("w:fldChar")
@@ -325,24 +436,49 @@ def _page_number_footer(section):
             el = OxmlElement("w:t")
             el.text = text
         run._element.append(el)
-    _font(p.add_run(" —"), "宋体", 14)
+    _font(p.add_run(" —"), NUMBER_FONT, 14)
 
 
-def _table(d, columns, rows, size=12):
-    """A bordered table whose grid carries the column widths (LibreOffice and WPS read the grid)
-    and whose header row repeats on every page."""
+def _row_flag(row, tag):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    el = OxmlElement(tag)
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _cell_text(cell, value, size):
+    """A cell's paragraph: a string, a list of lines (joined by line breaks), or a tuple of runs (text, bold)."""
+    p = cell.paragraphs[0]
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        for i, line in enumerate(value):
+            run = p.add_run(clean(line))
+            _font(run, BODY_FONT, size)
+            if i < len(value) - 1:
+                run.add_break()
+        return
+    for text, bold in value:  # runs
+        _font(p.add_run(clean(text)), BODY_FONT, size, bold)
+
+
+def _table(d, columns, rows, sizes=None):
+    """A bordered table whose grid carries the column widths (LibreOffice and WPS read the grid),
+    whose header row repeats on every page and never splits, and whose rows stay whole on a page."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm
 
+    sizes = sizes or [BODY_PT] * len(columns)
     table = d.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tbl = table._tbl
-    grid = tbl.tblGrid
-    for gc, (_, width) in zip(grid.findall(qn("w:gridCol")), columns):
+    for gc, (_, width) in zip(tbl.tblGrid.findall(qn("w:gridCol")), columns):
         gc.set(qn("w:w"), str(int(Mm(width).twips)))
     tblpr = tbl.tblPr
     tblw = tblpr.find(qn("w:tblW"))
@@ -351,32 +487,50 @@ def _table(d, columns, rows, size=12):
         tblpr.append(tblw)
     tblw.set(qn("w:type"), "dxa")
     tblw.set(qn("w:w"), str(int(Mm(sum(w for _, w in columns)).twips)))
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(Mm(CELL_MARGIN_MM).twips)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    look = tblpr.find(qn("w:tblLook"))  # the schema's order: tblCellMar comes before tblLook
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tblpr.append(margins)
     head = table.rows[0]
-    trpr = head._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    trpr.append(repeat)
+    _row_flag(head, "w:cantSplit")
+    _row_flag(head, "w:tblHeader")
     for cell, (text, _) in zip(head.cells, columns):
-        _font(cell.paragraphs[0].add_run(text), HEAD_FONT, size)
+        _font(cell.paragraphs[0].add_run(text), HEAD_FONT, BODY_PT)
+        cell.paragraphs[0].alignment = 1  # centred
     for values in rows:
         row = table.add_row()
-        keep = OxmlElement("w:cantSplit")  # a clause stays on one page (its row is never split)
-        keep.set(qn("w:val"), "true")
-        row._tr.get_or_add_trPr().append(keep)
-        cells = row.cells
-        for cell, value in zip(cells, values):
-            bold = isinstance(value, tuple)
-            _font(cell.paragraphs[0].add_run(clean(str(value[0] if bold else value))), BODY_FONT, size, bold)
+        _row_flag(row, "w:cantSplit")  # a clause stays on one page
+        for cell, value, size in zip(row.cells, values, sizes):
+            _cell_text(cell, value, size)
     for row in table.rows:
         for cell, (_, width) in zip(row.cells, columns):
             cell.width = Mm(width)
     return table
 
 
+_CN = "一二三四五六七八九十"
+# The numbering a citation starts with: its part (第二章, 第一部分, 二) and section (第一节, （三）).
+RE_CITED_SECTION = re.compile(rf"^(第[{_CN}]+(?:章|部分)|[{_CN}]+(?=（|、| |第))(第[{_CN}]+节|（[{_CN}]+）)?")
+
+
 def section_heading(c: Clause) -> str:
-    """The plan's own heading of a clause's section, numbered as the plan numbers it: 二（三）妇女与经济."""
+    """The plan's own heading of a clause's section, numbered as the plan numbers it: 二（三）妇女与经济,
+    第二章第一节　儿童与健康."""
     from kb.parser import cn_numeral
 
+    m = RE_CITED_SECTION.match(c.citation or "")
+    if m and m.group(1).startswith("第"):
+        if c.section is not None and m.group(2):
+            return f"{m.group(1)}{m.group(2)}　{c.section_title or ''}".rstrip("　")
+        if c.section is None:
+            return f"{m.group(1)}　{c.part_title or ''}".rstrip("　")
     where = "前言" if c.part == 0 else cn_numeral(c.part) if c.part else ""
     if c.section is not None:
         where += f"（{cn_numeral(c.section)}）"
@@ -384,51 +538,107 @@ def section_heading(c: Clause) -> str:
     return (where + "、" if where and where != "前言" else where) + (c.part_title or "" if where != "前言" else "")
 
 
+def unit_lines(tokens: list[str], capacity: float) -> list[str]:
+    """Units laid out on lines of `capacity` full-width characters, a line breaking only after 、:
+    a name is never split (a name longer than a line has a line of its own)."""
+    lines: list[str] = []
+    for token in _joined(tokens):
+        if lines and display_width(lines[-1] + token) / 2 <= capacity:
+            lines[-1] += token
+        else:
+            lines.append(token)
+    return lines
+
+
+def _joined(tokens: list[str]) -> list[str]:
+    """Each unit with the 、 that follows it (none before a bracketed note such as （牵头：卫健局）)."""
+    followed = [i < len(tokens) - 1 and not tokens[i + 1].startswith("（") for i in range(len(tokens))]
+    return [t + ("、" if more else "") for t, more in zip(tokens, followed, strict=True)]
+
+
+def _row_units(c: Clause, duties: dict, key: str) -> list[str]:
+    """The 责任单位 tokens of a row: the tag's units, or the units the text names with the lead marked."""
+    dept = duties["department"]
+    units = units_of(c, duties)
+    if key == "lead_in_text":
+        units = [f"{dept}（牵头）"] + [u for u in units if u != dept]
+    if c.lead and c.departments:
+        units.append(f"（牵头：{c.lead}）")
+    return units
+
+
+def naming_sentence(c: Clause, dept: str, key: str) -> str | None:
+    """The sentence that makes an untagged clause the unit's duty (the one naming it, or the common one)."""
+    from kb.common_duties import SENTENCE, common_sentence
+
+    if key == "common":
+        return common_sentence(c)
+    if key == "lead_in_text":
+        return next((s.strip() for s in SENTENCE.findall(c.text) if dept in s), None)
+    return None
+
+
+def _text_runs(c: Clause, sentence: str | None) -> tuple[tuple[str, bool], ...]:
+    """A clause's text as runs, the sentence that names the unit in bold."""
+    if not sentence or sentence not in c.text:
+        return ((c.text, False),)
+    before, _, after = c.text.partition(sentence)
+    return tuple((t, b) for t, b in ((before, False), (sentence, True), (after, False)) if t)
+
+
+def _citation_lines(c: Clause) -> list[str]:
+    """The citation on at most two lines: 二（三）策略措施 / 第11条; an untagged clause adds its part."""
+    head, _, rest = c.citation.partition(" ")
+    if rest:
+        return [head, rest]
+    return [head, c.domain or c.part_title or ""] if (c.domain or c.part_title) else [head]
+
+
+def duty_columns(rows_units: list[list[str]], citations: list[list[str]]) -> tuple[tuple[str, float], ...]:
+    """Column widths from content: 序号 two characters, 责任单位 the longest unit name (with its 、),
+    出处 its longer line, 内容 the rest of the text width."""
+    longest = max((display_width(u) / 2 for units in rows_units for u in _joined(units)), default=4)
+    unit_chars = min(MAX_UNIT_CHARS, max(4, math.ceil(longest)))
+    cite_chars = max(2, math.ceil(max((display_width(line) / 2 for lines in citations for line in lines), default=2)))
+    number = _chars_mm(2, BODY_PT)
+    units = _chars_mm(unit_chars, SIDE_PT)
+    cite = _chars_mm(cite_chars, SIDE_PT)
+    content = round(PAGE_WIDTH_MM - number - units - cite, 1)
+    return (("序号", number), ("内容", content), ("责任单位", units), ("出处", cite))
+
+
 def duties_docx(duties: dict, title: str) -> bytes:
-    """A 公文-style duty list: per group, per plan section, a table citing every clause exactly."""
+    """A 公文-style duty list: per group (标题 1), per plan section (标题 2), a table citing every clause."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     dept = clean(duties["department"])
     d = _document(title, f"{dept}任务清单")
-    _para(d, title, TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _para(d, f"{dept}任务清单", TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    _para(d, title, TITLE_FONT, 22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(d, f"{dept}任务清单", TITLE_FONT, 22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
     total = sum(len(duties[k]) for k, _ in groups(duties))
-    _para(d, f"导出日期：{cn_date()}　共 {total} 条（出处为规划原文编号）", SUB_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    summary = f"导出日期：{cn_date()}　共 {total} 条（出处为规划原文编号）"
+    _para(d, summary, SUB_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
     for note in duties.get("notes", []):
         _para(d, note, BODY_FONT, 16)
-    n_group = 0
-    for key, label in groups(duties):
-        items = duties[key]
-        if not items:
-            continue
-        n_group += 1
-        _para(d, f"{_cn_num(n_group)}、{label}（{len(items)} 条）", HEAD_FONT, 16, space_after=6)
+    present = [(key, label) for key, label in groups(duties) if duties[key]]
+    every = [(key, c) for key, _ in present for c in duties[key]]
+    columns = duty_columns([_row_units(c, duties, key) for key, c in every], [_citation_lines(c) for _, c in every])
+    capacity = (columns[2][1] - CELL_PADDING_MM) / _pt_mm(SIDE_PT)
+    docs = {c.doc for _, c in every}
+    for key, label in present:
+        d.add_heading(f"【{label}】（{len(duties[key])} 条）", level=1)
         by_section: dict[tuple, list[Clause]] = {}
-        for c in items:
+        for c in duties[key]:
             by_section.setdefault((c.doc, c.part, c.section), []).append(c)
-        docs = {c.doc for c in items}
         for (doc, _, _), clauses in by_section.items():
             heading = section_heading(clauses[0]) or "其他"
-            _para(d, heading + (f"（{doc}）" if len(docs) > 1 else ""), SUB_FONT, 16, bold=True, space_after=4)
-            rows = [(str(i), c.text, _dept_text(c), (c.citation,)) for i, c in enumerate(clauses, 1)]
-            _table(d, DUTY_COLUMNS, rows)
-            _para(d, "", BODY_FONT, 8)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
-
-
-def _dept_text(c: Clause) -> str:
-    text = "、".join(c.departments)
-    if c.lead:
-        text += f"（牵头：{c.lead}）"
-    return text
-
-
-def _cn_num(n: int) -> str:
-    from kb.parser import cn_numeral
-
-    return cn_numeral(n)
+            d.add_heading(heading + (f"（{doc}）" if len(docs) > 1 else ""), level=2)
+            rows = []
+            for i, c in enumerate(clauses, 1):
+                units = unit_lines(_row_units(c, duties, key), capacity)
+                rows.append((str(i), _text_runs(c, naming_sentence(c, dept, key)), units, _citation_lines(c)))
+            _table(d, columns, rows, sizes=[BODY_PT, BODY_PT, SIDE_PT, SIDE_PT])
+    return _save(d)
 
 
 # -- search results ------------------------------------------------------------------
@@ -470,8 +680,10 @@ def results_docx(result: dict, titles: dict[str, str]) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     summary = result_summary(result)
-    d = _document("检索结果", f"：{summary[0][1]}")
-    _para(d, "检索结果", TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    plan = next(iter(titles.values())) if len(titles) == 1 else "规划"
+    d = _document(f"{plan}检索结果", f"：{summary[0][1]}")
+    _para(d, plan, TITLE_FONT, 22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(d, f"检索结果：{summary[0][1]}", TITLE_FONT, 18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
     for k, v in summary:
         _para(d, f"{k}：{v}", BODY_FONT, 14)
     _para(d, "", BODY_FONT, 8)
@@ -479,14 +691,45 @@ def results_docx(result: dict, titles: dict[str, str]) -> bytes:
     for i, h in enumerate(result["hits"], 1):
         text = h["text"] + ("\n责任单位：" + "、".join(h["departments"]) if h["departments"] else "")
         source = h["citation"] + ("\n" + titles[h["doc"]] if len(titles) > 1 and h["doc"] in titles else "")
-        rows.append((str(i), text, MATCH_LABELS.get(h["match"], h["match"]), (source,)))
+        rows.append((str(i), text.split("\n"), MATCH_LABELS.get(h["match"], h["match"]), source.split("\n")))
     if rows:
         _table(d, RESULT_COLUMNS, rows)
     else:
         _para(d, "无", BODY_FONT, 14)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
+    return _save(d)
+
+
+# -- indicators --------------------------------------------------------------------------
+def indicator_rows(indicators: list[dict], titles: dict[str, str], statuses: dict[str, dict] | None = None):
+    """The indicators (Indicator.to_dict) as a printable table: no internal ids, the plan by its title.
+
+    statuses (indicator id → kb.monitor status row) adds the latest value and whether it is met.
+    """
+    docs = {i["doc"] for i in indicators}
+    header = ["序号", "领域", "指标", "目标", "责任单位", "出处"]
+    if statuses is not None:
+        header += ["最新值", "年份", "状态"]
+    header += ["原文"] + (["规划"] if len(docs) > 1 else [])
+    rows = []
+    for n, ind in enumerate(indicators, 1):
+        row = [n, ind["domain"] or "", ind["name"], ind["target"], "、".join(ind["departments"]), ind["citation"]]
+        if statuses is not None:
+            st = statuses.get(ind["id"]) or {}
+            latest = st.get("latest") or {}
+            value = latest.get("value")
+            row += ["" if value is None else f"{value}{ind['unit']}", latest.get("year", ""), st.get("status", "")]
+        row.append(ind["text"])
+        if len(docs) > 1:
+            row.append(titles.get(ind["doc"], ind["doc"]))
+        rows.append(row)
+    return header, rows
+
+
+def indicators_xlsx(indicators: list[dict], title: str, titles: dict[str, str], statuses: dict[str, dict] | None = None) -> bytes:
+    """The indicators workbook: a title row naming the plan, landscape A4 one page wide, wrapped text."""
+    header, rows = indicator_rows(indicators, titles, statuses)
+    heading = f"{title}　监测指标（{len(rows)} 项）　导出日期：{cn_date()}"
+    return table_xlsx(heading, "监测指标", header, rows)
 
 
 # -- the site's tables -------------------------------------------------------------------

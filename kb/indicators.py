@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.cells import SafeWriter, workbook_bytes
+from kb.cells import SafeWriter
 from kb.errors import PlankbError
 from kb.model import DUTY_KINDS
 
@@ -40,7 +40,39 @@ VERB_COMPARATORS = {"不低于": ">=", "不少于": ">=", "不高于": "<=", "�
 QUALIFIERS = {"及以上": ">=", "以上": ">=", "及以下": "<=", "以下": "<=", "以内": "<=", "左右": "≈"}
 RE_QUALIFIER = re.compile(r"\s*(及以上|以上|及以下|以下|以内|左右)")
 # Words before a subject that belong to the sentence, not to the indicator's name.
-RE_LEAD_WORDS = re.compile(r"^(?:并且|并|使|确保|力争|到20\d\d年|全县|全市)+")
+RE_LEAD_WORDS = re.compile(r"^(?:并且|并|使|确保|力争实现|力争|到20\d\d年|全县|全市)+")
+
+_NUM = r"\d+(?:\.\d+)?"
+_RATE_UNIT = r"%|‰|/10万|/100万|/万|/千"
+_QUAL = r"及以上|以上|及以下|以下|以内|左右"
+_RANGE = r"(?:到|至|—|－|-|~|～)"
+_VERB = "|".join(sorted(map(re.escape, TARGET_VERBS), key=len, reverse=True))
+_CHANGE_VERBS = {
+    "降低": "down", "下降": "down", "减少": "down",
+    "提高": "up", "提升": "up", "增加": "up", "增长": "up", "上升": "up",
+}
+_CHANGE = "|".join(_CHANGE_VERBS)
+# 新生儿、婴儿和5岁以下儿童死亡率分别降至3.0‰、5.0‰和6.0‰以下: N names, N values, one verb and qualifier.
+RE_RESPECTIVELY = re.compile(
+    rf"(?P<subject>[^，,；;]+?)分别(?P<verb>{_VERB})?\s*(?P<values>{_NUM}\s*(?:{_RATE_UNIT})?(?:\s*[、和及与]\s*{_NUM}\s*(?:{_RATE_UNIT})?)+)"
+    rf"(?P<qual>{_QUAL})?")
+RE_LISTED_VALUE = re.compile(rf"({_NUM})\s*({_RATE_UNIT})?")
+# 近视率（在2020年基础上）每年降低0.5（到1）个百分点以上: a yearly change.
+RE_YEARLY = re.compile(
+    rf"(?P<subject>[^，,；;]+?)(?:在(?P<base>20\d\d)年(?:的)?基础上)?每年(?P<verb>{_CHANGE})(?P<a>{_NUM})(?:{_RANGE}(?P<b>{_NUM}))?"
+    rf"\s*(?P<unit>个百分点|个千分点|%|‰)(?P<qual>{_QUAL})?")
+# 伤害死亡率以2020年为基数下降20%: a change against a base year.
+RE_BASELINE = re.compile(
+    rf"(?P<subject>[^，,；;]+?)(?:以|比|较|在)(?P<base>20\d\d)年(?:为基数|为基准|为基期|水平|的水平|基础上|的基础上)?"
+    rf"(?P<verb>{_CHANGE})(?P<a>{_NUM})(?:{_RANGE}(?P<b>{_NUM}))?\s*(?P<unit>%|个百分点)(?P<qual>{_QUAL})?")
+# 90%以上的城乡社区建立家长学校; 95%的城市社区和85%的农村社区建立…: the share of a group doing something.
+RE_COVERAGE = re.compile(
+    rf"^(?:促进|使|确保|力争|推动)?(?P<groups>{_NUM}%(?:{_QUAL})?的[^，,；;]+?(?:[和、]{_NUM}%(?:{_QUAL})?的[^，,；;]+?)*)"
+    r"(?P<predicate>(?:建立|建有|建成|设立|设有|开设|配备|开展|接受|参加|参与|享有|获得|掌握|达到)[^，,；;]*)$")
+RE_GROUP = re.compile(rf"({_NUM})%({_QUAL})?的(.+)")
+# A range as the target: 保持在95%—98%.
+RE_VALUE_RANGE = re.compile(rf"({_NUM})\s*(?:{_RATE_UNIT})?\s*(?:—|－|-|~|～|至|到)\s*({_NUM})\s*({_RATE_UNIT})")
+HEADS = ("率", "比例", "比重", "数", "年限", "寿命", "水平", "覆盖面")
 
 # Directional (qualitative) targets.
 UP_VERBS = ("提高", "提升", "增强", "增加", "扩大", "延长")
@@ -94,6 +126,8 @@ class Indicator:
         """The target as people write it: ≥98%, ≤12/10万, ≈45%, ↑ 逐步提高."""
         if self.value is None:
             return DIRECTION_LABELS.get(self.direction, "") + (" " + self.extra["wording"] if self.extra.get("wording") else "")
+        if self.extra.get("upper") is not None:
+            return f"{_fmt(self.value)}—{_fmt(self.extra['upper'])}{self.unit}"
         return f"{COMPARATOR_LABELS[self.comparator]}{_fmt(self.value)}{self.unit}"
 
     def to_dict(self) -> dict:
@@ -139,13 +173,17 @@ class _Target:
     unit: str
     direction: str | None
     sentence: str
+    upper: float | int | None = None  # the upper end of a range (0.5到1个百分点, 95%—98%)
 
 
 def numeric_targets(segment: str, sentence: str | None = None) -> list[_Target]:
     """The numeric targets of one comma-free segment, one per subject."""
     seg = normalise(segment)
-    out = []
+    out: list[_Target] = []
+    taken = _pattern_targets(seg, sentence or segment, out)
     for m in _values(seg):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
         before, after = seg[: m.start()], seg[m.end():]
         q = RE_QUALIFIER.match(after)
         verbs = list(RE_TARGET_VERB.finditer(before))
@@ -175,6 +213,100 @@ def numeric_targets(segment: str, sentence: str | None = None) -> list[_Target]:
         for name in split_subjects(subject):
             out.append(_Target(name, comparator, _number(m.group(1)), m.group(2), direction, sentence or segment))
     return out
+
+
+def _comparator(qualifier: str | None, default: str = "=") -> str:
+    return QUALIFIERS[qualifier] if qualifier else default
+
+
+def _direction(comparator: str, default: str | None) -> str | None:
+    return {">=": "up", "<=": "down", "≈": None}.get(comparator, default)
+
+
+def _subject(text: str) -> str:
+    return RE_LEAD_WORDS.sub("", text.strip())
+
+
+def _pattern_targets(seg: str, sentence: str, out: list[_Target]) -> list[tuple[int, int]]:
+    """Targets written in one of the patterns below; the spans they take are not read again."""
+    taken = []
+    for m in RE_RESPECTIVELY.finditer(seg):
+        values = RE_LISTED_VALUE.findall(m.group("values"))
+        subject = _subject(m.group("subject"))
+        unit = next((u for _, u in reversed(values) if u), "")
+        if not unit:
+            continue
+        # Names that cannot be paired with the values keep the whole subject and the value's place.
+        names = split_respectively(subject, len(values)) or [f"{subject}（第{i}项）" for i in range(1, len(values) + 1)]
+        verb = m.group("verb") or ""
+        comparator = _comparator(m.group("qual"), VERB_COMPARATORS.get(verb, "="))
+        direction = _direction(comparator, TARGET_VERBS.get(verb))
+        for name, (value, own_unit) in zip(names, values, strict=True):
+            out.append(_Target(name, comparator, _number(value), own_unit or unit, direction, sentence))
+        taken.append(m.span())
+    for pattern, label in ((RE_YEARLY, "年{}幅"), (RE_BASELINE, "较{}年{}幅")):
+        for m in pattern.finditer(seg):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            subject = _subject(m.group("subject"))
+            word = "降" if _CHANGE_VERBS[m.group("verb")] == "down" else "增"
+            name = subject + (label.format(word) if pattern is RE_YEARLY else label.format(m.group("base"), word))
+            comparator = ">=" if m.group("b") else _comparator(m.group("qual"), ">=")
+            upper = _number(m.group("b")) if m.group("b") else None
+            out.append(_Target(name, comparator, _number(m.group("a")), m.group("unit"), _direction(comparator, "up"),
+                               sentence, upper=upper))
+            taken.append(m.span())
+    cover = RE_COVERAGE.match(seg)
+    if cover and not taken:
+        predicate = cover.group("predicate")
+        for part in re.split(rf"[和、](?={_NUM}%)", cover.group("groups")):
+            g = RE_GROUP.match(part)
+            if g is None:
+                continue
+            comparator = _comparator(g.group(2))
+            out.append(_Target(f"{g.group(3)}{predicate}的比例", comparator, _number(g.group(1)), "%",
+                               _direction(comparator, "up"), sentence))
+        taken.append(cover.span())
+    for m in RE_VALUE_RANGE.finditer(seg):
+        before = seg[: m.start()]
+        verb = list(RE_TARGET_VERB.finditer(before))
+        if any(a <= m.start() < b for a, b in taken) or not verb or verb[-1].end() != len(before.rstrip()):
+            continue
+        subject = _subject(before[: verb[-1].start()])
+        if subject:
+            upper = _number(m.group(2))
+            out.append(_Target(subject, ">=", _number(m.group(1)), m.group(3), None, sentence, upper=upper))
+            taken.append(m.span())
+    return taken
+
+
+def _own_part(item: str) -> tuple[str, str]:
+    """(modifier, head) of a name: 5岁以下儿童贫血率 → (5岁以下儿童, 贫血率), by the word segmenter."""
+    words = _words(item)
+    n = 1 if len(words[-1]) > 1 else 2
+    head = "".join(words[-n:])
+    return item[: len(item) - len(head)], head
+
+
+def split_respectively(subject: str, count: int) -> list[str]:
+    """The names of a 分别 sentence, exactly ``count`` of them, or [] when they cannot be told apart.
+
+    新生儿、婴儿和5岁以下儿童死亡率 → the first items take the last one's head (死亡率);
+    5岁以下儿童贫血率和生长迟缓率 → every item has a head, the later ones take the first one's modifier.
+    """
+    parts = subject.split("、")
+    items = [p for p in parts[:-1] + re.split(r"和|及|与|以及", parts[-1], maxsplit=1) if p]
+    if len(items) != count:
+        return []
+    if all(it.endswith(HEADS) for it in items):
+        modifier = _own_part(items[0])[0]
+        return [items[0]] + [it if it.startswith(modifier) else modifier + it for it in items[1:]]
+    if not items[-1].endswith(HEADS) or any(it.endswith(HEADS) for it in items[:-1]):
+        return []
+    head = _own_part(items[-1])[1]
+    if head == items[-1]:
+        return []
+    return [it + head for it in items[:-1]] + [items[-1]]
 
 
 def _values(seg: str):
@@ -297,10 +429,19 @@ def clause_indicators(clause) -> list[Indicator]:
     out = []
     common = dict(clause=clause.id, departments=list(clause.departments), doc=clause.doc, domain=clause.domain, kind=clause.kind, citation=clause.citation)
     for i, t in enumerate(numeric, 1):
-        out.append(Indicator(f"{clause.id}.n{i}", t.name, t.comparator, t.value, t.unit, t.direction, text=t.sentence, **common))
+        extra = {"upper": t.upper} if t.upper is not None else {}
+        out.append(Indicator(f"{clause.id}.n{i}", t.name, t.comparator, t.value, t.unit, t.direction, text=t.sentence,
+                             extra=extra, **common))
     for i, ((name, direction, wording), sentence) in enumerate(qualitative, 1):
         out.append(Indicator(f"{clause.id}.q{i}", name, None, None, "", direction, text=sentence, extra={"wording": wording}, **common))
     return out
+
+
+def indicators_of(kb, clause) -> list[Indicator]:
+    """A clause's indicators: as its build stored them, else extracted now."""
+    if kb.stored_indicators is not None:
+        return kb.stored_indicators.get(clause.id, [])
+    return clause_indicators(clause)
 
 
 def extract(kb, dept: str | None = None, doc: str | None = None, numeric: bool | None = None) -> list[Indicator]:
@@ -319,17 +460,29 @@ def extract(kb, dept: str | None = None, doc: str | None = None, numeric: bool |
             continue
         if dept and kb.relation(c, dept) not in ("assigned", "shared"):
             continue
-        for ind in clause_indicators(c):
+        for ind in indicators_of(kb, c):
             if numeric is None or ind.numeric == numeric:
                 out.append(ind)
     return out
+
+
+def no_indicators_reason(kb, dept: str | None = None, doc: str | None = None) -> str:
+    """Why ``extract`` found nothing to report, to follow 没有可填报的指标 in a message."""
+    if dept is None:
+        return "：规划的目标和措施中没有读出量化或定性指标"
+    every = extract(kb, doc=doc)
+    unassigned = [i for i in every if not i.departments]
+    if unassigned:
+        return (f"（{dept}）：规划中有 {len(unassigned)} 个指标所在的目标和措施没有标注责任单位，无法分到部门；"
+                "去掉 --dept 可生成全部指标的填报表")
+    return f"（{dept}）：{dept}承担的目标和措施中没有读出指标"
 
 
 def get(kb, indicator_id: str) -> Indicator:
     """One indicator by id; UnknownIndicator when there is none."""
     clause_id = indicator_id.rsplit(".", 1)[0]
     if clause_id in kb.by_id:
-        for ind in clause_indicators(kb.by_id[clause_id]):
+        for ind in indicators_of(kb, kb.by_id[clause_id]):
             if ind.id == indicator_id:
                 return ind
     raise UnknownIndicator(indicator_id)
@@ -355,26 +508,6 @@ def to_csv(indicators: list[Indicator]) -> str:
     w.writerow(CSV_HEADER)
     w.writerows(_row(i) for i in indicators)
     return buf.getvalue()
-
-
-def to_xlsx(indicators: list[Indicator], title: str = "规划指标") -> bytes:
-    """An Excel workbook with one row per indicator."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "指标"
-    ws.append(CSV_HEADER)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for ind in indicators:
-        ws.append(_row(ind))
-    for col, width in zip("ABCDEFGHIJKLM", (34, 30, 12, 6, 8, 8, 6, 24, 24, 30, 14, 26, 60)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "C2"
-    wb.properties.title = title
-    return workbook_bytes(wb)
 
 
 def to_table(indicators: list[Indicator]) -> str:

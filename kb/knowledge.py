@@ -7,9 +7,26 @@ import json
 import re
 from pathlib import Path
 
+from kb.common_duties import common_sentence
 from kb.departments import Registry
-from kb.errors import DataDirError, PlankbError, UnknownClause, UnknownDepartment, UnknownDocument
-from kb.model import CLAUSE_FIELDS, DUTY_KINDS, KINDS, RELATIONS, Clause, Document, Heading, ParsedDocument, ParseWarning
+from kb.errors import (
+    DataDirError,
+    PlankbError,
+    UnknownClause,
+    UnknownDepartment,
+    UnknownDocument,
+)
+from kb.model import (
+    CLAUSE_FIELDS,
+    DUTY_KINDS,
+    KINDS,
+    RELATIONS,
+    Clause,
+    Document,
+    Heading,
+    ParsedDocument,
+    ParseWarning,
+)
 
 # A unit the text makes the lead or the doer (lead_in_text): its name, maybe a short list of
 # others (、和及), maybe 等/等部门, then a lead verb — 由县统计局牵头, 统计局负责…, 统计局牵头组织….
@@ -85,8 +102,11 @@ class KnowledgeBase:
         self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
         self.position = {c.id: i for i, c in enumerate(clauses)}
         self._department_names: list[str] | None = None
+        self._group_names: list[str] | None = None
         self._leads: dict[str, list[str]] = {}
         self._domains: dict[str | None, list[str]] = {}
+        # Targets per clause as the build extracted them (kb.generation.attach_indicators); None: extract on use.
+        self.stored_indicators: dict[str, list] | None = None
 
     @classmethod
     def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None, mentions=None) -> "KnowledgeBase":
@@ -205,19 +225,31 @@ class KnowledgeBase:
             self._department_names = names + extra
         return self._department_names
 
-    def resolve_department(self, name: str) -> str:
-        """Canonical department from any spelling; UnknownDepartment with suggestions otherwise.
+    def group_names(self) -> list[str]:
+        """The groups (妇儿工委各成员单位) the documents tag, in order of first use."""
+        if self._group_names is None:
+            tagged = dict.fromkeys(d for c in self.clauses for d in c.departments)
+            self._group_names = [d for d in tagged if self.registry.is_group(d)]
+        return self._group_names
 
-        A name of a unit that only another level has (妇联 where only 省妇联 is tagged) means that one.
+    def resolve_department(self, name: str) -> str:
+        """A unit or group of this knowledge base from any spelling; UnknownDepartment with suggestions otherwise.
+
+        A name of a unit that only another level has (妇联 where only 省妇联 is tagged) means that one;
+        a group's body (妇儿工委) means the group its plans tag (妇儿工委各成员单位). A unit the
+        dictionary knows but no plan names is unknown here, like any other name.
         """
         known = set(self.department_names())
         if name in known:
             return name
-        group = self.registry.group(name)
-        if group:
-            return group.name  # its duty list: the clauses tagged with the group
+        groups = self.group_names()
+        for written in (name, name + "各成员单位", name + "成员单位"):
+            group = self.registry.group(written)
+            if group and group.name in groups:
+                return group.name  # its duty list: the clauses tagged with the group
         for doc in self.documents:  # as the plans themselves would read it: 甘肃省妇联 in the province's
-            as_read = self.registry_for(doc.id).resolve(name)
+            reg = self.registry_for(doc.id)
+            as_read = reg.resolve(name) or reg.unknown_name(name)  # 县文明办 → 文明办, as the plan's tags were read
             if as_read in known:
                 return as_read
         try:
@@ -227,11 +259,13 @@ class KnowledgeBase:
         if found not in known:
             # A unit this knowledge base does not hold: the one it holds at another level, or the
             # one known unit whose names contain it (生态环境局 → 市生态环境局镇原县分局).
-            for near in (self.other_levels(found) if found else [], [n for n in self.registry.partial(name) if n in known]):
+            within = dict.fromkeys([n for n in self.registry.partial(name) if n in known]
+                                   + [n for n in self.department_names() if len(name) >= 2 and name in n])
+            for near in (self.other_levels(found) if found else [], list(within)):
                 if len(near) == 1:
                     return near[0]
-        if found is None:
-            return self.registry.lookup(name)  # raises with suggestions
+        if found not in known:
+            raise UnknownDepartment(name, self.registry.suggest(name, among=self.department_names() + groups))
         return found
 
     def other_levels(self, dept: str) -> list[str]:
@@ -269,15 +303,18 @@ class KnowledgeBase:
         return None
 
     def duties(self, name: str, doc: str | None = None) -> dict:
-        """A department's duty list: assigned, lead_in_text, shared and mentioned clauses."""
+        """A department's duty list: assigned, lead_in_text, shared and mentioned clauses, and the common duties
+        the plan gives every unit in prose."""
         dept = self.resolve_department(name)
         if doc is not None:
             self.document(doc)
-        groups = {r: [] for r in RELATIONS}
+        groups: dict[str, list[Clause]] = {r: [] for r in (*RELATIONS, "common")}
         for c in self.clauses:
             if doc is not None and c.doc != doc:
                 continue
             rel = self.relation(c, dept)
+            if rel in (None, "mentioned") and common_sentence(c):
+                rel = "common"  # a duty the plan gives every unit in prose
             if rel:
                 groups[rel].append(c)
         notes = [
@@ -285,7 +322,9 @@ class KnowledgeBase:
             for d in self.documents
             if not d.assigns_departments and (doc is None or d.id == doc)
         ]
-        return {"department": dept, **groups, "notes": notes}
+        # Units an untagged clause names, for the lists' 责任单位 column.
+        named = {c.id: list(self.mentions.get(c.id, ())) for c in groups["lead_in_text"]}
+        return {"department": dept, **groups, "notes": notes, "named": named}
 
     def department_counts(self, doc: str | None = None) -> list[dict]:
         """Per department: assigned goals and measures, lead_in_text, shared and mentioned clauses."""

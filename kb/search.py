@@ -493,6 +493,22 @@ def _unique(items) -> list:
     return out
 
 
+SENTENCE_END = "。；！？\n"
+
+
+def snippet_start(text: str, lo: int, first: int) -> int:
+    """Where a snippet that must show text[first] begins: the start of the sentence (else the clause
+    after a ，) that holds lo or follows it before first, so it never opens mid-phrase."""
+    for ends in (SENTENCE_END, "，、"):
+        back = max((text.rfind(ch, 0, lo) for ch in ends), default=-1)
+        if back >= 0 and lo - back <= 40:
+            return back + 1
+        ahead = [i for i in (text.find(ch, lo, first) for ch in ends) if i >= 0]
+        if ahead:
+            return min(ahead) + 1
+    return lo
+
+
 # Per character, its normalised form where that differs from the character (full-width → ASCII,
 # upper → lower case, "" for white space), as in normalise(); learnt for the characters met.
 _NORM: dict[int, str] = {}
@@ -586,7 +602,7 @@ def highlight(text: str, needles, width: int = 180, fallback=()) -> str:
         first = merged[0][0] if merged else 0
         lo = max(0, first - width // 3)
         hi = min(len(text), lo + width)
-        lo = max(0, hi - width)
+        lo = snippet_start(text, max(0, hi - width), first)
     out, i = [], lo
     for a, b in merged:
         a, b = max(a, lo), min(b, hi)
@@ -611,31 +627,32 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[str, Searcher]] = {}
 
 
-def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_size=0) -> Searcher:
-    """The Searcher of the live generation, reopened when a build has swapped in a new one."""
-    from kb.store import default_data, rebuild_damaged, resolve_dirs
+def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_size=0, cache: dict | None = None) -> Searcher:
+    """The Searcher of the live generation, reopened when a build has swapped in a new one.
 
-    asked = (data, corpus)
-    data = Path(data) if data is not None else default_data(corpus)
-    key = str(data.resolve())
-    gen = live_generation(data)
+    :param cache: where opened searchers are kept, by data dir (default: one per process); a web
+        app passes its own.
+    """
+    from kb.store import default_data
+
+    cache = _cache if cache is None else cache
+    data_dir = Path(data) if data is not None else default_data(corpus)
+    key = str(data_dir.resolve())
+    try:
+        gen = live_generation(data_dir)
+    except DataDirError:
+        gen = None  # open_kb below rebuilds or refuses it
     with _lock:
-        hit = _cache.get(key)
+        hit = cache.get(key)
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]  # every request comes here: no more than CURRENT is read
-        data, corpus = resolve_dirs(*asked)
         pending = []  # warnings about serving an old KB matter only once its index opened
-        try:
-            kbobj = open_kb(*asked, rebuild=rebuild, notify=notify, warn=pending.append)
-            index = Index(kbobj.path / "index", kbobj)
-            for message in pending:
-                if notify:
-                    notify(message)
-        except DataDirError as exc:  # the index of the live generation is damaged
-            rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
-            kbobj = open_kb(data, corpus, rebuild=False)
-            index = Index(kbobj.path / "index", kbobj)
+        kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify, warn=pending.append)
+        index = Index(kbobj.path / "index", kbobj)
+        for message in pending:
+            if notify:
+                notify(message)
         searcher = Searcher(kbobj, index, cache_size=cache_size)
         # The previous Searcher is not closed: requests in flight may still use it.
-        _cache[key] = (kbobj.path.name, searcher)
+        cache[key] = (kbobj.path.name, searcher)
         return searcher

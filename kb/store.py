@@ -3,7 +3,9 @@
 Layout of the data dir::
 
     CURRENT            name of the live generation (swapped atomically with os.replace)
-    gen-<stamp>/       kb.json, meta.json, the copied data files, index/
+    corpus.json        the plan folder this data dir is built from (also in every meta.json)
+    gen-<stamp>/       kb.json, meta.json, indicators.json, the copied data files, sources/, index/,
+                       checksums.json (size and sha256 of every other file, checked at open)
     parsed/<key>.json  parsed documents cached by content hash (re-parse only what changed)
     monitor.sqlite     observed indicator values (kb.monitor)
 
@@ -24,29 +26,63 @@ from pathlib import Path
 
 import kb
 from kb import segment
-from kb.corpus import DATA_FILES, SCHEMA_VERSION, _file_digest, corpus_state, default_corpus, fingerprint, load_manifest, parse_file, plan_files
+from kb.corpus import (
+    DATA_FILES,
+    REPO_ROOT,
+    SCHEMA_VERSION,
+    _file_digest,
+    corpus_state,
+    default_corpus,
+    fingerprint,
+    load_manifest,
+    parse_file,
+    plan_files,
+)
 from kb.departments import BUILTIN, Registry
 from kb.errors import DataDirError, DataFileError, IndexMissing, PlankbError, SourceError
+from kb.generation import (
+    CHECKSUM_FILE,
+    damage_in,
+    load_generation,
+    recorded_corpus,
+    write_binding,
+    write_checksums,
+    write_indicators,
+    write_json,
+)
 from kb.knowledge import KnowledgeBase
 from kb.model import ParsedDocument, ParseWarning
+from kb.sources import PLAN_SUFFIXES
 
 
 def default_data(corpus=None) -> Path:
-    """$PLANKB_DATA, else data/ beside the corpus folder (the checkout's corpus/ when none is named)."""
+    """$PLANKB_DATA, else the plan folder's own data dir (see data_dir_for)."""
     env = os.environ.get("PLANKB_DATA")
     if env:
         return Path(env)
-    return Path(corpus or default_corpus()).parent / "data"
+    return data_dir_for(Path(corpus) if corpus is not None else default_corpus())
 
 
-def recorded_corpus(data: Path) -> Path | None:
-    """The corpus folder the live generation of a data dir was built from (None: unknown)."""
-    meta = _live_meta(Path(data))
-    return Path(meta["corpus"]) if meta.get("corpus") else None
+DATA_DIR_NAME = ".plankb"
+
+
+def data_dir_for(corpus: Path) -> Path:
+    """The one place a plan folder's knowledge base lives: ``.plankb/`` inside the folder.
+
+    It travels with the folder, two folders never share one, and it is the same wherever the
+    command runs from. The checkout's own ``corpus/`` keeps the checkout's ``data/``, which
+    ``scripts/run`` builds and serves.
+    """
+    if _same_dir(corpus, REPO_ROOT / "corpus"):
+        return REPO_ROOT / "data"
+    return corpus / DATA_DIR_NAME
 
 
 def _live_meta(data: Path) -> dict:
-    gen = live_generation(data)
+    try:
+        gen = live_generation(data)
+    except DataDirError:
+        return {}
     if gen is None:
         return {}
     try:
@@ -66,26 +102,33 @@ def _same_dir(a: Path, b: Path) -> bool:
 def resolve_dirs(data=None, corpus=None) -> tuple[Path, Path]:
     """The data dir and the corpus it is bound to, for reading.
 
-    A data dir is bound to the corpus its live generation was built from: naming another corpus
-    is an error, naming none means that one. A data dir that does not exist is an error (only
-    ``build`` creates one).
+    A data dir is bound to the corpus it was built from: naming another corpus is an error, naming
+    none means that one. A data dir that was named must exist (only ``build`` creates one); the
+    default data dir of an existing plan folder is built on first use.
     """
     corpus_given = corpus is not None
     data_given = data is not None or bool(os.environ.get("PLANKB_DATA"))
+    if corpus_given and not Path(corpus).is_dir() and not data_given:
+        raise DataFileError(f"规划文件夹 {corpus} 不存在：请检查路径，或先 mkdir {corpus} 并放入规划文件")
     data = Path(data) if data is not None else default_data(corpus)
     if not data.is_dir() and not (not data_given and Path(corpus or default_corpus()).is_dir()):
-        # A data dir that was named must exist; the default one beside a corpus is built on first use.
-        hint = f"plankb build --corpus {corpus} --data {data}" if corpus_given else f"plankb build --data {data}"
-        raise DataDirError(f"数据目录 {data} 不存在：请先运行 {hint}")
+        folder = corpus if corpus_given else "规划文件夹"
+        raise DataDirError(f"数据目录 {data} 不存在：请先运行 plankb build --corpus {folder} --data {data}")
     recorded = recorded_corpus(data)
     if recorded is not None:
         if corpus_given and not _same_dir(corpus, recorded):
-            raise DataDirError(
-                f"数据目录 {data} 是由规划文件夹 {recorded} 构建的，不是 {corpus}："
-                f"去掉 --corpus 即使用 {recorded}，或为 {corpus} 另建数据目录（plankb build --corpus {corpus} --data 新目录）"
-            )
+            raise DataDirError(bound_elsewhere(data, recorded, Path(corpus)))
         return data, recorded
     return data, Path(corpus) if corpus_given else default_corpus()
+
+
+def bound_elsewhere(data: Path, recorded: Path, corpus: Path) -> str:
+    """The one message for a data dir named together with a plan folder it was not built from."""
+    advice = f"{corpus} 的数据目录是 {data_dir_for(corpus)}（去掉 --data 即用它），去掉 --corpus 即使用 {recorded}"
+    if not recorded.is_dir():
+        # Nothing else can be served from it any more: rebuilding it from another folder loses no plan.
+        advice += f"；{recorded} 已不存在，如要改用 {corpus} 重建这个数据目录，请加 --replace"
+    return f"数据目录 {data} 是由规划文件夹 {recorded} 构建的，不是 {corpus}：{advice}"
 
 
 def is_stale(corpus: Path, data: Path) -> str | None:
@@ -97,7 +140,7 @@ def is_stale(corpus: Path, data: Path) -> str | None:
         meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "知识库元数据损坏"
-    if meta.get("schema") != SCHEMA_VERSION or meta.get("version") != kb.__version__:
+    if meta.get("schema") != SCHEMA_VERSION or meta.get("version") != kb.__version__ or "checksums" not in meta:
         return "知识库格式已更新"
     old = meta.get("files", {})
     try:
@@ -113,17 +156,49 @@ def is_stale(corpus: Path, data: Path) -> str | None:
     return None
 
 
+def refresh_reason(data: Path, corpus: Path) -> tuple[str | None, bool]:
+    """Why a data dir needs a build before it is current, and whether that build must be forced.
+
+    (None, False) when it is current, or when its corpus is gone (nothing to build from).
+    """
+    if not corpus.is_dir():
+        return None, False
+    try:
+        live = live_generation(data)
+    except DataDirError:
+        return "CURRENT 已损坏", True
+    reason = is_stale(corpus, data)
+    if reason:
+        return reason, False
+    damage = damage_in(live) if live is not None else None
+    return (f"知识库已损坏：{damage}", True) if damage else (None, False)
+
+
 # -- generations -----------------------------------------------------------------
 def live_generation(data: Path) -> Path | None:
-    """The generation CURRENT points at, or None when there is none (or it is gone)."""
+    """The generation CURRENT points at, or None when there is none (or it is gone).
+
+    CURRENT is read as bytes: anything but the ASCII name of a generation is a DataDirError.
+    """
     try:
-        name = (data / "CURRENT").read_text(encoding="utf-8").strip()
+        raw = (Path(data) / "CURRENT").read_bytes()
     except OSError:
         return None
-    gen = data / name
-    if not name or not re.fullmatch(r"gen-[\w.-]+", name) or not (gen / "kb.json").is_file():
+    name = raw.strip().decode("ascii", errors="replace")
+    if not re.fullmatch(r"gen-[\w.-]+", name, re.ASCII):
+        raise DataDirError(f"数据目录 {data} 的 CURRENT 已损坏（不是知识库的代号）：请运行 plankb build --data {data} 从它记录的规划文件夹重建")
+    gen = Path(data) / name
+    if not (gen / "kb.json").is_file():
         return None
     return gen
+
+
+def _live_or_none(data: Path) -> Path | None:
+    """live_generation, with a damaged CURRENT read as no live generation (for build, which replaces it)."""
+    try:
+        return live_generation(data)
+    except DataDirError:
+        return None
 
 
 def _check_writable(data: Path):
@@ -147,7 +222,7 @@ GRACE_SECONDS = 600  # a generation replaced less than this long ago may still s
 
 def _prune(data: Path, keep: int = 2):
     """Remove old generations: all but the newest `keep`, once replaced for a while."""
-    live = live_generation(data)
+    live = _live_or_none(data)
     gens = sorted((p for p in data.glob("gen-*") if p.is_dir()), key=lambda p: p.name)
     for older, newer in zip(gens[:-keep], gens[1:]):
         replaced_for = time.time() - newer.stat().st_mtime
@@ -206,6 +281,17 @@ class BuildReport:
         return any(d.status != "error" for d in self.documents) or self.skipped
 
 
+def build_dirs(corpus=None, data=None, replace=False) -> tuple[Path, Path]:
+    """The plan folder and data dir a build uses: a data dir named alone is rebuilt from the folder it records."""
+    if corpus is None and replace:
+        raise DataDirError("--replace 须与 --corpus 一起使用：写明要改用哪个规划文件夹重建")
+    if corpus is None and (data is not None or os.environ.get("PLANKB_DATA")):
+        data = Path(data) if data is not None else default_data()
+        return recorded_corpus(data) or default_corpus(), data
+    corpus = Path(corpus or default_corpus())
+    return corpus, Path(data) if data is not None else default_data(corpus)
+
+
 def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, replace=False) -> BuildReport:
     """Parse every plan in the corpus and write a new generation (KB + index) atomically.
 
@@ -214,25 +300,23 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     """
     from kb import index as kbindex
 
-    corpus = Path(corpus or default_corpus())
-    data = Path(data) if data is not None else default_data(corpus)
+    corpus, data = build_dirs(corpus, data, replace)
     if not corpus.is_dir():
-        raise DataFileError(f"{corpus}: 规划文件夹不存在")
-    recorded = recorded_corpus(data)
-    if recorded is not None and not _same_dir(corpus, recorded) and not replace:
-        raise DataDirError(
-            f"数据目录 {data} 是由规划文件夹 {recorded} 构建的，不是 {corpus}："
-            f"请为 {corpus} 另用一个数据目录（--data），或加 --replace 改用 {corpus} 重建"
-        )
+        raise DataFileError(f"规划文件夹 {corpus} 不存在：请检查路径，或先 mkdir {corpus} 并放入规划文件")
+    if not replace:
+        recorded = recorded_corpus(data)
+        if recorded is not None and not _same_dir(corpus, recorded):
+            raise DataDirError(bound_elsewhere(data, recorded, corpus))
     t0 = time.perf_counter()
     state = corpus_state(corpus)
     fp = fingerprint(state)
-    live = live_generation(data)
+    live = _live_or_none(data)
     if live and not force:
         meta = _live_meta(data)
-        if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index"):
+        if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index") and (live / CHECKSUM_FILE).exists() and damage_in(live) is None:
             _prune_debris(data)
             return BuildReport(str(data), True, live.name, seconds=time.perf_counter() - t0, clauses=meta.get("clauses", 0))
+    made = [p for p in (data, data / "parsed") if not p.exists()]  # removed again when nothing could be built
     _check_writable(data)
     registry = Registry.load(corpus / "departments.toml")
     manifest = load_manifest(corpus)
@@ -259,7 +343,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
                 pd = parse_file(path, registry, entry, encoding=encoding)
                 status = "parsed"
                 try:
-                    _write_json(cached, pd.to_dict())
+                    write_json(cached, pd.to_dict())
                 except OSError:
                     cached.with_name(cached.name + ".tmp").unlink(missing_ok=True)  # only a cache
         except (SourceError, PlankbError) as exc:
@@ -278,7 +362,10 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     if progress:
         progress("parse", len(files), len(files))
     if not parsed_docs:
-        raise PlankbError("没有可用的规划：" + ("；".join(r.error for r in reports if r.error) or f"{corpus} 中没有 .txt/.html/.docx 文件"))
+        for p in reversed(made):
+            shutil.rmtree(p, ignore_errors=True)
+        errors = "；".join(r.error for r in reports if r.error)
+        raise PlankbError("没有可用的规划：" + (errors or f"{corpus} 中没有规划文件（可读格式：{'、'.join(PLAN_SUFFIXES)}）"))
     # Unique even for two builds of the same corpus in one second; sorts by time.
     now = time.time_ns()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now / 1e9)) + f".{now % 10**9:09d}-{os.getpid()}-{fp[:8]}"
@@ -297,6 +384,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
             shutil.copyfile(corpus / pd.document.source, work / "sources" / pd.document.source)
         kbobj = KnowledgeBase.from_parsed(parsed_docs, Registry.load(work / "departments.toml"), work, mentions={})
         _write_kb_and_index(work, kbobj, progress)
+        write_indicators(work, kbobj)
         meta = {
             "schema": SCHEMA_VERSION,
             "version": kb.__version__,
@@ -306,10 +394,13 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
             "documents": [pd.document.id for pd in parsed_docs],
             "clauses": len(kbobj.clauses),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "checksums": CHECKSUM_FILE,
         }
-        _write_json(work / "meta.json", meta)
+        write_json(work / "meta.json", meta)
+        write_checksums(work)
         gen = data / f"gen-{stamp}"
         os.replace(work, gen)
+        write_binding(data, corpus)
         _swap(data, gen)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
@@ -336,33 +427,29 @@ def _write_kb_and_index(work: Path, kbobj: KnowledgeBase, progress=None):
             progress("index", start + len(result), len(clauses))
     kbobj.set_mentions(mentions)
     builder.commit(kbobj)
-    _write_json(work / "kb.json", kbobj.to_dict())
-
-
-def _write_json(path: Path, obj):
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False, separators=(",", ":"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_json(work / "kb.json", kbobj.to_dict())
 
 
 def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> KnowledgeBase:
     """Load the live knowledge base of a data dir, rebuilding it from its own corpus when stale.
 
-    :param rebuild: when False, a missing KB raises IndexMissing instead.
+    :param rebuild: when False, nothing is built: a missing KB raises IndexMissing, a damaged one
+        DataDirError, and a stale one is served as it is.
     :param notify: called with a sentence when a build happens.
     :param warn: called with a sentence when a KB that could not be brought up to date is served
         (default: notify).
     """
     warn = warn or notify
     data, corpus = resolve_dirs(data, corpus)
-    live = live_generation(data)
+    try:
+        live = live_generation(data)
+    except DataDirError as exc:
+        rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
+        live = live_generation(data)
     if not corpus.is_dir():
         if live is None:
             raise IndexMissing(f"{data} 中没有知识库，规划文件夹 {corpus} 也不存在：请运行 plankb build --corpus 规划文件夹 --data {data}")
-        kbobj = KnowledgeBase.load(live)  # a damaged one cannot be rebuilt here: its error alone is the answer
+        kbobj = load_generation(live)  # a damaged one cannot be rebuilt here: its error alone is the answer
         if warn:
             warn(f"规划文件夹 {corpus} 不存在，使用已构建的知识库")
         return kbobj
@@ -370,32 +457,38 @@ def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> 
     if reason:
         if not rebuild:
             if live is None:
-                raise IndexMissing(f"{data} 中没有知识库（{reason}）：请运行 plankb build")
+                raise IndexMissing(f"{data} 中没有知识库（{reason}）：请运行 plankb build --corpus {corpus} --data {data}")
         else:
             if notify:
-                notify(f"{reason}，正在重新构建知识库……")
+                notify(f"{reason}，正在从 {corpus} 重新构建知识库……")
             try:
                 build(corpus, data)
             except DataDirError as exc:
-                if live_generation(data) is None:
+                if _live_or_none(data) is None:
                     raise
                 # An unwritable or full data dir: the live KB is intact, so serve it.
                 if warn:
                     warn(f"无法重新构建（{exc}），继续使用现有的知识库")
     gen = live_generation(data)
     if gen is None:
-        raise IndexMissing(f"{data} 中没有知识库：请运行 plankb build")
+        raise IndexMissing(f"{data} 中没有知识库：请运行 plankb build --corpus {corpus} --data {data}")
     try:
-        return KnowledgeBase.load(gen)
+        return load_generation(gen)
     except DataDirError as exc:
         rebuild_damaged(data, corpus, exc, rebuild=rebuild, notify=notify)
-        return KnowledgeBase.load(live_generation(data))
+        rebuilt = live_generation(data)
+        if rebuilt is None:
+            raise exc from None
+        return load_generation(rebuilt)
 
 
 def rebuild_damaged(data: Path, corpus: Path, exc: DataDirError, *, rebuild=True, notify=None):
-    """A damaged live generation: rebuild it from its corpus when there is one, else raise exc."""
+    """A damaged live generation: rebuild it from the corpus the data dir records, else raise exc.
+
+    ``corpus`` comes from resolve_dirs, so it is the recorded folder whenever one is recorded.
+    """
     if not rebuild or not corpus.is_dir():
         raise exc
     if notify:
-        notify(f"{exc}；正在重新构建……")
+        notify(f"{exc}；正在从 {corpus} 重新构建……")
     build(corpus, data, force=True)

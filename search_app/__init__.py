@@ -5,11 +5,10 @@ Run it with ``plankb serve`` (waitress) or ``flask --app search_app run`` for de
 
 from __future__ import annotations
 
-import os
-import threading
-
 import json
 import math
+import os
+import threading
 
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
@@ -72,7 +71,8 @@ def create_app(test_config=None):
 
     PLANKB_BASE_URL (e.g. https://plankb.example.gov.cn) makes permalinks absolute; without it they
     are relative. PLANKB_ALLOWED_HOSTS (comma-separated) refuses requests for any other Host with 400.
-    EXPORT_SLOTS caps exports rendered at once (the rest get 503 with Retry-After).
+    EXPORT_SLOTS caps exports rendered at once (the rest get 503 with Retry-After). Unless TESTING or
+    PLANKB_REFRESH is False, a background thread rebuilds a stale knowledge base (search_app.state).
     """
     app = Flask(__name__, instance_relative_config=True)
     app.json = StrictJSONProvider(app)
@@ -95,13 +95,17 @@ def create_app(test_config=None):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from search_app import api, indicators, views
+    from search_app import api, errors, indicators, routes, state
 
-    app.register_blueprint(views.bp)
+    state.init_app(app)
+    app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(indicators.bp)
-    views.init_app(app)
+    routes.init_app(app)
+    errors.init_app(app)
     init_limits(app)
+    if not app.config.get("TESTING") and app.config.get("PLANKB_REFRESH", True):
+        state.start_refresh(app)  # the site answers at once; a stale knowledge base is rebuilt meanwhile
 
     @app.after_request
     def add_security_headers(response):
@@ -114,6 +118,8 @@ def create_app(test_config=None):
 
 def init_limits(app):
     """Keep exports from starving pages, and answer OPTIONS on /api/ in the API's JSON shape."""
+    from search_app.errors import error_response
+
     slots = threading.BoundedSemaphore(max(1, int(app.config.get("EXPORT_SLOTS") or 1)))
     hosts = app.config.get("PLANKB_ALLOWED_HOSTS") or ()
     allowed = {h.strip().lower() for h in (hosts.split(",") if isinstance(hosts, str) else hosts) if h.strip()}
@@ -121,8 +127,6 @@ def init_limits(app):
     def refuse_unknown_host():
         host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
         if allowed and host.lower() not in allowed:
-            from search_app.views import error_response
-
             return error_response(400, "不接受这个主机名的请求。")
         return None
 
@@ -137,8 +141,6 @@ def init_limits(app):
         if request.endpoint not in EXPORT_ENDPOINTS:
             return None
         if not slots.acquire(timeout=EXPORT_WAIT_SECONDS):
-            from search_app.views import error_response
-
             body, status = error_response(503, f"正在生成的导出文件较多，请 {EXPORT_RETRY_AFTER} 秒后再试。")
             return body, status, {"Retry-After": str(EXPORT_RETRY_AFTER)}
         g.export_slot = True

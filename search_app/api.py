@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify, request
 
 from kb import exports
 from search_app.params import DEFAULT_LIMIT, MAX_LIMIT, int_arg, search_args
-from search_app.views import get_searcher, run_search
+from search_app.results import run_search
+from search_app.state import get_searcher, state
 
 bp = Blueprint("api", __name__)
 
@@ -58,6 +59,7 @@ def openapi():
 
 @bp.route("/healthz")
 def healthz():
-    """Liveness and what is loaded: the generation, documents and clauses."""
+    """Liveness and what is loaded: the generation, documents and clauses; updating while a build runs."""
     s = get_searcher()
-    return jsonify({"ok": True, "generation": s.kb.path.name if s.kb.path else None, "documents": len(s.kb.documents), "clauses": len(s.kb.clauses)})
+    return jsonify({"ok": True, "generation": s.kb.path.name if s.kb.path else None, "documents": len(s.kb.documents), "clauses": len(s.kb.clauses),
+                    "updating": state().updating is not None})

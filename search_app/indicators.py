@@ -11,15 +11,17 @@ import math
 import sqlite3
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 
+from kb import exports
 from kb import indicators as ki
 from kb import monitor as km
 from kb.errors import UnknownDepartment
 from kb.search import short_domain
 from kb.store import default_data
-from search_app import views
-from search_app.views import get_searcher
+from search_app.errors import error_response, similar_departments, wants_json
+from search_app.routes import MIMES, download
+from search_app.state import get_searcher
 
 bp = Blueprint("indicators", __name__)
 
@@ -27,6 +29,7 @@ STATUS_CLASS = {km.MET: "met", km.NOT_MET: "unmet", km.NO_DATA: "nodata"}
 STATUS_SYMBOL = {km.MET: "✓", km.NOT_MET: "✗", km.NO_DATA: "–"}
 # Table sort order: what needs attention first.
 STATUS_RANK = {km.NOT_MET: 0, km.MET: 1, km.NO_DATA: 2}
+STATUSES = (km.MET, km.NOT_MET, km.NO_DATA)
 FLAG_CLASS = {km.WARN: "warn", km.VOLATILE: "volatile"}
 FLAG_TITLE = {km.WARN: "按现有趋势外推，规划末年达不到目标", km.VOLATILE: "年度数值变化异常大"}
 
@@ -55,6 +58,7 @@ def read_monitor():
     """The app's monitoring store, read-only; a damaged file is a MonitorError (503), not a 500."""
     try:
         with km.open_monitor(data_dir(), readonly=True) as mon:
+            g.monitor_warning = mon.warning  # values the page could not read: shown as a banner
             yield mon
     except sqlite3.DatabaseError as exc:
         raise km.MonitorError(f"监测数据库无法读取：{exc}") from None
@@ -98,32 +102,80 @@ def indicator_departments(kb, indicators) -> list[str]:
 
 
 # -- pages --------------------------------------------------------------------------
-@bp.route("/indicators")
-def index():
-    """The indicators with target, latest value, status and trend; filter by department and domain."""
-    kb = get_searcher().kb
-    dept, domain, doc = text_arg("dept"), text_arg("domain"), text_arg("doc")
+class BadFilter(Exception):
+    """A filter value the page cannot apply; carries the response to send."""
+
+    def __init__(self, response):
+        super().__init__("bad filter")
+        self.response = response
+
+
+def filtered_rows(kb) -> tuple[dict, list[dict], list[dict]]:
+    """The request's filters (dept, domain, status, doc), every row they select before the status
+    filter (for the tiles), and the rows shown: what needs attention first, 无数据 last, plan order within."""
+    dept, domain, doc, status = text_arg("dept"), text_arg("domain"), text_arg("doc"), text_arg("status")
     if dept:
         try:
             dept = kb.resolve_department(dept)
         except UnknownDepartment as exc:
-            suggestions = exc.suggestions or views._similar_departments(exc.name)
-            return views.error_response(404, f"没有名为“{exc.name}”的部门，无法列出它的监测指标。", suggestions, "没有这个部门")
+            suggestions = exc.suggestions or similar_departments(exc.name)
+            message = f"没有名为“{exc.name}”的部门，无法列出它的监测指标。"
+            raise BadFilter(error_response(404, message, suggestions, "没有这个部门")) from None
     domains = kb.domains(doc)
     if domain and domain not in domains:
         abort(404, f"没有名为“{domain}”的领域。规划的领域有：{'、'.join(domains)}。")
-    rows = [decorate(kb, r) for r in load_status(kb, dept=dept, doc=doc, domain=domain)]
+    if status and status not in STATUS_RANK:
+        abort(400, f"没有“{status}”这种状态，可选：{'、'.join(STATUSES)}。")
+    every = [decorate(kb, r) for r in load_status(kb, dept=dept, doc=doc, domain=domain)]
+    shown = sorted((r for r in every if not status or r["status"] == status), key=lambda r: r["rank"])
+    return {"dept": dept, "domain": domain, "doc": doc, "status": status}, every, shown
+
+
+@bp.route("/indicators")
+def index():
+    """The indicators with target, latest value, status and trend; filter by department, domain and status."""
+    kb = get_searcher().kb
+    try:
+        filters, every, rows = filtered_rows(kb)
+    except BadFilter as exc:
+        return exc.response
     numeric, qualitative = split_rows(rows)
-    every = ki.extract(kb, doc=doc)
+    extracted = ki.extract(kb, doc=filters["doc"])
     pickers = {
-        "departments": indicator_departments(kb, every),
-        "domains": [{"value": d, "label": short_domain(d)} for d in domains if any(i.domain == d for i in every)],
+        "departments": indicator_departments(kb, extracted),
+        "domains": [
+            {"value": d, "label": short_domain(d)} for d in kb.domains(filters["doc"]) if any(i.domain == d for i in extracted)
+        ],
+        "statuses": STATUSES,
     }
+    chosen = {k: v for k, v in filters.items() if v}
+    links = {ext: url_for("indicators.download", ext=ext, **chosen) for ext in ("xlsx", "csv")}
     return render_template(
-        "indicators.html", numeric=numeric, qualitative=qualitative, summary=summarise(rows), dept=dept, domain=domain, doc=doc,
-        pickers=pickers, filtered=bool(dept or domain), years=period(kb, doc or (kb.documents[0].id if kb.documents else "")),
-        is_group=kb.registry.is_group,
+        "indicators.html", numeric=numeric, qualitative=qualitative, summary=summarise(every), **filters, links=links,
+        pickers=pickers, filtered=any(filters[k] for k in ("dept", "domain", "status")), is_group=kb.registry.is_group,
+        years=period(kb, filters["doc"] or (kb.documents[0].id if kb.documents else "")),
     )
+
+
+@bp.route("/indicators.<any(xlsx, csv):ext>")
+def download(ext):
+    """The indicators table as shown (same filters and order) with latest value and status, as Excel or CSV."""
+    kb = get_searcher().kb
+    try:
+        filters, _, rows = filtered_rows(kb)
+    except BadFilter as exc:
+        return exc.response
+    title = exports.export_title(kb, filters["doc"])
+    titles = {d.id: d.title for d in kb.documents}
+    indicators = [r["indicator"] for r in rows]
+    statuses = {r["indicator"]["id"]: r for r in rows}
+    if ext == "xlsx":
+        body = exports.indicators_xlsx(indicators, title, titles, statuses)
+    else:
+        body = exports.to_csv(*exports.indicator_rows(indicators, titles, statuses))
+    parts = (title.split("（")[0], filters["dept"], filters["status"], "监测指标")
+    name = "-".join(exports.filename_part(x) for x in parts if x)
+    return download(body, MIMES[ext], f"{name}.{ext}")
 
 
 @bp.route("/indicators/<path:indicator_id>")
@@ -156,6 +208,12 @@ def year_rows(ind, observations, assessed) -> list[dict]:
         })
         prev = o.value
     return out
+
+
+@bp.app_template_global()
+def print_date() -> str:
+    """Today in Chinese, for the date a printed page shows."""
+    return exports.cn_date()
 
 
 @bp.app_template_global()
@@ -195,13 +253,13 @@ def api_indicator(indicator_id):
 
 @bp.app_errorhandler(ki.UnknownIndicator)
 def unknown_indicator(exc):
-    return views.error_response(404, f"{exc}。可以在监测指标列表中查找。" if not views.wants_json() else str(exc), title="没有这个指标")
+    return error_response(404, f"{exc}。可以在监测指标列表中查找。" if not wants_json() else str(exc), title="没有这个指标")
 
 
 @bp.app_errorhandler(km.MonitorError)
 def monitor_unavailable(exc):
     current_app.logger.error("监测数据不可用：%s", exc)
-    return views.error_response(503, "监测数据暂时无法读取，请稍后再试或联系管理员。")
+    return error_response(503, "监测数据暂时无法读取，请稍后再试或联系管理员。")
 
 
 # -- chart geometry -----------------------------------------------------------------

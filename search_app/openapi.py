@@ -82,6 +82,7 @@ DUTIES = {
     "required": ["department", "assigned", "shared", "mentioned"],
     "properties": {
         "department": {"type": "string"},
+        "common": {"type": "array", "items": CLAUSE, "description": "共同职责：规划正文交给各责任单位的工作"},
         "assigned": {"type": "array", "items": CLAUSE},
         "lead_in_text": {"type": "array", "items": CLAUSE},
         "shared": {"type": "array", "items": CLAUSE},

@@ -75,7 +75,8 @@ def test_duties_csv_opens_in_excel(data):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:6] == ["序号", "领域", "类别", "编号", "内容", "责任单位"]
-    assert len(rows) == 1 + 59 + 12 + 0
+    assert len(rows) == 1 + 3 + 59 + 12 + 0  # 共同职责 (三（四）, 三（五）, 四（一）) first
+    assert {r[rows[0].index("分组")] for r in rows[1:4]} == {"共同职责"}
 
 
 def test_duties_markdown_and_binary_formats(data, tmp_path):

@@ -92,7 +92,8 @@ def test_another_corpus_is_refused_not_rebuilt(bare):
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and str(mine) in err and str(CORPUS) in err
     code, out, err = plankb("build", "--data", data, "--corpus", CORPUS, cwd=elsewhere)
-    assert code == 1 and "--replace" in err
+    # --replace would replace another folder's knowledge base: not suggested; its own data dir is.
+    assert code == 1 and "--replace" not in err and f"{CORPUS} 的数据目录是 " in err
     assert live(data) == before
 
 
@@ -108,7 +109,7 @@ def test_a_stale_data_dir_rebuilds_from_its_own_corpus(bare, tmp_path):
     assert "省妇联" in [r["department"] for r in json.loads(out)]
 
 
-def test_build_without_data_writes_beside_the_corpus(tmp_path):
+def test_build_without_data_writes_into_the_folders_own_data_dir(tmp_path):
     folder = tmp_path / "county" / "plans"
     folder.mkdir(parents=True)
     shutil.copyfile(SEED, folder / "plan.txt")
@@ -116,8 +117,8 @@ def test_build_without_data_writes_beside_the_corpus(tmp_path):
     before = live(checkout_data) if (checkout_data / "CURRENT").exists() else None
     code, out, err = plankb("build", "--corpus", folder, cwd=tmp_path)
     assert code == 0, err
-    assert (tmp_path / "county" / "data" / "CURRENT").exists()
-    assert str(tmp_path / "county" / "data") in out
+    assert (folder / ".plankb" / "CURRENT").exists()
+    assert err.splitlines()[0] == f"规划文件夹 {folder}，数据目录 {folder / '.plankb'}"
     after = live(checkout_data) if (checkout_data / "CURRENT").exists() else None
     assert after == before
     code, out, err = plankb("search", "宫颈癌", "--corpus", folder, cwd=tmp_path)
@@ -198,9 +199,9 @@ def test_piping_into_head_ends_quietly(bare):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKB_")}
     env["PYTHONPATH"] = str(ROOT)
     p = subprocess.run(f"'{sys.executable}' -m kb export --data '{data}' | head -c 10", shell=True, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
-    assert p.stderr == "" and p.stdout.startswith("{")
+    assert p.stderr == f"规划文件夹 {mine}，数据目录 {data}\n" and p.stdout.startswith("{")  # only the line naming what it used
     p = subprocess.run(f"set -o pipefail; '{sys.executable}' -m kb search 妇联 --limit 0 --data '{data}' | head -n 2", shell=True, executable="/bin/bash", cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0 and p.stderr == ""
+    assert p.returncode == 0 and p.stderr == f"规划文件夹 {mine}，数据目录 {data}\n"
 
 
 def test_terminal_tables_align_by_display_width(bare):

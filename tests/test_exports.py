@@ -26,7 +26,8 @@ def test_xlsx_layout(kb, duties):
 
     title = exports.export_title(kb, None)
     wb = load_workbook(io.BytesIO(exports.duties_xlsx(duties, title, {d.id: d.title for d in kb.documents})))
-    assert wb.sheetnames == ["本部门承担", "文中牵头", "共同承担", "文中提及"]
+    # Empty groups (文中牵头, 文中提及) have no sheet: a sheet saying only 无 would print a page of its own.
+    assert wb.sheetnames == ["共同职责", "本部门承担", "共同承担"]
     ws = wb["本部门承担"]
     assert ws["A1"].value == f"镇原县妇女发展规划（2021—2030年）　卫健局任务清单（本部门承担，25 条）　导出日期：{exports.cn_date()}"
     assert [c.value for c in ws[2]] == ["序号", "领域", "类别", "编号", "内容", "责任单位", "出处"]
@@ -37,9 +38,15 @@ def test_xlsx_layout(kb, duties):
     assert ws["E3"].alignment.wrap_text and ws.column_dimensions["E"].width >= 60
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows in ("2:2", "$2:$2")
+    assert ws.print_title_rows in ("1:2", "$1:$2")  # the title and the header on every page
     assert wb["共同承担"].max_row == 2 + 12
-    assert [c.value for c in wb["文中提及"][3]][0] == "无"  # an empty sheet says so
+    common = wb["共同职责"]
+    assert [c.value for c in common[2]] == ["序号", "领域", "类别", "编号", "内容", "责任单位", "文中表述", "出处"]
+    assert [r[7].value for r in common.iter_rows(min_row=3)] == ["三（四）", "三（五）", "四（一）"]
+    assert [r[1].value for r in common.iter_rows(min_row=3)] == ["组织实施", "组织实施", "监测评估"]
+    assert common["G4"].value == "健全报告制度，责任单位每年向县妇儿工委报告规划实施情况和下一年工作安排。"
+    # Every unit does these (the 统计局 that 四（一） names is who receives the data, not who reports it).
+    assert [r[5].value for r in common.iter_rows(min_row=3)] == ["各责任单位"] * 3
     assert wb.properties.title == "镇原县妇女发展规划（2021—2030年）卫健局任务清单"
 
 
@@ -73,13 +80,17 @@ def test_docx_gongwen_style(kb, duties):
     assert title_run._element.rPr.rFonts.get(qn("w:eastAsia")) == exports.TITLE_FONT
     headings = [p.text for p in d.paragraphs]
     assert f"导出日期：{exports.cn_date()}" in headings[2]
-    assert "一、本部门承担（25 条）" in headings and "二、共同承担（12 条）" in headings
+    # The list's own groups carry no 一、二、 that could be read as the plan's numbering; headings are
+    # Word's 标题 1 and 标题 2, kept with what follows.
+    assert ["【共同职责】（3 条）", "【本部门承担】（25 条）", "【共同承担】（12 条）"] == [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+    assert "二（三）妇女与经济" in [p.text for p in d.paragraphs if p.style.name == "Heading 2"]
+    assert d.styles["Heading 1"].paragraph_format.keep_with_next and d.styles["Heading 2"].paragraph_format.keep_with_next
     table = d.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["序号", "内容", "责任单位", "出处"]
     assert table.style.name == "Table Grid"
     body_run = table.rows[1].cells[1].paragraphs[0].runs[0]
     assert body_run._element.rPr.rFonts.get(qn("w:eastAsia")) == exports.BODY_FONT
-    assert sum(len(t.rows) - 1 for t in d.tables) == 25 + 12
+    assert sum(len(t.rows) - 1 for t in d.tables) == 3 + 25 + 12
 
 
 def test_docx_grid_header_footer_and_properties(kb, duties):
@@ -111,10 +122,13 @@ def test_docx_sections_and_citations_are_the_plans_own(kb, duties):
     headings = [p.text for p in d.paragraphs]
     expected = {exports.section_heading(c) for c in duties["assigned"]}
     assert "二（三）妇女与经济" in expected and expected <= set(headings)
+    # The citation is broken after its list name (二（三）策略措施 / 第2条); an untagged clause's second line
+    # is its part (三（四） / 组织实施).
     cited = [row.cells[3].text for t in d.tables for row in t.rows[1:]]
-    assert cited == [c.citation for c in duties["assigned"]] + [c.citation for c in duties["shared"]]
+    assert cited[:3] == ["三（四）\n组织实施", "三（五）\n组织实施", "四（一）\n监测评估"]
+    assert [c.replace("\n", " ") for c in cited[3:]] == [c.citation for c in duties["assigned"]] + [c.citation for c in duties["shared"]]
     texts = [row.cells[1].text for t in d.tables for row in t.rows[1:]]
-    assert texts == [c.text for c in duties["assigned"]] + [c.text for c in duties["shared"]]
+    assert texts == [c.text for c in duties["common"]] + [c.text for c in duties["assigned"]] + [c.text for c in duties["shared"]]
 
 
 def test_csv_and_filename(kb, duties):
@@ -176,7 +190,7 @@ def test_lead_shows_in_json_duty_lists_and_exports(family_kb):
     import docx
 
     table = docx.Document(io.BytesIO(exports.duties_docx(d, "儿童"))).tables[0]
-    assert table.rows[1].cells[2].text == "卫健局、妇联、教育局（牵头：卫健局）"
+    assert table.rows[1].cells[2].text.replace("\n", "") == "卫健局、妇联、教育局（牵头：卫健局）"
 
 
 def test_document_without_tags_says_so(family_kb):
@@ -234,7 +248,7 @@ def test_no_live_formulas_and_no_control_characters_in_any_export(hostile):
     client = app.test_client()
     xlsx = {
         "duties": exports.duties_xlsx(duties, "t", {}),
-        "indicators": indicators.to_xlsx(indicators.extract(kb)),
+        "indicators": exports.indicators_xlsx([i.to_dict() for i in indicators.extract(kb)], "t", {}),
         "template": monitor.template(kb),
         "web duties": client.get("/departments/卫健局/export.xlsx").data,
         "web search": client.get("/search/export.xlsx?q=卫健局").data,
@@ -291,9 +305,10 @@ def test_search_exports_record_the_query_its_reading_and_the_date(client):
 
     resp = client.get("/search/export.xlsx?q=妇联负责哪些措施")
     ws = load_workbook(io.BytesIO(resp.data)).active
-    top = [ws.cell(row=r, column=1).value for r in range(1, 5)]
-    assert top[0].startswith("检索结果：妇联负责哪些措施")
-    assert any("理解为" in (t or "") and "妇联" in t for t in top) and any(exports.cn_date() in (t or "") for t in top)
+    assert ws["A1"].value.startswith("检索结果：妇联负责哪些措施")
+    assert [c.value for c in ws[2]][:2] == ["序号", "领域"] and ws.auto_filter.ref.startswith("A2:")  # the header comes first
+    below = [str(ws.cell(row=r, column=1).value) for r in range(ws.max_row - 3, ws.max_row + 1)]  # notes under the table
+    assert any("理解为" in t and "妇联" in t for t in below) and any(exports.cn_date() in t for t in below)
     labels = {c.value for c in ws["G"]}
     assert "本部门承担" in labels and "文本" not in labels
     text = client.get("/search/export.csv?q=宫颈癌").data.decode("utf-8-sig")
@@ -304,6 +319,7 @@ def test_search_exports_record_the_query_its_reading_and_the_date(client):
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     d = docx.Document(io.BytesIO(resp.data))
     paras = [p.text for p in d.paragraphs]
+    assert paras[:2] == ["镇原县妇女发展规划（2021—2030年）", "检索结果：宫颈癌"]
     assert "检索词：宫颈癌" in paras and f"导出日期：{exports.cn_date()}" in paras
     assert len(d.tables[0].rows) - 1 == int(next(p for p in paras if p.startswith("结果：")).split()[1])
 

@@ -104,7 +104,7 @@ def test_base_url_and_allowed_hosts(built):
 def test_idle_sockets_do_not_lock_out_healthz(built):
     """120 idle sockets (waitress's default limit is 100): /healthz still answers at once."""
     corpus, data = built
-    server, base = start_server(make_app(data, corpus))
+    server, base = start_server(make_app(data, corpus), per_client_limit=1000)  # the global limit, not the per-client share
     idle = []
     try:
         for _ in range(120):
@@ -267,7 +267,12 @@ def test_damaged_generation_is_rebuilt_when_the_corpus_is_known(built, tmp_path,
     data = tmp_path / "data"
     shutil.copytree(built_data, data)
     DAMAGE[what](live_generation(data))
-    client = make_app(data, corpus, PAGE_CACHE=False).test_client()
+    from search_app.state import refresh
+
+    app = make_app(data, corpus, PAGE_CACHE=False)
+    client = app.test_client()
+    assert client.get("/search?q=妇女").status_code == 503  # a request never builds
+    refresh(app)  # what plankb serve runs in the background at start
     res = client.get("/search?q=妇女")
     assert res.status_code == 200
     assert client.get("/api/search?q=妇女").get_json()["total"] > 0
@@ -287,6 +292,7 @@ def test_damaged_generation_without_corpus_is_refused_in_one_line(built, tmp_pat
     meta_path = live_generation(data) / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta_path.write_text(json.dumps({**meta, "corpus": str(missing)}, ensure_ascii=False), encoding="utf-8")
+    (data / "corpus.json").write_text(json.dumps({"corpus": str(missing)}), encoding="utf-8")
     DAMAGE[what](live_generation(data))
     client = make_app(data, missing, PAGE_CACHE=False).test_client()
     for url in ("/search?q=妇女", "/api/search?q=妇女", "/healthz"):

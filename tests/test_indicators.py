@@ -233,9 +233,12 @@ def test_cli_csv_and_xlsx(runner, tmp_path):
     xlsx = tmp_path / "i.xlsx"
     res = runner.invoke(cli, ["indicators", "--format", "xlsx", "-o", str(xlsx)])
     assert res.exit_code == 0, res.output
-    ws = load_workbook(xlsx)["指标"]
-    assert [c.value for c in ws[1]] == ki.CSV_HEADER
-    assert ws.max_row == 1 + len(json.loads(runner.invoke(cli, ["indicators", "--format", "json"]).output))
+    ws = load_workbook(xlsx)["监测指标"]
+    assert ws["A1"].value.startswith("镇原县妇女发展规划（2021—2030年）　监测指标")  # the plan's title, not its id
+    assert [c.value for c in ws[2]] == ["序号", "领域", "指标", "目标", "责任单位", "出处", "原文"]  # no internal ids
+    assert ws.max_row == 2 + len(json.loads(runner.invoke(cli, ["indicators", "--format", "json"]).output))
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.freeze_panes == "A3"
+    assert not [c.value for row in ws.iter_rows(min_row=3) for c in row if "zhenyuan-women" in str(c.value)]
 
 
 @pytest.mark.parametrize("args, message", [

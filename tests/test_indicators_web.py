@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 import shutil
 
@@ -121,7 +122,7 @@ def test_list_without_data(client, kb):
     mmr = row_of(page, MMR)
     assert [td.get_text(" ", strip=True) for td in mmr.find_all("td")][:2] == ["≤12/10万", "—"]
     assert mmr.find("a", href=f"/clauses/{DOC}.2-1-g2").get_text() == "二（一）主要目标 第2条"
-    stats = {d.dt.get_text(): d.dd.get_text() for d in page.select(".indicator-stats > div")}
+    stats = {li.select_one(".stat-label").get_text(): li.select_one(".stat-value").get_text() for li in page.select(".indicator-stats > li")}
     assert stats == {"指标": str(len(numeric) + len(qualitative)), "已达标": "0", "未达标": "0", "无数据": str(len(numeric) + len(qualitative)), "预警": "0", "波动": "0"}
     # The rules are explained on the page, without links away from it.
     rules = page.find("section", class_="rules")
@@ -181,7 +182,7 @@ def test_ten_years_list(client, data):
     assert "59% 2030年" in row_of(page, SCREEN).get_text(" ", strip=True)
     points = row_of(page, SCREEN).select_one("polyline.spark-line")["points"].split()
     assert len(points) == 10
-    stats = {d.dt.get_text(): d.dd.get_text() for d in page.select(".indicator-stats > div")}
+    stats = {li.select_one(".stat-label").get_text(): li.select_one(".stat-value").get_text() for li in page.select(".indicator-stats > li")}
     assert (stats["已达标"], stats["未达标"], stats["预警"], stats["波动"]) == ("3", "1", "1", "1")
 
 
@@ -283,3 +284,42 @@ def test_unreadable_store(client, data):
     assert client.get(f"/api/indicators/{MMR}").get_json()["status"] == 503
     page = check_page(client.get("/departments/卫健局"))  # the duty list itself stays available
     assert not page.find(id="indicators")
+
+
+# -- status filter, order and downloads ----------------------------------------------------------------
+def shown_ids(page) -> list[str]:
+    return [a["href"].split("/indicators/", 1)[1] for a in page.select("table.indicator-table tbody th > a:first-child")]
+
+
+def test_status_filter_order_and_downloads(client, data):
+    seed(data, series_rows(TEN_YEARS))
+    page = check_page(client.get("/indicators"))
+    order = shown_ids(page)
+    assert order[0] == SCREEN  # what needs attention first (未达标), then 已达标, 无数据 last
+    assert order.index(MMR) < order.index(CARE) < min(order.index(i) for i in order if i not in (SCREEN, MMR, CARE, BREAST))
+    met = check_page(client.get("/indicators", query_string={"status": "已达标"}))
+    assert set(shown_ids(met)) == {MMR, CARE, BREAST}
+    assert met.select_one(".indicator-stats a[aria-current]").get_text(" ", strip=True) == "已达标 3"
+    assert met.select_one("#f-status option[selected]")["value"] == "已达标"
+    assert shown_ids(check_page(client.get("/indicators", query_string={"status": "未达标"}))) == [SCREEN]
+    links = {a.get_text(strip=True): a["href"] for a in met.select(".downloads a")}
+    assert links["CSV"] == "/indicators.csv?status=%E5%B7%B2%E8%BE%BE%E6%A0%87"
+    resp = client.get(links["CSV"])
+    assert resp.status_code == 200 and resp.mimetype == "text/csv" and "attachment" in resp.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
+    assert rows[0] == ["序号", "领域", "指标", "目标", "责任单位", "出处", "最新值", "年份", "状态", "原文"]
+    assert sorted(r[2] for r in rows[1:]) == sorted(["孕产妇死亡率", "孕产妇系统管理率", "乳腺癌人群筛查率"])
+    assert {r[8] for r in rows[1:]} == {"已达标"} and ["11.2/10万", "2030"] in [r[6:8] for r in rows[1:]]
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(client.get("/indicators.xlsx", query_string={"dept": "卫健局"}).data)).active
+    assert ws["A1"].value.startswith("镇原县妇女发展规划（2021—2030年）　监测指标")
+    assert all("卫健局" in r[4].value or "各成员单位" in r[4].value for r in ws.iter_rows(min_row=3))  # its own and shared targets
+    assert client.get("/indicators", query_string={"status": "很好"}).status_code == 400
+    assert client.get("/indicators.csv", query_string={"dept": "不存在的局"}).status_code == 404
+
+
+def test_detail_without_projection_names_the_end_year_once(client, data):
+    page = check_page(client.get(f"/indicators/{MMR}"))
+    labels = [dt.get_text() for dt in page.select(".indicator-facts dt")]
+    assert "末年预计" in labels and not any("年年" in t for t in labels)

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from kb import monitor as km
+from kb.monitor import assessment, importer, store
+from kb.monitor.form import FIXED_HEADER, HELP_SHEET, RECEIVER_RULES, SHEET, TAIL_HEADER, find_office, instructions, pack
 from kb.cli import cli
 from kb.indicators import Indicator, get
 from kb.corpus import REPO_ROOT
@@ -24,6 +26,7 @@ MMR = f"{DOC}.2-1-g2.n1"  # 孕产妇死亡率 ≤12/10万
 SCREEN = f"{DOC}.2-1-g3.n1"  # 适龄妇女宫颈癌人群筛查率 ≥70%
 BREAST = f"{DOC}.2-1-g3.q3"  # 乳腺癌人群筛查率 逐步提高
 YEARS = [f"{y}年" for y in range(2021, 2031)]
+HEAD = 2  # the form's header row, below its title
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +78,9 @@ def make_form(runner, tmp_path, dept="卫健局"):
 def fill(path, values, out=None):
     """Write {(indicator id, year): value} into a form, as a department would in Excel."""
     wb = load_workbook(path)
-    ws = wb[km.SHEET]
-    header = [c.value for c in ws[1]]
-    rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
+    ws = wb[SHEET]
+    header = [c.value for c in ws[HEAD]]
+    rows = {ws.cell(row=r, column=1).value: r for r in range(HEAD + 1, ws.max_row + 1)}
     for (ind, year), value in values.items():
         ws.cell(row=rows[ind], column=header.index(f"{year}年") + 1).value = value
     ws.cell(row=rows[MMR], column=header.index("填报单位") + 1).value = "卫健局"
@@ -96,18 +99,74 @@ def seed(runner, tmp_path, values):
 # -- the form --------------------------------------------------------------------
 def test_template_layout(runner, tmp_path, kb):
     wb = load_workbook(make_form(runner, tmp_path))
-    assert wb.sheetnames == [km.SHEET, km.HELP_SHEET]
-    ws = wb[km.SHEET]
-    assert [c.value for c in ws[1]] == km.FIXED_HEADER + YEARS + km.TAIL_HEADER
-    rows = [[c.value for c in r][:4] for r in ws.iter_rows(min_row=2)]
+    assert wb.sheetnames == [SHEET, HELP_SHEET]
+    ws = wb[SHEET]
+    assert ws["B1"].value == "《镇原县妇女发展规划（2021—2030年）》监测指标填报表（卫健局）"
+    assert [c.value for c in ws[HEAD]] == FIXED_HEADER + YEARS + TAIL_HEADER
+    rows = [[c.value for c in r][:4] for r in ws.iter_rows(min_row=HEAD + 1)]
     assert rows[0] == [MMR, "孕产妇死亡率", "≤12/10万", "/10万"]
     listed = json.loads(runner.invoke(cli, ["indicators", "--dept", "卫健局", "--format", "json"]).output)
     assert [r[0] for r in rows] == [i["id"] for i in listed if i["value"] is not None] + [i["id"] for i in listed if i["value"] is None]
     assert ws.column_dimensions["A"].hidden and ws.protection.sheet
-    assert ws["A2"].protection.locked and not ws["G2"].protection.locked
+    assert ws["A3"].protection.locked and not ws["G3"].protection.locked
     rules = {(dv.formula1, dv.formula2, dv.operator): str(dv.sqref) for dv in ws.data_validations.dataValidation}
-    assert "G3:P3" in rules[("0", "100", "between")].split()  # 筛查率 in %
-    assert "G2:P2" in rules[("0", None, "greaterThanOrEqual")].split()  # 孕产妇死亡率 per 10万
+    assert "G4:P4" in rules[("0", "100", "between")].split()  # 筛查率 in %
+    assert "G3:P3" in rules[("0", None, "greaterThanOrEqual")].split()  # 孕产妇死亡率 per 10万
+
+
+RECEIVER_LINE = (
+    "填好后报送县统计局。依据：规划四（一）“统计局牵头组织开展年度监测，妇儿工委成员单位、有关部门、相关机构向县统计局"
+    "报送年度监测数据，及时收集、分析反映妇女发展状况的相关数据和信息。”"
+)
+
+
+def test_template_prints_as_handed_over(runner, tmp_path):
+    wb = load_workbook(make_form(runner, tmp_path))
+    ws = wb[SHEET]
+    setup = ws.page_setup
+    assert (setup.orientation, int(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$2:$2" and ws.freeze_panes == "G3"
+    assert [str(r) for r in ws.merged_cells.ranges] == ["B1:S1"]
+    assert all(ws.cell(row=3, column=c).alignment.wrap_text for c in (2, 5, 6, 19))
+    assert ws.column_dimensions["A"].hidden and "zhenyuan" not in str(ws["B1"].value)
+    lines = [r[0] for r in wb[HELP_SHEET].iter_rows(values_only=True)]
+    assert lines[0] == "《镇原县妇女发展规划（2021—2030年）》监测指标填报表（卫健局）"
+    assert lines[-2:] == [RECEIVER_LINE, "规划实施的具体工作由县妇儿工委办公室负责（规划三（二））。"]
+    assert not [line for line in lines if "plankb" in line or "import" in line]
+
+
+def office_kb(*texts, level="县", kind="monitoring"):
+    """Just what find_office reads: clauses of one document of a level."""
+    from types import SimpleNamespace
+
+    clauses = [SimpleNamespace(doc="d", kind=kind, text=t, citation=f"四（{i}）") for i, t in enumerate(texts, 1)]
+    return SimpleNamespace(docs={"d": SimpleNamespace(level=level)}, clauses=clauses)
+
+
+@pytest.mark.parametrize("texts, found", [
+    (["各成员单位于每年1月底前将年度监测数据报送县妇儿工委办公室。"], ("县妇儿工委办公室", "四（1）")),
+    (["监测组由市统计局牵头，负责监测工作的组织、指导和培训。"], ("市统计局", "四（1）")),
+    # Who receives the data comes before who leads the monitoring, wherever each is written.
+    (["统计局牵头组织开展年度监测。", "有关部门向县统计局报送年度监测数据。"], ("县统计局", "四（2）")),
+    (["建立健全监测评估制度，开展中期评估。"], None),
+])
+def test_the_office_that_collects_the_data_is_read_from_the_plan(texts, found):
+    office = find_office(office_kb(*texts), {"d"}, RECEIVER_RULES)
+    assert ((office.name, office.citation) if office else None) == found
+
+
+@pytest.mark.parametrize("level, office", [("县", "县妇儿工委办公室"), ("市", "市妇儿工委办公室")])
+def test_the_coordinating_office_takes_the_plans_level(level, office):
+    kb = office_kb("各级妇儿工委办公室负责具体工作。", level=level, kind="implementation")
+    lines = instructions(kb, {"d"}, "标题")
+    assert lines[-2:] == ["填好后按规划监测评估工作的安排，报送负责汇总年度监测数据的部门。", f"规划实施的具体工作由{office}负责（规划四（1））。"]
+
+
+def test_unit_names_break_only_after_the_enumeration_comma():
+    units = ["法院", "公安局", "司法局", "民政局", "卫健局", "妇联"]
+    assert pack(units, 20) == "法院、公安局、\n司法局、民政局、\n卫健局、妇联"
+    assert pack(["妇儿工委各成员单位"], 12) == "妇儿工委各成员单位"
 
 
 def test_template_unknown_dept(runner, tmp_path):
@@ -185,20 +244,20 @@ def test_bad_rows_report_every_problem_and_import_nothing(runner, tmp_path, data
     before = dump(data_dir)
     form = make_form(runner, tmp_path)
     wb = load_workbook(form)
-    ws = wb[km.SHEET]
-    ws["G2"], ws["H2"] = 13.9, "abc"  # 2021 fine, 2022 not a number
-    ws["G3"] = 120  # 筛查率 120%
-    ws["H3"] = -1
-    ws["A4"], ws["G4"] = "zhenyuan-women-2021-2030.9-9-g9.n9", 50
+    ws = wb[SHEET]
+    ws["G3"], ws["H3"] = 13.9, "abc"  # 2021 fine, 2022 not a number
+    ws["G4"] = 120  # 筛查率 120%
+    ws["H4"] = -1
+    ws["A5"], ws["G5"] = "zhenyuan-women-2021-2030.9-9-g9.n9", 50
     ws.append(["", "", "", "", "", "", 1])
     wb.save(form)
     res = runner.invoke(cli, ["monitor", "import", str(form)])
     assert res.exit_code == 1
     assert res.output.splitlines() == [
-        "工作表“填报”第 2 行 H 列：“abc”不是数字",
-        "工作表“填报”第 3 行 G 列：120% 不可能：不能超过 100%",
-        "工作表“填报”第 3 行 H 列：-1% 不可能：数值不能为负",
-        "工作表“填报”第 4 行 A 列：未知指标“zhenyuan-women-2021-2030.9-9-g9.n9”",
+        "工作表“填报”第 3 行 H 列：“abc”不是数字",
+        "工作表“填报”第 4 行 G 列：120% 不可能：不能超过 100%",
+        "工作表“填报”第 4 行 H 列：-1% 不可能：数值不能为负",
+        "工作表“填报”第 5 行 A 列：未知指标“zhenyuan-women-2021-2030.9-9-g9.n9”",
         f"工作表“填报”第 {ws.max_row} 行 A 列：缺少指标编号",
         "错误：导入失败：共 5 处问题，未导入任何数据",
     ]
@@ -224,21 +283,21 @@ def _not_xlsx(path):
 
 def _wrong_sheet(path):
     wb = load_workbook(path)
-    wb[km.SHEET].title = "Sheet1"
+    wb[SHEET].title = "Sheet1"
     wb.save(path)
 
 
 def _edited_header(path):
     wb = load_workbook(path)
-    wb[km.SHEET]["C1"] = "目标值"
-    wb[km.SHEET]["J1"] = "第四年"
+    wb[SHEET]["C2"] = "目标值"
+    wb[SHEET]["J2"] = "第四年"
     wb.save(path)
 
 
 @pytest.mark.parametrize("spoil, problems", [
     (_not_xlsx, ["form.xlsx：不是有效的 xlsx 文件（BadZipFile）"]),
     (_wrong_sheet, ["form.xlsx：找不到工作表“填报”（现有：Sheet1、说明）"]),
-    (_edited_header, ["工作表“填报”第 1 行 C 列：表头被修改：应为“目标”，实际为“目标值”", "工作表“填报”第 1 行 J 列：表头被修改：应为年份（如“2021年”），实际为“第四年”"]),
+    (_edited_header, ["工作表“填报”第 2 行 C 列：表头被修改：应为“目标”，实际为“目标值”", "工作表“填报”第 2 行 J 列：表头被修改：应为年份（如“2021年”），实际为“第四年”"]),
 ])
 def test_bad_file_leaves_store_unchanged(runner, tmp_path, data_dir, spoil, problems):
     seed(runner, tmp_path, {(MMR, 2021): 14.5, (MMR, 2022): 13.0})
@@ -265,14 +324,15 @@ def test_killed_import_loses_nothing(runner, tmp_path, data_dir, kb):
     child = f"""
 import sys, time
 from kb import monitor as km
+from kb.monitor import store
 from kb.store import open_kb
-real = km._write_row
+real = store.write_row
 def slow(conn, obs, batch, now):
     replaced = real(conn, obs, batch, now)
     open({str(started)!r}, "a").write("x")  # rows are in the open transaction
     time.sleep(0.05)
     return replaced
-km._write_row = slow
+store.write_row = slow
 km.import_file(open_kb({str(data_dir)!r}, {str(CORPUS)!r}), {str(big)!r}, {str(data_dir)!r})
 """
     proc = subprocess.Popen([sys.executable, "-c", child], cwd=REPO_ROOT)
@@ -353,14 +413,16 @@ def test_projection_data_for_charts():
     ([(2021, 50), (2022, 51), (2023, 52)], []),
     ([(2021, 50), (2022, 50), (2023, 50.5)], []),  # a tiny change is not a fluctuation
     ([(2021, 50), (2022, 50), (2023, 56), (2024, 50)], [2023, 2024]),
+    ([(2021, 15), (2022, 14), (2023, 13.5), (2024, 13.2)], []),  # a steady decline that slows down
+    ([(2021, 50), (2022, 60), (2023, 61), (2024, 62)], [2022]),  # a rise that jumps, then crawls
 ])
 def test_fluctuation_rule(series, years):
-    assert km.fluctuations(series) == years
+    assert assessment.fluctuations(series) == years
 
 
 def test_status_uses_the_plan_end_year(kb, tmp_path):
     mon = km.open_monitor(tmp_path)
-    mon.store([km.Observation(SCREEN, y, v) for y, v in ((2021, 80), (2022, 78), (2023, 76))])
+    mon.store([store.Observation(SCREEN, y, v) for y, v in ((2021, 80), (2022, 78), (2023, 76))])
     row = next(r for r in km.status(kb, mon, dept="卫健局") if r["indicator"]["id"] == SCREEN)
     assert row["projection"]["year"] == 2030 and row["warnings"] == ["预警"]
     assert get(kb, SCREEN).target_label == "≥70%"
@@ -372,7 +434,7 @@ def _huge_dimension(tmp_path, runner):
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.active.title = km.SHEET
+    wb.active.title = SHEET
     wb.active["A1"] = "指标编号"
     wb.active["XFD1048576"] = 1
     path = tmp_path / "huge.xlsx"
@@ -389,7 +451,7 @@ def _zip_bomb(tmp_path, runner):
     path.write_bytes(shutil_copy)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/media/padding.bin", "w", force_zip64=True) as fh:
         block = bytes(2**20)
-        for _ in range(km.MAX_UNCOMPRESSED_BYTES // 2**20 + 5):
+        for _ in range(importer.MAX_UNCOMPRESSED_BYTES // 2**20 + 5):
             fh.write(block)
     return path, "解压后过大"
 
@@ -405,7 +467,7 @@ def _huge_rate(tmp_path, runner):
 
 
 def _huge_percent(tmp_path, runner):
-    return fill(make_form(runner, tmp_path), {(SCREEN, 2022): "1e308"}), "不能超过 100%"
+    return fill(make_form(runner, tmp_path), {(SCREEN, 2022): "1e308"}), "“1e308”不是数字"
 
 
 def _infinite(tmp_path, runner):
@@ -419,11 +481,9 @@ def _formula(tmp_path, runner):
 @pytest.mark.parametrize("make", [_huge_dimension, _zip_bomb, _date_cell, _huge_rate, _huge_percent, _infinite, _formula], ids=lambda f: f.__name__.strip("_"))
 def test_hostile_forms_are_refused_in_a_line(runner, tmp_path, data_dir, make):
     path, message = make(tmp_path, runner)
-    t0 = time.monotonic()
     res = runner.invoke(cli, ["monitor", "import", str(path)])
-    assert time.monotonic() - t0 < 30
     assert res.exit_code == 1 and message in res.output, res.output
-    assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
+    assert "Traceback" not in res.output and (res.exception is None or isinstance(res.exception, SystemExit))
     assert dump(data_dir) == []
 
 
@@ -434,9 +494,9 @@ def test_many_bad_rows_give_the_first_problems_and_a_count(runner, tmp_path, dat
     res = runner.invoke(cli, ["monitor", "import", str(path)])
     assert res.exit_code == 1
     out = res.output.splitlines()
-    assert len(out) == km.MAX_PROBLEMS + 2
+    assert len(out) == importer.MAX_PROBLEMS + 2
     assert out[0] == "工作表“bad.csv”第 2 行 A 列：未知指标“不存在的指标0”"
-    assert out[-2] == f"另有 {100_000 - km.MAX_PROBLEMS} 处问题"
+    assert out[-2] == f"另有 {100_000 - importer.MAX_PROBLEMS} 处问题"
     assert out[-1] == "错误：导入失败：共 100000 处问题，未导入任何数据"
     assert dump(data_dir) == []
 
@@ -510,3 +570,54 @@ def test_read_only_data_dir_serves_indicators(runner, tmp_path, data_dir, read_o
     assert status.exit_code == 0, status.output
     rows = {r["indicator"]["id"]: r for r in json.loads(status.output)}
     assert rows[MMR]["latest"] == {"year": 2022, "value": 11.0} or rows[MMR]["latest"]["value"] == 11.0
+
+
+def test_unread_wal_beside_a_read_only_store_is_reported(runner, tmp_path, data_dir, read_only):
+    import shutil
+
+    seed(runner, tmp_path, {(MMR, 2021): 14.5, (MMR, 2022): 13.0})
+    # A copy of the data dir taken while a writer still held a value in the WAL (a backup, a crash).
+    live = tmp_path / "live"
+    shutil.copytree(data_dir, live)
+    conn = sqlite3.connect(live / km.MONITOR_FILE, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("UPDATE observation SET value=11.9 WHERE indicator=? AND year=2022", (MMR,))
+    shutil.copytree(live, tmp_path / "snapshot")
+    conn.close()
+    wal = tmp_path / "snapshot" / f"{km.MONITOR_FILE}-wal"
+    assert wal.stat().st_size > 0
+    ro = read_only(tmp_path / "snapshot")
+    res = runner.invoke(cli, ["monitor", "status", "--json", "--data", str(ro)])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.splitlines() == [
+        f"警告：数据目录只读，监测数据库旁的 monitor.sqlite-wal（{wal.stat().st_size} 字节）中还有未合并的数值，这里没有读入；"
+        "数据目录可写后再查看即可读到全部数值"
+    ]
+    rows = {r["indicator"]["id"]: r for r in json.loads(res.stdout)}
+    assert rows[MMR]["latest"] == {"year": 2022, "value": 13}  # the database file alone, as the warning says
+    backup = runner.invoke(cli, ["monitor", "export", "--data", str(ro)])
+    assert backup.exit_code == 0 and backup.stderr.startswith("警告：数据目录只读") and json.loads(backup.stdout)["values"]
+    from search_app import create_app
+
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(ro), "PLANKB_CORPUS": str(CORPUS), "PAGE_CACHE": False}).test_client()
+    page = client.get("/indicators").get_data(as_text=True)
+    assert "监测数据库旁的 monitor.sqlite-wal" in page and "未合并的数值" in page
+    # Without a WAL, no banner and no warning.
+    plain = runner.invoke(cli, ["monitor", "status", "--json", "--data", str(read_only(data_dir))])
+    assert plain.exit_code == 0 and plain.stderr == ""
+
+
+def test_control_characters_stored_earlier_are_never_shown(runner, tmp_path, data_dir):
+    from search_app import create_app
+
+    seed(runner, tmp_path, {(MMR, 2021): 14.5})
+    conn = sqlite3.connect(data_dir / km.MONITOR_FILE, isolation_level=None)
+    conn.execute("UPDATE observation SET note=?, source=? WHERE indicator=?", ("\u202e已核实\x7f", "年报\x1b[31m", MMR))
+    conn.close()
+    assert [(o.note, o.source) for o in km.open_monitor(data_dir, readonly=True).observations(MMR)] == [("已核实", "年报[31m")]
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(data_dir), "PLANKB_CORPUS": str(CORPUS), "PAGE_CACHE": False}).test_client()
+    for url in (f"/indicators/{MMR}", f"/api/indicators/{MMR}"):
+        body = client.get(url).get_data(as_text=True)
+        assert "已核实" in body and not any(ch in body for ch in "\u202e\x7f\x1b"), url
+    backup = runner.invoke(cli, ["monitor", "export", "--format", "csv"])
+    assert "已核实" in backup.output and "\u202e" not in backup.output

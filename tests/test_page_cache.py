@@ -1,7 +1,7 @@
 """Rendered pages are reused for the same URL until a rebuild or a monitoring import changes them."""
 
 from kb.store import build
-from search_app import create_app, views
+from search_app import create_app, routes
 from tests.helpers import SEED, make_corpus, seed_text
 
 
@@ -12,8 +12,8 @@ def test_pages_are_cached_per_generation_and_monitoring_data(tmp_path, monkeypat
     app = create_app({"TESTING": True, "PLANKB_DATA": str(data), "PLANKB_CORPUS": str(corpus)})
     client = app.test_client()
     renders = []
-    original = views.render_template
-    monkeypatch.setattr(views, "render_template", lambda *a, **k: renders.append(a[0]) or original(*a, **k))
+    original = routes.render_template
+    monkeypatch.setattr(routes, "render_template", lambda *a, **k: renders.append(a[0]) or original(*a, **k))
     first = client.get("/search?q=宫颈癌")
     second = client.get("/search?q=宫颈癌")
     assert first.status_code == second.status_code == 200 and first.data == second.data

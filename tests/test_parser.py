@@ -175,7 +175,7 @@ def test_missing_tag_and_unknown_department_are_warnings():
     assert any(l == line_of(text, "人均健康预期寿命提高。") and "没有责任单位" in m for l, m in msgs)
     assert any(l == line_of(text, "县防疫站") and "未知部门“县防疫站”" in m for l, m in msgs)
     second = [c for c in parsed.clauses if c.kind == "goal"][1]
-    assert second.departments == ["卫健局", "县防疫站"]
+    assert second.departments == ["卫健局", "防疫站"]  # kept without the county's own prefix
 
 
 def test_truncated_plan_warns_and_keeps_what_was_read():

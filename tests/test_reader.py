@@ -9,8 +9,9 @@ import pytest
 
 from kb.corpus import parse_file
 from kb.departments import Registry
+from kb.errors import SourceError
 from kb.indicators import clause_indicators
-from kb.reader import reassemble
+from kb.reader import reassemble, uncovered_lines
 from kb.reader.rules import list_role, read_marker
 from tests.helpers import CORPUS
 
@@ -232,11 +233,11 @@ def test_unit_lines_informal_names_and_unread_tags():
         ("1-g1", "goal", "儿童与安全", "一主要目标 第1条", ["公安局", "卫健局"], None),
         ("1-m1", "measure", "儿童与安全", "一策略措施 第1条", ["教育局", "应急管理局", "团县委"], "教育局"),
         ("1-m2", "measure", "儿童与安全", "一策略措施 第2条", ["公安局", "市场监管局"], None),
-        ("1-m3", "measure", "儿童与安全", "一策略措施 第3条", ["公安局", "交通运输局", "县推进办公室", "某某热心人士"], None),
+        ("1-m3", "measure", "儿童与安全", "一策略措施 第3条", ["公安局", "交通运输局", "推进办公室", "某某热心人士"], None),
         ("1-m4", "measure", "儿童与安全", "一策略措施 第4条", [], None),
     ]
     assert messages(pd) == [
-        (17, "未知部门“县推进办公室”：词典和 departments.toml 中都没有，按原文保留"),
+        (17, "未知部门“县推进办公室”：词典和 departments.toml 中都没有，按“推进办公室”保留"),
         (17, "未知部门“某某热心人士”：不像单位名称，按原文保留，请更正或在 departments.toml 中登记"),
         (18, "末尾括注“2025年前完成”不像责任单位，未作为标签读取"),
         (18, "第 4 条没有责任单位标签"),
@@ -372,3 +373,221 @@ def test_seed_with_a_notice_and_contents_reads_the_same(tmp_path):
     assert (d.title, d.issuer, d.doc_number, d.issued) == (seed.document.title, "镇原县", "镇政办发〔2022〕12号", "2022-03-15")
     assert len([h for h in pd.headings if h.level == "toc"]) == 6
     assert reassemble(pd) == re.sub(r"\s+", "", path.read_text(encoding="utf-8"))
+
+
+# -- real document shapes: saved gov.cn pages, documents issued directly, sentence-level tags, levels ------
+def test_saved_govcn_page_with_layout_table_and_information_table():
+    pd = read("govcn-page.html")
+    d = pd.document
+    assert (d.title, d.issuer, d.level, d.doc_number, d.issued) == (
+        "国务院办公厅关于加强县域儿童友好空间建设的意见", "国务院办公厅", "国家", "国办发〔2025〕12号", "2025-04-08")
+    assert [h.text for h in pd.headings if h.level == "front"] == [
+        "国办发〔2025〕12号", "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：", "国务院办公厅", "2025年4月8日", "（此件公开发布）"]
+    assert [h.marker + h.text for h in pd.headings if h.level == "part"] == ["一、总体要求", "二、重点任务", "三、保障措施"]
+    assert view(pd, "goal", "measure") == [
+        ("1-1", "goal", "总体要求", "一（一）", ["国家发展改革委", "住房城乡建设部"], None),
+        ("2-2", "measure", None, "二（二）", ["住房城乡建设部", "自然资源部", "教育部"], "住房城乡建设部"),
+        ("2-3", "measure", None, "二（三）", ["教育部", "公安部", "交通运输部"], None),
+        ("3-4", "measure", None, "三（四）", ["财政部", "国家发展改革委"], None),
+    ]
+    texts = " ".join(c.text for c in pd.clauses)
+    assert "相关政策" not in texts and "中国儿童发展纲要" not in texts and "纠错" not in texts  # the side bar and chrome
+    assert pd.counts()["text"] == 1 and pd.warnings == []
+
+
+def test_document_issued_directly_with_every_tag_form():
+    pd = read("national-opinion.txt")
+    d = pd.document
+    assert (d.title, d.issuer, d.level, d.doc_number, d.issued) == (
+        "国务院关于推进社区儿童服务体系建设的意见", "国务院", "国家", "国发〔2024〕18号", "2024-06-03")
+    assert [c for c in pd.clauses if c.kind == "notice"] == []  # no notice swallows the body
+    assert [(h.line, h.text) for h in pd.headings if h.level == "front"] == [
+        (2, "国发〔2024〕18号"), (3, "各省、自治区、直辖市人民政府，国务院各部委、各直属机构："), (18, "国务院"), (19, "2024年6月3日"), (20, "（此件公开发布）")]
+    assert view(pd, "goal", "measure") == [
+        ("1-2", "goal", "总体要求", "一（二）", ["民政部", "国家卫生健康委"], None),
+        ("2-3", "measure", None, "二（三）", ["住房城乡建设部", "民政部", "自然资源部"], None),
+        ("2-4", "measure", None, "二（四）", ["国家卫生健康委", "教育部", "国家医保局"], "国家卫生健康委"),
+        ("2-5", "measure", None, "二（五）", ["教育部"], None),
+        ("2-6", "measure", None, "二（六）", ["民政部", "财政部"], None),
+        ("2-7", "measure", None, "二（七）", ["国家统计局", "各地"], None),
+        ("2-8", "measure", None, "二（八）", ["国家数据局", "教育部", "民政部"], "国家数据局"),
+        ("3-9", "measure", None, "三（九）", ["各有关部门"], None),
+        ("3-10", "measure", None, "三（十）", ["国家发展改革委", "财政部"], None),
+    ]
+    assert [c.citation for c in pd.clauses if c.kind == "text"] == ["第1段", "一（一）"]
+    assert pd.warnings == []
+
+
+def test_plan_with_sentence_level_tags_and_a_lead_note():
+    pd = read("jiutai-childcare-plan.txt")
+    d = pd.document
+    assert (d.title, d.issuer, d.level) == ("九台区促进婴幼儿照护服务发展实施方案", "九台区", "县")
+    assert view(pd, "goal", "measure") == [
+        ("1-t1", "goal", "工作目标", "一 第1段", ["卫健局", "发改局"], "卫健局"),
+        ("2-1s1", "measure", None, "二（一）之1", ["卫健局", "住建局"], "卫健局"),
+        ("2-1s2", "measure", None, "二（一）之2", ["人社局", "总工会", "妇联"], "人社局"),
+        ("2-2s1", "measure", None, "二（二）之1", ["教育局"], "教育局"),
+        ("2-2s2", "measure", None, "二（二）之2", ["人社局", "卫健局"], "人社局"),
+        ("3-3", "measure", None, "三（三）", ["市场监管局", "公安局", "应急管理局"], "市场监管局"),
+    ]
+    first, second = pd.clauses[2], pd.clauses[3]
+    assert (first.marker, first.text, first.tag) == ("（一）", "扩大普惠托育供给。支持社区利用闲置用房建设托育点。", "（卫健局、住建局）")
+    assert (second.marker, second.text, second.line) == ("", "鼓励用人单位为职工提供福利性托育服务。", first.line)
+    assert pd.clauses[0].kind == "text" and pd.clauses[0].text == "（排在第一位的部门为牵头部门，下同）"
+
+
+@pytest.mark.parametrize("name, title, issuer", [
+    ("zhuji-children.txt", "诸暨市儿童发展规划（2021—2030年）", "诸暨市"),
+    ("panshi-women.txt", "磐石市妇女发展规划（2021—2030年）", "磐石市"),
+])
+def test_county_level_cities_are_county_level(name, title, issuer):
+    d = read(name).document
+    assert (d.title, d.issuer, d.level, d.period) == (title, issuer, "县", "2021-2030")
+
+
+def test_item_numbers_before_numbers_and_unknown_name_lines():
+    pd = read("panshi-women.txt")
+    measures = [c for c in pd.clauses if c.kind == "measure"]
+    assert [c.number for c in measures] == list(range(1, 13))
+    assert (measures[10].text, measures[10].departments) == ("121人才梯队项目向女性倾斜，每年选拔一批女性青年骨干。", ["县委组织部", "人社局"])
+    assert measures[9].departments == ["人社局", "团市委"]  # item 10 keeps its own tag
+    goal = [c for c in pd.clauses if c.kind == "goal"][1]
+    assert goal.text == "农村妇女技能培训覆盖率逐步提高。\n省人口计生" and goal.departments == []
+    assert messages(pd) == [
+        (5, "第 2 条没有责任单位标签"),
+        (6, "“省人口计生”像单位名称，但词典和 departments.toml 中都没有：作为第 2 条的正文保留，未读作责任单位"),
+    ]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("11.121人才梯队项目", ("arabic", 11)), ("3.2025年底前完成", ("arabic", 3)), ("2.5万人以上", None), ("12.5%", None),
+])
+def test_a_number_followed_by_text_is_a_marker(line, expected):
+    marker = read_marker(line)
+    assert (marker[:2] if marker else None) == expected
+
+
+def test_page_leftovers_are_chrome_and_a_notice_title_is_not_the_plans(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join([
+        ">> 政府信息公开 >> 政策文件 >> 规划计划",
+        "2023-06-28 阅读次数:",
+        "青禾县人民政府关于印发青禾县养老服务发展规划的通知",
+        "青禾县养老服务发展规划",
+        "一、主要目标",
+        "1.养老床位达到800张。（民政局）",
+        "2023-06-28 阅读次数:",
+    ]), encoding="utf-8")
+    pd = read(None, path)
+    assert pd.document.title == "青禾县养老服务发展规划"
+    assert [h.line for h in pd.headings if h.level == "chrome"] == [1, 2, 7]
+    assert [(c.kind, c.line) for c in pd.clauses] == [("notice", 3), ("goal", 6)]
+
+
+# -- line coverage: every source line lands in a clause, heading or front-matter field -------------------
+ALL_FIXTURES = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".txt", ".html"))
+
+
+def _lines(path):
+    from kb.sources import read_source
+
+    return read_source(path).lines
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES)
+def test_every_fixture_passes_line_coverage(fixture):
+    pd = read(fixture)
+    assert uncovered_lines(_lines(FIXTURES / fixture), pd) == []
+    assert not [w for w in pd.warnings if "行覆盖" in w.message]
+
+
+@pytest.mark.parametrize("fixture", [n for n in ALL_FIXTURES if n.endswith(".txt")])
+def test_line_coverage_holds_on_generated_variants(fixture, tmp_path):
+    """Each fixture with one line left out, and with one line doubled: still every line accounted for."""
+    lines = (FIXTURES / fixture).read_text(encoding="utf-8").splitlines()
+    for k in range(len(lines)):
+        for variant in (lines[:k] + lines[k + 1:], lines[:k + 1] + lines[k:]):
+            path = tmp_path / f"v{k}.txt"
+            path.write_text("\n".join(variant), encoding="utf-8")
+            try:
+                pd = read(None, path)
+            except SourceError:
+                continue  # a variant that lost every heading is refused, with its reason: not half-read
+            assert uncovered_lines(_lines(path), pd) == [], (fixture, k)
+
+
+def test_line_coverage_reports_a_line_nothing_holds():
+    pd = read("zhuji-children.txt")
+    pd.clauses = [c for c in pd.clauses if c.line != 5]
+    assert uncovered_lines(_lines(FIXTURES / "zhuji-children.txt"), pd) == [5]
+
+
+def _write(tmp_path, lines):
+    path = tmp_path / "plan.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_goal_closed_by_unit_lines_survives_what_follows(tmp_path):
+    path = _write(tmp_path, [
+        "青禾县妇女发展规划", "一、妇女与健康", "主要目标", "1.妇女常见病筛查率达到80%以上。", "卫健局", "财政局", "省人口计生", "妇联",
+        "——孕产妇住院分娩率稳定在99%以上。", "2.孕产妇死亡率控制在10/10万以下。", "卫健局",
+        "——孕产妇系统管理率达到95%以上。", "医保局", "妇联",
+    ])
+    pd = read(None, path)
+    # a ——row after the unit lines is the next row of the same item (a flattened 目标责任分解 table)
+    assert [(c.id.split(".")[1], c.number, c.citation, c.departments) for c in pd.clauses] == [
+        ("1-g1", 1, "一主要目标 第1条", ["卫健局", "财政局", "省人口计生", "妇联"]), ("1-g1~2", 1, "一主要目标 第1条", []),
+        ("1-g2", 2, "一主要目标 第2条", ["卫健局"]), ("1-g2~2", 2, "一主要目标 第2条", ["医保局", "妇联"])]
+    assert messages(pd) == [
+        (7, "未知部门“省人口计生”：不像单位名称，按原文保留，请更正或在 departments.toml 中登记"),
+        (9, "第 1 条没有责任单位标签")]
+    assert uncovered_lines(path.read_text(encoding="utf-8").splitlines(), pd) == []
+
+
+def test_list_heading_with_its_first_item_and_items_that_start_with_a_number(tmp_path):
+    path = _write(tmp_path, [
+        "青禾县儿童发展规划", "一、儿童与健康", "主要目标:1.新生儿死亡率控制在3‰以下。",
+        "2.婴儿死亡率控制在5‰以下。", "3.5岁以下儿童死亡率控制在6‰以下。", "4.0—6个月婴儿纯母乳喂养率达到50%以上。",
+        "策略措施：1.加强妇幼保健机构建设。（卫健局）",
+    ])
+    pd = read(None, path)
+    assert [(c.kind, c.number, c.text) for c in pd.clauses] == [
+        ("goal", 1, "新生儿死亡率控制在3‰以下。"), ("goal", 2, "婴儿死亡率控制在5‰以下。"),
+        ("goal", 3, "5岁以下儿童死亡率控制在6‰以下。"), ("goal", 4, "0—6个月婴儿纯母乳喂养率达到50%以上。"),
+        ("measure", 1, "加强妇幼保健机构建设。")]
+    assert [h.text for h in pd.headings if h.level == "list"] == ["主要目标:", "策略措施："]
+
+
+def test_information_bar_without_colons_and_a_number_before_the_notice_title(tmp_path):
+    path = _write(tmp_path, [
+        "适老版",
+        "青府办发〔2023〕9号 青禾县人民政府办公室关于印发青禾县托育服务发展方案的通知",
+        "索引号 000000000/2023-00009 成文日期 2023-05-06",
+        "各乡镇人民政府，县政府各部门：",
+        "现将《青禾县托育服务发展方案》印发给你们，请认真贯彻执行。",
+        "青禾县人民政府办公室",
+        "2023506",
+        "青禾县托育服务发展方案",
+        "一、重点任务",
+        "（一）扩大托位供给。新建一批社区托育点。（卫健局）",
+    ])
+    pd = read(None, path)
+    d = pd.document
+    assert (d.title, d.doc_number, d.issued, d.issuer, d.level) == ("青禾县托育服务发展方案", "青府办发〔2023〕9号", "2023-05-06", "青禾县", "县")
+    assert [c.kind for c in pd.clauses] == ["notice", "measure"]
+    assert pd.clauses[0].text.splitlines()[-1] == "2023506"
+    assert [h.line for h in pd.headings if h.level == "chrome"] == [1]
+
+
+def test_a_plan_cut_off_after_its_opening_is_refused_with_that_reason(tmp_path):
+    path = _write(tmp_path, ["青禾县妇女发展规划", "（2021—2030年）", "妇女是社会进步的推动者。", "县委、县政府高度重视妇女事业。"])
+    with pytest.raises(SourceError, match="规划“青禾县妇女发展规划（2021—2030年）”只有标题和开头的段落.*文本可能不完整"):
+        read(None, path)
+
+
+def test_a_sites_category_before_the_title_is_not_part_of_it(tmp_path):
+    path = _write(tmp_path, ["妇女丨青禾县妇女发展规划（2021—2030年）", "一、妇女与健康", "（一）主要目标", "1.妇女常见病筛查率达到80%以上。（卫健局）"])
+    pd = read(None, path)
+    assert (pd.document.title, pd.document.issuer) == ("青禾县妇女发展规划（2021—2030年）", "青禾县")
+    assert [h.text for h in pd.headings if h.level == "title"] == ["妇女丨青禾县妇女发展规划（2021—2030年）"]

@@ -77,8 +77,11 @@ def test_damaged_data_dir_is_rebuilt_on_start(tmp_path, damage, caplog):
         import shutil
 
         shutil.rmtree(gen)
+    from search_app.state import state
+
     with caplog.at_level("WARNING"):
         app = create_app({"PLANKB_DATA": str(data), "PLANKB_CORPUS": str(corpus)})
+        state(app).refresh.join(timeout=300)  # the site serves at once; the rebuild runs beside it
     client = app.test_client()
     resp = client.get("/api/search?q=宫颈癌")
     assert resp.status_code == 200 and resp.get_json()["total"] == 3

@@ -484,3 +484,12 @@ def test_answerable_questions_never_come_back_empty(searcher, q, first):
     assert res["total"] > 0
     if first:
         assert citations(res)[0] == first
+
+
+def test_snippet_starts_at_a_sentence_or_clause_boundary():
+    """A long clause's snippet opens where a sentence (else a phrase after ，) begins, not mid-phrase."""
+    text = "加强妇女全生命周期健康服务。" + "完善妇女健康服务体系，提高服务能力。" * 14 + "开展宫颈癌和乳腺癌筛查，提高筛查率。"
+    snippet = highlight(text, ["宫颈癌"])
+    assert snippet.startswith("…完善妇女健康服务体系，") and "<mark>宫颈癌</mark>" in snippet
+    assert highlight("前言说明" * 60 + "，开展宫颈癌筛查", ["宫颈癌"]).startswith("…开展<mark>")  # the phrase after ，
+    assert highlight("前言说明" * 60 + "宫颈癌筛查", ["宫颈癌"]).startswith("…言说明前")  # no boundary: the window as it was

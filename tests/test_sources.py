@@ -189,3 +189,28 @@ def test_big5_is_detected_by_the_fallback(tmp_path):
     path.write_bytes(text.encode("big5"))
     src = read_source(path)
     assert src.lines[0] == "臺灣婦女發展綱要" and "big5" in src.encoding.replace("_", "").lower()
+
+
+def test_word_layout_table_is_unwrapped_and_data_table_kept(tmp_path):
+    """A two-column Word table whose first cell holds the plan's paragraphs is layout; a 序号/任务/牵头单位 table is data."""
+    import docx
+
+    from kb.sources import read_source
+
+    d = docx.Document()
+    layout = d.add_table(rows=1, cols=2)
+    article, side = layout.rows[0].cells
+    article.text = "青禾县托育服务发展方案"
+    for text in ("一、重点任务", "（一）扩大托位供给。新建社区托育点。（卫健局）", "（二）培养托育人才。（人社局、教育局）"):
+        article.add_paragraph(text)
+    side.text = "相关文件"
+    data = d.add_table(rows=2, cols=3)
+    for cell, text in zip(data.rows[0].cells, ("序号", "主要任务", "牵头单位"), strict=True):
+        cell.text = text
+    for cell, text in zip(data.rows[1].cells, ("1", "建设托育综合服务中心", "卫健局"), strict=True):
+        cell.text = text
+    path = tmp_path / "layout.docx"
+    d.save(path)
+    lines = [line for line in read_source(path).lines if line.strip()]
+    assert lines == ["青禾县托育服务发展方案", "一、重点任务", "（一）扩大托位供给。新建社区托育点。（卫健局）",
+                     "（二）培养托育人才。（人社局、教育局）", "相关文件", "序号\t主要任务\t牵头单位", "1\t建设托育综合服务中心\t卫健局"]

@@ -82,16 +82,20 @@ def test_dictionary_size():
     assert counts["departments"] >= 90 and counts["party"] >= 10 and counts["spellings"] >= 230
 
 
-@pytest.fixture(scope="module")
-def county_and_province(tmp_path_factory):
-    root = tmp_path_factory.mktemp("levels")
+def _seed_beside(root, other):
+    """A KB built from the seed (with its departments.toml) and one more plan."""
     corpus = root / "corpus"
     corpus.mkdir()
     shutil.copyfile(SEED, corpus / SEED.name)
     shutil.copyfile(CORPUS / "departments.toml", corpus / "departments.toml")
-    shutil.copyfile(PROVINCE, corpus / PROVINCE.name)
+    shutil.copyfile(other, corpus / other.name)
     build(corpus, root / "data")
     return open_kb(root / "data")
+
+
+@pytest.fixture(scope="module")
+def county_and_province(tmp_path_factory):
+    return _seed_beside(tmp_path_factory.mktemp("levels"), PROVINCE)
 
 
 def test_county_and_province_units_never_merge(county_and_province):
@@ -143,3 +147,20 @@ def test_duty_page_links_the_other_levels(county_and_province):
     assert "上级规划中的省妇联任务" in page and "/departments/%E7%9C%81%E5%A6%87%E8%81%94" in page
     page = client.get("/departments/省妇联").get_data(as_text=True)
     assert "县级规划中的妇联任务" in page
+
+
+@pytest.fixture(scope="module")
+def county_and_national(tmp_path_factory):
+    return _seed_beside(tmp_path_factory.mktemp("national"), FIXTURES / "reader" / "national-opinion.txt")
+
+
+def test_national_units_stay_apart_from_county_units(county_and_national):
+    kb = county_and_national
+    ministry = kb.duties("教育部")
+    assert [(c.doc, c.citation) for c in ministry["assigned"]] == [("national-opinion", "二（四）"), ("national-opinion", "二（五）"), ("national-opinion", "二（八）")]
+    bureau = kb.duties("教育局")
+    assert bureau["assigned"] and {c.doc for c in bureau["assigned"]} == {"zhenyuan-women-2021-2030"}
+    assert kb.resolve_department("国家统计局") == "国家统计局" and kb.resolve_department("统计局") == "统计局"
+    assert kb.other_levels("教育部") == [] and kb.other_levels("教育局") == []
+    doc = next(d for d in kb.documents if d.id == "national-opinion")
+    assert (doc.issuer, doc.level) == ("国务院", "国家")

@@ -1,7 +1,8 @@
 """The plan reader: front matter, then the outline rules tried in order at each line over one state.
 
 Headings form a stack whose nesting is learned from the order in which marker kinds first appear in
-this document; roles (goal and measure lists, principles, implementation, monitoring, indicators) come
+this document; items nest where they occur (an item of another marker kind numbered from 1 right
+after an item is its sub-item, see ``open_item``); roles (goal and measure lists, principles, implementation, monitoring, indicators) come
 from heading titles. Every non-blank character of the input lands in exactly one heading or clause
 (see ``reassemble``); what looks wrong is a warning, never raised, except a file in which no plan
 structure can be found at all.
@@ -15,9 +16,11 @@ from dataclasses import dataclass, field
 from kb.departments import Registry
 from kb.errors import SourceError
 from kb.model import Clause, Document, Heading, ParsedDocument, ParseWarning
-from kb.reader import frontmatter, tables
-from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role
-from kb.reader.tags import FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, read_tag, unknown_unit_message
+from kb.reader import frontmatter, tables, tags
+from kb.reader.rules import CN, ITEM_KINDS, RULES, is_structural, list_role, part_role, read_marker
+from kb.reader.tags import (
+    FULLWIDTH, RE_LABEL, RE_RESP_LINE, RE_TAG, is_tag, is_unit_line, read_tag, unknown_unit_message,
+)
 
 RE_LIST_WORD = re.compile(r"(主要目标|发展目标|策略措施|主要措施|主要任务|重点任务|主要指标)")
 ITEM_LETTER = {"goal": "g", "measure": "m", "principle": "p"}
@@ -69,6 +72,22 @@ class _Open:
     unit_lines: list = field(default_factory=list)  # (line as written, line number, labelled)
     closed: bool = False
     is_section: bool = False
+    item_kind: str = ""  # the marker kind of an item (arabic, parabic, circled)
+    sub_of: Clause | None = None  # the item this one is a sub-item of
+    units_for_item: bool = False  # its unit lines name the units of the whole item
+
+
+@dataclass
+class _SubList:
+    """Sub-items `（1）（2）` under an item `2．`: they share the item's units until the list ends."""
+
+    item: Clause
+    item_had_units: bool
+    kind: str
+    number: int = 0
+    clauses: list[Clause] = field(default_factory=list)
+    own_units: list[bool] = field(default_factory=list)
+    item_units: tuple[list[str], str | None, str | None] | None = None  # (departments, raw, lead) of a line after them
 
 
 class Reader:
@@ -90,6 +109,9 @@ class Reader:
         self.tagged = 0
         self.table = None
         self.last_table = None
+        self.lead_first = False  # a note said the first unit of each tag leads (下同)
+        self.last_item: tuple[Node, str, Clause] | None = None  # (holder, marker kind, clause) of the item just read
+        self.sub: _SubList | None = None
 
     def warn(self, line: int, message: str):
         self.out.warnings.append(ParseWarning(self.file, line, message))
@@ -98,7 +120,7 @@ class Reader:
     def run(self) -> ParsedDocument:
         front = frontmatter.read_front(self.lines, is_structural)
         self._front(front)
-        for index in range(front.body_start, len(self.lines)):
+        for index in range(front.body_start, front.body_end):
             raw = self.lines[index]
             line = raw.strip().strip("\u3000\xa0\ufeff")
             if not line:
@@ -110,9 +132,13 @@ class Reader:
                     break
         self.end_table()
         self._close()
+        self._end_sub()
         while self.stack:
             self._pop()
         self._finish()
+        for lineno in uncovered_lines(self.lines, self.out):
+            self.warn(lineno, "此行没有读入任何条款、标题或文件信息（行覆盖检查）")
+        self.out.warnings.sort(key=lambda w: w.line)
         return self.out
 
     def _front(self, front):
@@ -129,6 +155,8 @@ class Reader:
             self.out.headings.append(Heading(doc.id, "title", "", lines[n - 1].strip().strip("\u3000\xa0\ufeff"), n))
         for n in front.toc:
             self.out.headings.append(Heading(doc.id, "toc", "", lines[n - 1].strip(), n))
+        for n in front.fields:
+            self.out.headings.append(Heading(doc.id, "front", "", lines[n - 1].strip(), n))
         doc.doc_number = doc.doc_number or front.doc_number
         doc.issued = doc.issued or front.issued
 
@@ -152,6 +180,9 @@ class Reader:
         """Open a heading at its rank: close deeper ones, check numbering, record its role."""
         self.end_table()
         self._close()
+        if tags.is_lead_note(text):  # 二、重点任务（排在第一位的部门为牵头部门，下同）
+            self.lead_first = True
+        self._end_sub()
         rank = 0 if kind == "preface" else self._rank(kind)
         while self.stack and (self.stack[-1].kind == "list" or self.stack[-1].rank >= rank):
             self._pop()
@@ -200,6 +231,7 @@ class Reader:
         """An unnumbered list heading: items after it are goals, measures, principles or indicators."""
         self.end_table()
         self._close()
+        self._end_sub()
         while self.stack and self.stack[-1].kind == "list":
             self._pop()
         role = list_role(line)
@@ -227,16 +259,85 @@ class Reader:
         return "text"
 
     def open_item(self, kind, number, marker, text, lineno):
-        """A numbered item: a clause whose kind comes from the list or heading it is in."""
+        """A numbered item: a clause whose kind comes from the list or heading it is in.
+
+        An item of another marker kind numbered from 1 right after an item (`（1）` after `2．`) starts
+        that item's sub-items; they last while their kind goes on, so the numbering of either level
+        never looks like it went backwards.
+        """
         self.end_table()
         self._close()
-        ckind = self._clause_kind()
         holder = self.stack[-1] if self.stack else self.root
+        sub = self.sub
+        if sub and kind == sub.kind:
+            self._check_sequence(sub.number, number, lineno, "项")
+            sub.number = number
+            self.open = _Open(sub.item.kind, number, marker, [text], lineno, tuple(self.stack), item_kind=kind,
+                              sub_of=sub.item)
+            return
+        self._end_sub()
+        last = self.last_item
+        if last and last[0] is holder and last[1] != kind and number == 1:
+            item = last[2]
+            self.sub = _SubList(item, bool(item.departments_raw), kind, 1)
+            if not item.departments_raw and self.untagged and self.untagged[-1][0] == item.line:
+                self.untagged.pop()  # decided when the sub-items end: a unit line after them may name the item's units
+            self.open = _Open(item.kind, 1, marker, [text], lineno, tuple(self.stack), item_kind=kind, sub_of=item)
+            return
+        ckind = self._clause_kind()
         prev = holder.items.get(ckind, 0)
         self._check_sequence(prev, number, lineno, "条")
         holder.items[ckind] = number
         in_list = any(n.is_list for n in self.stack)
-        self.open = _Open(ckind, number, marker, [text], lineno, tuple(self.stack), in_list=in_list)
+        self.open = _Open(ckind, number, marker, [text], lineno, tuple(self.stack), in_list=in_list, item_kind=kind)
+
+    def _units_are_the_items(self, lineno) -> bool:
+        """Whether a unit line after a sub-item names the units of the whole item.
+
+        It does unless an earlier sub-item had units of its own, or the line follows the first sub-item
+        and the second comes next (then every sub-item has its own line).
+        """
+        sub = self.sub
+        if sub is None or sub.item_had_units or any(sub.own_units):
+            return False
+        if sub.number != 1:
+            return True
+        for raw in self.lines[lineno:]:
+            s = raw.strip().strip("\u3000\xa0\ufeff").translate(FULLWIDTH)
+            if not s or RE_RESP_LINE.match(s) or is_unit_line(s, self.registry):
+                continue
+            marker = read_marker(s)
+            return not (marker and marker[:2] == (sub.kind, 2))
+        return True
+
+    def _end_sub(self):
+        """Close a sub-item list: the item and its sub-items share the units named for the item."""
+        sub, self.sub = self.sub, None
+        if sub is None:
+            return
+        item = sub.item
+        if not item.departments_raw:
+            if sub.item_units:
+                departments, item.departments_raw, item.lead = sub.item_units
+                item.departments = list(departments)
+            else:
+                owned = [clause for clause, own in zip(sub.clauses, sub.own_units, strict=True) if own]
+                for clause in owned:
+                    item.departments += [d for d in clause.departments if d not in item.departments]
+                item.departments_raw = "；".join(c.departments_raw or "" for c in owned) or None
+        for clause, own in zip(sub.clauses, sub.own_units, strict=True):
+            if not own:
+                clause.departments = list(item.departments)
+                clause.departments_raw, clause.lead = item.departments_raw, item.lead
+        if item.kind in DUTY and not item.departments:
+            self.untagged.append((item.line, f"{item.section_title or ''}第 {item.number} 条"))
+
+    def expects_item(self, number: int) -> bool:
+        """True when an item numbered ``number`` would come next in the open list (the last item was number - 1)."""
+        op = self.open
+        if op is None or op.number is None or op.marker == "" or not op.marker[:1].isdigit():
+            return False
+        return op.number == number - 1
 
     def open_can_take_units(self, labelled: bool) -> bool:
         op = self.open
@@ -247,12 +348,23 @@ class Reader:
         return op.kind in DUTY and (not op.closed or bool(op.unit_lines))
 
     def add_unit_line(self, line, lineno, labelled):
-        self.open.unit_lines.append((line, lineno, labelled))
-        self.open.closed = True
+        op = self.open
+        if op.sub_of is not None and not op.unit_lines:
+            op.units_for_item = self._units_are_the_items(lineno)
+        op.unit_lines.append((line, lineno, labelled))
+        op.closed = True
 
     def continue_open(self, line, lineno=0) -> bool:
+        op = self.open
+        if op and op.closed and op.unit_lines and op.kind in DUTY and line.startswith(("——", "--")):
+            # 目标责任分解: more ——sub-items of the same item, then their own unit lines (a table's next rows)
+            self._close()
+            self.open = _Open(op.kind, op.number, "", [line], lineno, op.path, in_list=op.in_list)
+            return True
         if self.open and not self.open.closed:
             self._warn_if_list_like(line, lineno)
+            if self.open.number is not None and tags.looks_like_name(line):
+                self.warn(lineno, f"“{line}”像单位名称，但词典和 departments.toml 中都没有：作为第 {self.open.number} 条的正文保留，未读作责任单位")
             self.open.paragraphs.append(line)
             return True
         return False
@@ -265,6 +377,11 @@ class Reader:
 
     def paragraph(self, line, lineno):
         self.end_table()
+        self._close()  # an item closed by its unit lines is kept, never replaced
+        self._end_sub()
+        self.last_item = None
+        if tags.is_lead_note(line) and len(line) <= 40:  # a note of its own: （排在第一位的部门为牵头部门）
+            self.lead_first = True
         self._warn_if_list_like(line, lineno)
         kind = self._clause_kind()
         if kind not in ("implementation", "monitoring"):
@@ -293,6 +410,8 @@ class Reader:
     def table_row(self, line, lineno) -> bool:
         if self.table is None:
             self._close()
+            self._end_sub()
+            self.last_item = None
             self.table = tables.Table.start(self, line, lineno)
             return True
         self.table.row(line, lineno)
@@ -307,17 +426,83 @@ class Reader:
         if op is None:
             return
         text = "\n".join(op.paragraphs)
+        if (not op.unit_lines and len(op.paragraphs) == 1 and op.kind != "principle" and op.sub_of is None
+                and self._close_groups(op, text)):
+            return
         tag, raws, departments, lead = "", [], [], None
         if op.number is not None:
             text, tag, raws, departments, lead = self._read_tags(op, text)
-            if op.kind in DUTY:
-                if raws:
-                    self.tagged += 1
-                else:
-                    where = self._title_for_warning(op)
-                    self.untagged.append((op.line, f"{where}第 {op.number} 条"))
-        self.add_clause(op.kind, op.number, op.marker, text, tag, op.line, op.path, departments,
-                        "；".join(raws) if raws else None, lead, op.is_section, op.in_list)
+            if raws and op.kind not in DUTY and op.kind != "principle":
+                op.kind = self._duty_kind(op)  # a tag makes an item a duty, whatever its heading is called
+            if op.kind in DUTY and raws:
+                self.tagged += 1
+            elif op.kind in DUTY and op.sub_of is None:
+                where = self._title_for_warning(op)
+                self.untagged.append((op.line, f"{where}第 {op.number} 条"))
+        raw = "；".join(raws) if raws else None
+        if op.sub_of is not None and self.sub is not None:
+            if op.units_for_item:
+                self.sub.item_units = (departments, raw, lead)
+                departments, raw, lead = [], None, None
+            clause = self._add_sub_item(self.sub.item, op, text, tag, departments, raw, lead)
+            self.sub.clauses.append(clause)
+            self.sub.own_units.append(bool(raw))
+            return
+        clause = self.add_clause(op.kind, op.number, op.marker, text, tag, op.line, op.path, departments,
+                                 raw, lead, op.is_section, op.in_list)
+        if op.item_kind:
+            self.last_item = (op.path[-1] if op.path else self.root, op.item_kind, clause)
+
+    def _add_sub_item(self, item: Clause, op: _Open, text, tag, departments, raw, lead) -> Clause:
+        """A sub-item: the item's id and citation followed by its own number (第2条（1）)."""
+        base = f"{item.id}-{op.number}"
+        n = self.ids.get(base, 0) + 1
+        self.ids[base] = n
+        clause = Clause(
+            id=base if n == 1 else f"{base}~{n}", doc=item.doc, kind=item.kind, domain=item.domain, number=op.number,
+            text=text, departments=departments, departments_raw=raw, citation=f"{item.citation}（{op.number}）",
+            lead=lead, part=item.part, section=item.section, part_title=item.part_title,
+            section_title=item.section_title, marker=op.marker, tag=tag, line=op.line, order=len(self.out.clauses),
+        )
+        self.out.clauses.append(clause)
+        return clause
+
+    def _close_groups(self, op, text) -> bool:
+        """A paragraph with tags before its end (…。（A牵头）…。（B负责））: one duty clause per tagged group.
+
+        An unnumbered paragraph closed by a tag is a duty too. False when neither applies.
+        """
+        groups = tags.sentence_groups(text, self.registry)
+        tagged = [g for g in groups if g[2]]
+        if not tagged or (len(groups) == 1 and op.number is not None):
+            return False
+        kind = op.kind if op.kind in DUTY else self._duty_kind(op)
+        number = op.number
+        base = self._id(op.path, number, kind, op.is_section) if len(groups) > 1 else None
+        for piece, (body, tag, inner) in enumerate(groups, 1):
+            departments, lead = [], None
+            if inner:
+                departments, lead = self._take_tag(inner, op.line)
+                self.tagged += 1
+            self.add_clause(kind, number, op.marker if piece == 1 else "", body, tag, op.line, op.path, departments,
+                            inner or None, lead, op.is_section, op.in_list, piece=piece if base else 0, clause_id=base and f"{base}s{piece}")
+        return True
+
+    @staticmethod
+    def _duty_kind(op) -> str:
+        """goal when a heading above a tagged item (or its own, for a heading that is a clause) names goals, else measure."""
+        titles = [n.title for n in op.path]
+        return "goal" if any("目标" in t and "任务" not in t for t in titles) else "measure"
+
+    def _take_tag(self, inner, lineno):
+        """Units and lead of one tag, with warnings for unknown names; a lead note with 下同 holds from here on."""
+        parts = tags.parse_tag(inner)
+        names, lead, unknown = read_tag(inner, self.registry, lead_first=self.lead_first)
+        if parts.lead_first and parts.ditto:
+            self.lead_first = True
+        for name in unknown:
+            self.warn(lineno, unknown_unit_message(name, self.registry))
+        return names, lead
 
     def _title_for_warning(self, op):
         sec = next((n for n in op.path if n.rank == 1), None)
@@ -329,9 +514,7 @@ class Reader:
 
         def take(raw, lineno, written=None):
             nonlocal lead
-            names, lead_, unknown = read_tag(written or raw, self.registry)
-            for name in unknown:
-                self.warn(lineno, unknown_unit_message(name, self.registry))
+            names, lead_ = self._take_tag(written or raw, lineno)
             for name in names:
                 if name not in departments:
                     departments.append(name)
@@ -366,13 +549,13 @@ class Reader:
             departments.insert(0, lead)
         return text, tag, raws, departments, lead
 
-    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False):
-        """Append one clause with its id, citation, domain and outline position."""
+    def add_clause(self, kind, number, marker, text, tag, lineno, path, departments, raw, lead, is_section=False, in_list=False, piece=0, clause_id=None):
+        """Append one clause with its id, citation, domain and outline position (piece: its sentence group)."""
         part, section = self._numbers(path)
         part_node = next((n for n in path if n.rank == 0), None)
         sec_node = next((n for n in path if n.rank == 1), None)
         clause = Clause(
-            id=self._id(path, number, kind, is_section),
+            id=clause_id or self._id(path, number, kind, is_section),
             doc=self.doc.id,
             kind=kind,
             domain=self._domain(path, is_section) if kind in DUTY else None,
@@ -380,7 +563,8 @@ class Reader:
             text=text,
             departments=departments,
             departments_raw=raw,
-            citation=self._citation(path, number, kind, is_section, in_list),
+            citation=self._citation(path, number, kind, is_section, in_list, table_row="\t" in marker + tag)
+            + (f"之{piece}" if piece else ""),
             lead=lead,
             part=part,
             section=section,
@@ -445,7 +629,7 @@ class Reader:
                 where += f"（{node.number}）"
         return where
 
-    def _citation(self, path, number, kind, is_section, in_list) -> str:
+    def _citation(self, path, number, kind, is_section, in_list, table_row=False) -> str:
         where = self._where(path)
         deep = [n for n in path if not n.is_list and n.rank >= 1]
         if number is None:
@@ -460,6 +644,9 @@ class Reader:
         if kind == "principle":
             label = deep[-1].title if deep and deep[-1].role == "principle" else ""
             return f"{where}{label} 第{number}条"
+        if table_row and deep:  # a row of a task table: under the heading the table follows
+            label = re.sub(r"\s+", "", deep[-1].title)
+            return f"{where}{label} 第{number}条"
         return f"{where} 第{number}条"
 
     def _finish(self):
@@ -467,14 +654,36 @@ class Reader:
         structural = [c for c in out.clauses if c.kind not in ("text", "notice")]
         parts = [h for h in out.headings if h.level in ("part", "section", "list")]
         if not structural and not parts:
+            if out.document.title.rstrip("）)0123456789年—-–（( ").endswith(frontmatter.PLAN_WORDS) and out.clauses:
+                # a plan's title and its opening paragraphs, then nothing: a page saved before the text was complete
+                raise SourceError(self.file, f"规划“{out.document.title}”只有标题和开头的段落，没有找到“一、”等部分标题，"
+                                             "也没有主要目标/策略措施清单：文本可能不完整")
             raise SourceError(self.file, "不是规划文本：没有找到“一、”等部分标题，也没有主要目标/策略措施清单")
         if self.tagged == 0 and self.untagged:
             out.document.assigns_departments = False
             self.warn(self.untagged[0][0], "本规划没有为目标和措施标注责任单位")
         else:
-            for lineno, what in self.untagged:
-                self.warn(lineno, f"{what}没有责任单位标签")
+            self._warn_untagged()
         out.warnings.sort(key=lambda w: w.line)
+
+    def _warn_untagged(self):
+        """One warning per list of untagged items (儿童与健康第 1、2、5 条…), naming every line."""
+        runs: list[tuple[str, str, list[tuple[int, str]]]] = []
+        for lineno, what in self.untagged:
+            m = re.fullmatch(r"(.*?)第 (\d+) (条|行)", what)
+            where, unit, number = (m.group(1), m.group(3), m.group(2)) if m else (what, "", "")
+            if m and runs and runs[-1][:2] == (where, unit) and int(number) > int(runs[-1][2][-1][1]):  # one list
+                runs[-1][2].append((lineno, number))
+            else:
+                runs.append((where, unit, [(lineno, number)]))
+        for where, unit, items in runs:
+            if len(items) == 1 or not unit:
+                lineno, number = items[0]
+                self.warn(lineno, f"{where}第 {number} {unit}没有责任单位标签" if unit else f"{where}没有责任单位标签")
+                continue
+            numbers = "、".join(n for _, n in items)
+            lines = "、".join(str(line) for line, _ in items)
+            self.warn(items[0][0], f"{where}第 {numbers} {unit}没有责任单位标签（第 {lines} 行）")
 
 
 def parse_lines(lines, document: Document, registry: Registry, file: str = "") -> ParsedDocument:
@@ -488,3 +697,26 @@ def reassemble(parsed: ParsedDocument) -> str:
     pieces += [(c.line, 1, c.marker + c.text + c.tag) for c in parsed.clauses]
     pieces.sort(key=lambda p: (p[0], p[1]))
     return re.sub(r"\s+", "", "".join(p[2] for p in pieces))
+
+
+def uncovered_lines(lines, parsed: ParsedDocument) -> list[int]:
+    """Line numbers (1-based) of source lines whose text is not, in order, in a heading, clause or front-matter field.
+
+    The line-coverage check: walking the source lines over the document rebuilt from what was read,
+    every line's characters must come next; a line that does not is reported (and reading resumes at
+    its next occurrence, so one missing line does not hide the rest).
+    """
+    rebuilt = reassemble(parsed)
+    missing, at = [], 0
+    for number, line in enumerate(lines, 1):
+        text = re.sub(r"\s+", "", line.strip("\ufeff"))
+        if not text:
+            continue
+        if rebuilt.startswith(text, at):
+            at += len(text)
+            continue
+        missing.append(number)
+        found = rebuilt.find(text, at)
+        if found >= 0 and found - at <= 2 * len(text) + 200:
+            at = found + len(text)
+    return missing

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.reader.frontmatter import is_chrome
-from kb.reader.tags import FULLWIDTH, RE_RESP_LINE, is_unit_line
+from kb.reader.tags import FULLWIDTH, RE_RESP_LINE, TRADITIONAL, is_unit_line, looks_like_name
 
 CN = "一二三四五六七八九十"
 CIRCLED = {chr(c): i + 1 for i, c in enumerate(range(0x2474, 0x2488))}  # ⑴ … ⒇
@@ -24,7 +24,8 @@ MARKERS = (
     ("sectnth", re.compile(r"^第([一二三四五六七八九十]+)节\s*[、.:]?\s*(.*)$")),
     ("cn", re.compile(r"^([一二三四五六七八九十]+)\s*[、.]\s*(\S.*)$")),
     ("pcn", re.compile(r"^\(([一二三四五六七八九十]+)\)\s*(\S.*)$")),
-    ("arabic", re.compile(r"^(\d{1,3})\s*(?:[.、](?!\d)|\.(?=\s))\s*(.*)$")),
+    # 1. / 2、 / 3.2025年… / 11.121人才…: a dot before a year or a number of three digits or more ends a marker
+    ("arabic", re.compile(r"^(\d{1,3})\s*(?:[.、•](?!\d)|\.(?=\s)|\.(?=\d+年|\d{3,}[^\d.%‰]))\s*(.*)$")),
     ("parabic", re.compile(r"^\((\d{1,3})\)\s*(.*)$")),
     ("circled", re.compile(r"^([\u2460-\u2487])\s*(.*)$")),
 )
@@ -60,12 +61,13 @@ def cn_number(text: str) -> int:
 
 def list_role(title: str) -> str | None:
     """goal / measure / indicator / principle when a title names such a list (主 要 目 标, 妇女与健康发展的主要目标)."""
-    m = RE_ROLE.match(compact(title).translate(str.maketrans("：", ":")))
+    m = RE_ROLE.match(compact(title).translate(TRADITIONAL).translate(str.maketrans("：", ":")))
     return LIST_ROLES[m.group(1)] if m else None
 
 
 def part_role(title: str) -> str | None:
     """implementation / monitoring for a top-level heading about carrying out or monitoring the plan."""
+    title = title.translate(TRADITIONAL)
     for word, role in PART_ROLES:
         if word in title:
             return role
@@ -121,7 +123,7 @@ def preface(r, line, s, lineno) -> bool:
 
 def numbered(r, line, s, lineno) -> bool:
     """第X章, 第X部分, 第X节, 一、, （一）, 1., （1）, ⑴, ①: a heading, a heading that is a clause, or an item."""
-    marker = read_marker(s)
+    marker = read_marker(s) or _next_item_before_number(r, s)
     if not marker:
         return False
     kind, number, start = marker
@@ -149,11 +151,37 @@ def numbered(r, line, s, lineno) -> bool:
     return True
 
 
+RE_DECIMAL_LIKE = re.compile(r"^(\d{1,3})[.•·](\d.*)$")
+
+
+def _next_item_before_number(r, s):
+    """9.5 岁以下… after item 8 of a list: the next item whose text starts with a number, not the decimal 9.5."""
+    m = RE_DECIMAL_LIKE.match(s)
+    if not m or not r.expects_item(int(m.group(1))):
+        return None
+    return "arabic", int(m.group(1)), m.start(2)
+
+
 def list_heading(r, line, s, lineno) -> bool:
     """An unnumbered list heading: 主要目标：, 策略措施, 主 要 目 标, 重点任务：, 妇女与健康发展的主要目标."""
     if len(s) > 40 or not list_role(s):
         return False
     r.push_list(line, lineno)
+    return True
+
+
+RE_LIST_INLINE = re.compile(r"^(\S{2,16}?):\s*(?=\d{1,3}\s*[.、](?!\d))")
+
+
+def list_heading_with_item(r, line, s, lineno) -> bool:
+    """主要目标：1.… — a list heading with its first item on the same line."""
+    m = RE_LIST_INLINE.match(s)
+    if not m or not list_role(m.group(1)):
+        return False
+    r.push_list(line[: m.end()].rstrip(), lineno)
+    rest, srest = line[m.end():], s[m.end():]
+    kind, number, start = read_marker(srest)
+    r.open_item(kind, number, rest[:start].rstrip(), rest[start:], lineno)
     return True
 
 
@@ -167,7 +195,10 @@ def responsibility_line(r, line, s, lineno) -> bool:
 
 def unit_line(r, line, s, lineno) -> bool:
     """A line naming only units, after an item (cells of a responsibility table pasted as text)."""
-    if not r.open_can_take_units(labelled=False) or not is_unit_line(line, r.registry):
+    if not r.open_can_take_units(labelled=False):
+        return False
+    # after the first unit line, an unknown short name (省人口计生) is one more unit, read with a warning
+    if not is_unit_line(line, r.registry) and not (r.open.unit_lines and looks_like_name(line)):
         return False
     r.add_unit_line(line, lineno, labelled=False)
     return True
@@ -184,4 +215,4 @@ def paragraph(r, line, s, lineno) -> bool:
     return True
 
 
-RULES = (table_row, chrome, preface, numbered, list_heading, responsibility_line, unit_line, continuation, paragraph)
+RULES = (table_row, chrome, preface, numbered, list_heading, list_heading_with_item, responsibility_line, unit_line, continuation, paragraph)

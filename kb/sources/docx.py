@@ -6,6 +6,7 @@ import io
 import zipfile
 
 from kb.errors import SourceError
+from kb.sources.layout import is_data_header, is_layout_cell
 from kb.sources.text import normalise_lines, split_lines
 
 MB = 1024 * 1024
@@ -73,8 +74,8 @@ def _blocks(element, document):
         elif tag == "tbl":
             table = Table(child, document)
             rows = [_row_cells(row) for row in table.rows]
-            if max((len(cells) for cells in rows), default=0) < 2:
-                # A one-column table is a layout box: its paragraphs are ordinary lines.
+            if max((len(cells) for cells in rows), default=0) < 2 or _is_layout(rows):
+                # A one-column table, or one whose cells hold paragraphs, is a layout box: its paragraphs are ordinary lines.
                 for cells in rows:
                     for cell in cells:
                         yield from _blocks(cell._tc, document)
@@ -87,6 +88,20 @@ def _blocks(element, document):
             content = next((c for c in child.iterchildren() if c.tag.endswith("}sdtContent")), None)
             if content is not None:
                 yield from _blocks(content, document)
+
+
+def _is_layout(rows) -> bool:
+    """A table laying out a page (a cell of paragraphs, a nested table) rather than holding records."""
+    if rows and is_data_header([cell.text.strip() for cell in rows[0]]):
+        return False
+    for cells in rows:
+        for cell in cells:
+            tc = cell._tc
+            nested = any(c.tag.endswith("}tbl") for c in tc.iterchildren())
+            paragraphs = sum(1 for c in tc.iterchildren() if c.tag.endswith("}p") and "".join(c.itertext()).strip())
+            if is_layout_cell(paragraphs, nested, cell.text):
+                return True
+    return False
 
 
 def _row_cells(row):

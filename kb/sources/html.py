@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kb.errors import SourceError
+from kb.sources.layout import cjk_len, is_data_header, is_layout_cell
 from kb.sources.text import normalise_lines
 
 BLOCK_TAGS = frozenset(
@@ -26,6 +27,7 @@ CHROME_LINE = re.compile(
     r"|浏览次数|阅读次数|访问量|点击[数量率]|【?我要纠错|上一篇|下一篇|相关(?:文件|链接|阅读|新闻)[：:]?$|责任编辑)"
 )
 INFO_BAR = re.compile(r"(?:来源|发布时间|发布日期|发文日期|发布机构|作者|信息来源)[：:].{0,80}(?:发布时间|发布日期|浏览|来源|字号|点击|阅读)")
+INFO_LABEL = re.compile(r"^(索\s*引\s*号|主题分类|主\s*题\s*词|发文机关|发布机构|成文日期|发布日期|发文日期|文\s*号|发文字号|标\s*题|名\s*称|有\s*效\s*性|体裁分类)\s*[:：]?")
 SITE_SUFFIX = re.compile(r"\s*(?:[_|｜·]|\s[-—–－]\s|[-—–－](?=[^\d]))\s*([^_|｜·]{2,40}?)\s*$")
 SITE_NAME = re.compile(r"(?:人民政府|政府|门户|网站|网|官网|平台|委员会|办公室|在线|政务服务|信息公开)$|^(?:首页|政策文件|政府文件|通知公告|政务公开|信息公开|规划计划|专项规划|发展规划)$")
 
@@ -41,7 +43,7 @@ def read_html(path, text: str, enc: str | None):
     tags = soup.find_all(True)
     hidden = _hidden(tags)
     body = _article_block(tags, hidden) or soup.body or soup
-    lines = _strip_chrome(normalise_lines(_block_lines(body, hidden)))
+    lines = _strip_chrome(normalise_lines(_info_outside(tags, body, hidden) + _block_lines(body, hidden)))
     if not any(lines):
         raise SourceError(path, "网页正文是空的")
     return SourceText(str(path), lines, "html", enc, title_hint=_title(soup, page_title, hidden))
@@ -110,8 +112,9 @@ def _article_block(tags, hidden: set[int]):
             if isinstance(child, Tag):
                 n += total.get(id(child), 0)
             elif isinstance(child, NavigableString) and type(child) is NavigableString:
-                n += _cjk_len(child)
+                n += cjk_len(child)
         total[id(tag)] = n
+    layout = {id(t) for t in tags if t.name == "table" and id(t) not in hidden and _is_layout(t, hidden)}
     best, best_score = None, 0.0
     for el in tags:
         if el.name not in ("article", "div", "section", "td", "main", "body") or id(el) in hidden:
@@ -121,16 +124,12 @@ def _article_block(tags, hidden: set[int]):
             if isinstance(child, Tag):
                 if child.name in ("p", "br", "div", "table"):
                     blocks += 1
-                if child.name in ("p", "table"):
+                if child.name == "p" or (child.name == "table" and id(child) not in layout):
                     direct += total.get(id(child), 0)
         score = direct * 2 + (total[id(el)] if blocks > 2 else 0) * 0.5
         if score > best_score:
             best, best_score = el, score
     return best
-
-
-def _cjk_len(text: str) -> int:
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
 def _block_lines(root, hidden: set[int]) -> list[str]:
@@ -159,7 +158,7 @@ def _block_lines(root, hidden: set[int]) -> list[str]:
         if node.name == "br":
             brk()
             continue
-        if node.name == "table":
+        if node.name == "table" and not _is_layout(node, hidden):
             rows = _table_rows(node, hidden)
             if rows is not None:
                 brk()
@@ -176,12 +175,8 @@ def _block_lines(root, hidden: set[int]) -> list[str]:
     return out
 
 
-def _table_rows(table, hidden: set[int]) -> list[str] | None:
-    """Rows of a table with two or more columns, cells joined by tabs; None for a one-column layout table.
-
-    A cell spanning several columns (colspan) appears once in its row; a cell spanning several rows
-    (rowspan) appears in each of them, so every row names its own units.
-    """
+def _own_rows(table) -> list:
+    """The <tr>s of a table itself (not of tables nested in its cells)."""
     from bs4 import Tag
 
     trs = []
@@ -191,6 +186,79 @@ def _table_rows(table, hidden: set[int]) -> list[str] | None:
                 trs.append(child)
             elif child.name in ("thead", "tbody", "tfoot"):
                 trs.extend(c for c in child.children if isinstance(c, Tag) and c.name == "tr")
+    return trs
+
+
+def _is_layout(table, hidden: set[int]) -> bool:
+    """A table that lays out a page (article beside a side bar, a cell of paragraphs) rather than holding records.
+
+    Data: a header row names record columns (序号、任务、牵头单位 …) or every cell is short. Layout: a
+    cell holds a nested table, a heading, several paragraphs, a long text or a list of links.
+    """
+    from bs4 import Tag
+
+    rows = _own_rows(table)
+    if not rows:
+        return True
+    first = [c.get_text(" ", strip=True) for c in rows[0].children if isinstance(c, Tag) and c.name in ("td", "th")]
+    if is_data_header(first):
+        return False
+    for tr in rows:
+        for cell in tr.children:
+            if not isinstance(cell, Tag) or cell.name not in ("td", "th") or id(cell) in hidden:
+                continue
+            inner = cell.find_all(True)
+            nested = any(t.name in ("table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol") for t in inner)
+            blocks = sum(1 for t in inner if t.name in ("p", "div", "br"))
+            links = sum(1 for t in inner if t.name == "a")
+            if is_layout_cell(blocks, nested, cell.get_text("", strip=True), links):
+                return True
+    return False
+
+
+def _info_lines(rows: list[list[str]]) -> list[str] | None:
+    """A page's information table (索引号 | … | 发文机关 | …) as label：value lines, or None for any other table."""
+    cells = [c for r in rows for c in r]
+    labels = [i for i, c in enumerate(cells) if INFO_LABEL.match(c)]
+    if len(labels) < 2:
+        return None
+    out = []
+    i = 0
+    while i < len(cells):
+        cell = cells[i]
+        if INFO_LABEL.match(cell) and not re.search(r"[:：]\s*\S", cell):
+            value = cells[i + 1] if i + 1 < len(cells) and not INFO_LABEL.match(cells[i + 1]) else ""
+            out.append(cell.rstrip("：:") + "：" + value)
+            i += 2 if value else 1
+            continue
+        if cell:
+            out.append(cell)
+        i += 1
+    return out
+
+
+def _info_outside(tags, body, hidden: set[int]) -> list[str]:
+    """The lines of the page's information table when it stands outside the article block (above it, as on gov.cn)."""
+    inside = {id(t) for t in body.find_all("table")} if hasattr(body, "find_all") else set()
+    for table in tags:
+        if table.name != "table" or id(table) in hidden or id(table) in inside or table.find("table"):
+            continue
+        rows = [[_cell_text(c, hidden) for c in tr.children if getattr(c, "name", None) in ("td", "th")] for tr in _own_rows(table)]
+        info = _info_lines(rows)
+        if info is not None:
+            return info + [""]
+    return []
+
+
+def _table_rows(table, hidden: set[int]) -> list[str] | None:
+    """Rows of a table with two or more columns, cells joined by tabs; None for a one-column layout table.
+
+    A cell spanning several columns (colspan) appears once in its row; a cell spanning several rows
+    (rowspan) appears in each of them, so every row names its own units.
+    """
+    from bs4 import Tag
+
+    trs = _own_rows(table)
     grid_rows = []
     carried: dict[int, tuple[str, int, int]] = {}  # grid column → (text, rows left, columns spanned)
     for tr in trs:
@@ -222,6 +290,9 @@ def _table_rows(table, hidden: set[int]) -> list[str] | None:
             row.append(text)
             col += span
         grid_rows.append(row)
+    info = _info_lines(grid_rows)
+    if info is not None:
+        return info
     if max((len(r) for r in grid_rows), default=0) < 2:
         return None
     return ["\t".join(r) for r in grid_rows]

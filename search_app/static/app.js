@@ -48,7 +48,8 @@
 
   function cellValue(row, index, type) {
     var cell = row.children[index];
-    var raw = cell ? (cell.getAttribute("data-value") || cell.textContent.trim()) : "";
+    var raw = cell ? (cell.hasAttribute("data-value") ? cell.getAttribute("data-value") : cell.textContent.trim()) : "";
+    if (raw === "") return "";
     return type === "number" ? parseFloat(raw) || 0 : raw;
   }
 
@@ -72,6 +73,8 @@
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
           var x = cellValue(a, index, type), y = cellValue(b, index, type);
+          var xe = x === "" || x === null, ye = y === "" || y === null;
+          if (xe || ye) return xe === ye ? 0 : xe ? 1 : -1;  // no value (无数据) sorts last either way
           var c = type === "number" ? x - y : String(x).localeCompare(String(y), "zh-CN");
           return ascending ? c : -c;
         });
@@ -80,7 +83,35 @@
     });
   }
 
+  var phone = window.matchMedia("(max-width: 640px)");
+
+  // Folding boxes (the duty page's contents, the search filters) start closed on phones so the
+  // content is in view; a jump from the contents closes the box first, so it never covers its target.
+  function setUpFolds() {
+    var root = document.documentElement;
+    var toc = document.querySelector(".toc-box");
+    function measure() { if (toc) root.style.setProperty("--toc-h", toc.getBoundingClientRect().height + "px"); }
+    document.querySelectorAll(".js-fold-on-phone").forEach(function (box) {
+      if (phone.matches) box.open = false;
+      box.addEventListener("toggle", measure);
+    });
+    if (toc) {
+      toc.querySelectorAll("a[href^='#']").forEach(function (a) {
+        a.addEventListener("click", function () { if (phone.matches) { toc.open = false; measure(); } });
+      });
+    }
+    window.addEventListener("resize", measure);
+    measure();
+  }
+
+  // Wide charts in a scroller open at their right end, where the target and the projection are.
+  function setUpScrollEnd() {
+    document.querySelectorAll(".js-scroll-end").forEach(function (el) { el.scrollLeft = el.scrollWidth; });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpFolds();
+    setUpScrollEnd();
     setUpCopy();
     setUpPrint();
     document.querySelectorAll("table.sortable").forEach(setUpSort);

@@ -1,0 +1,167 @@
+"""What a data dir keeps beside the knowledge base itself: the record of the plan folder it is built
+from (``corpus.json``), the checksums of every generation file, and the indicators extracted at build.
+
+Kept apart from the build so that any file a generation holds is checksummed without being named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from kb.errors import DataDirError
+from kb.knowledge import KnowledgeBase
+from kb.model import DUTY_KINDS
+
+# -- binding: the plan folder a data dir is built from ------------------------------------------
+BINDING_FILE = "corpus.json"
+
+
+def write_binding(data: Path, corpus: Path):
+    """Record (atomically) the plan folder a data dir is built from, beside CURRENT."""
+    write_json(data / BINDING_FILE, {"corpus": str(corpus.resolve())})
+
+
+def recorded_corpus(data: Path) -> Path | None:
+    """The plan folder a data dir was built from; None for a data dir that holds no knowledge base.
+
+    Read from corpus.json, else from the newest generation whose meta.json still says it. A data
+    dir that holds a knowledge base but no readable record is refused: rebuilding it from some
+    default folder would replace its plans and orphan its monitoring values.
+    """
+    data = Path(data)
+    try:
+        binding = json.loads((data / BINDING_FILE).read_bytes().decode("utf-8"))
+        if isinstance(binding, dict) and isinstance(binding.get("corpus"), str) and binding["corpus"]:
+            return Path(binding["corpus"])
+    except (OSError, ValueError):
+        pass
+    for gen in sorted(_generations(data), key=lambda p: p.name, reverse=True):
+        try:
+            meta = json.loads((gen / "meta.json").read_bytes().decode("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and isinstance(meta.get("corpus"), str) and meta["corpus"]:
+            return Path(meta["corpus"])
+    if _holds_kb(data):
+        raise DataDirError(
+            f"数据目录 {data} 记录的规划文件夹无法读取（{BINDING_FILE} 和各代 meta.json 均已损坏），不会擅自改用别的文件夹："
+            f"确认是哪个规划文件夹后运行 plankb build --corpus 规划文件夹 --data {data} --replace"
+        )
+    return None
+
+
+def _generations(data: Path) -> list[Path]:
+    try:
+        return [p for p in data.glob("gen-*") if p.is_dir()]
+    except OSError:
+        return []
+
+
+def _holds_kb(data: Path) -> bool:
+    """Whether a data dir holds a knowledge base or monitoring values (anything a rebuild could lose)."""
+    return bool(_generations(data)) or any((data / n).exists() for n in ("CURRENT", BINDING_FILE, "monitor.sqlite"))
+
+
+# -- checksums: damage that keeps a file's shape is found at open ---------------------------------
+CHECKSUM_FILE = "checksums.json"
+
+
+def _generation_files(gen: Path) -> list[Path]:
+    return sorted(p for p in gen.rglob("*") if p.is_file() and p.name != CHECKSUM_FILE)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_checksums(gen: Path):
+    """Size and sha256 of every file of a generation (whatever files it holds), in checksums.json."""
+    sums = {p.relative_to(gen).as_posix(): [p.stat().st_size, _sha256(p)] for p in _generation_files(gen)}
+    write_json(gen / CHECKSUM_FILE, sums)
+
+
+def damage_in(gen: Path) -> str | None:
+    """What differs in a generation from what its build wrote (a file changed, gone or added), or None."""
+    if not (gen / CHECKSUM_FILE).exists() and _built_before_checksums(gen):
+        return None  # nothing to check against: is_stale asks for a rebuild
+    try:
+        sums = json.loads((gen / CHECKSUM_FILE).read_bytes().decode("utf-8"))
+        if not isinstance(sums, dict):
+            raise ValueError
+    except (OSError, ValueError):
+        return f"{CHECKSUM_FILE} 缺失或损坏"
+    present = {p.relative_to(gen).as_posix(): p for p in _generation_files(gen)}
+    for name in sorted(set(sums) | set(present)):
+        path, want = present.get(name), sums.get(name)
+        if path is None:
+            return f"缺少 {name}"
+        if not isinstance(want, list) or len(want) != 2:
+            return f"{name} 不是构建时写入的文件"
+        try:
+            if path.stat().st_size != want[0] or _sha256(path) != want[1]:
+                return f"{name} 与构建时不同"
+        except OSError as exc:
+            return f"{name} 无法读取（{exc.strerror or exc}）"
+    return None
+
+
+def _built_before_checksums(gen: Path) -> bool:
+    """A generation whose readable meta.json does not promise checksums (built by an earlier version)."""
+    try:
+        meta = json.loads((gen / "meta.json").read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "checksums" not in meta
+
+
+def load_generation(gen: Path) -> KnowledgeBase:
+    """A generation checked against its checksums, loaded with the indicators stored at build."""
+    damage = damage_in(gen)
+    if damage:
+        raise DataDirError(f"知识库 {gen} 已损坏（{damage}）：请运行 plankb build --force")
+    kbobj = KnowledgeBase.load(gen)
+    attach_indicators(kbobj, gen)
+    return kbobj
+
+
+# -- indicators: extracted once, at build -------------------------------------------------------
+INDICATOR_FILE = "indicators.json"
+
+
+def write_indicators(work: Path, kbobj: KnowledgeBase):
+    """Every target of every goal and measure, by clause, so no page runs extraction."""
+    from kb.indicators import clause_indicators
+
+    found = {c.id: [dataclasses.asdict(i) for i in clause_indicators(c)] for c in kbobj.clauses if c.kind in DUTY_KINDS}
+    write_json(work / INDICATOR_FILE, {k: v for k, v in found.items() if v})
+
+
+def attach_indicators(kbobj: KnowledgeBase, gen: Path):
+    """Give a loaded knowledge base the indicators its build stored (checked by load_generation)."""
+    from kb.indicators import Indicator
+
+    path = gen / INDICATOR_FILE
+    if not path.exists():
+        return
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        kbobj.stored_indicators = {cid: [Indicator(**d) for d in items] for cid, items in stored.items()}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise DataDirError(f"知识库 {gen} 已损坏（{INDICATOR_FILE}：{str(exc)[:100]}）：请运行 plankb build --force") from None
+
+
+def write_json(path: Path, obj):
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, separators=(",", ":"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
