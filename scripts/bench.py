@@ -990,10 +990,14 @@ def engine_queries(gen: Path, count: int, seed: int) -> list[str]:
             [f"{rnd.choice(units)}负责哪些措施", f"{rnd.choice(terms)}有哪些要求", f"哪些条款涉及{rnd.choice(terms)}", f"{rnd.choice(units)}的{rnd.choice(terms)}目标"]
         ),
     ]
-    while len(out) < count:
-        q = makers[len(out) % len(makers)]()
-        if q and q not in out:
+    seen: set[str] = set()
+    for i in range(count * 20):  # round the kinds; a kind that runs out (few unit names) leaves room to the others
+        q = makers[i % len(makers)]()
+        if q and q not in seen:
+            seen.add(q)
             out.append(q)
+            if len(out) == count:
+                break
     return out
 
 
