@@ -66,3 +66,7 @@ _.__class__
 _.export_slot
 _.page_key
 _.monitor_warning  # read by templates/indicators.html
+# numpy: a cached mask is made read-only
+_.writeable
+# jieba: the benchmark's naive anchor rebuilds the index as it was first written
+_.initialized

@@ -1,88 +1,92 @@
-"""The search engine seam: the only module that knows Whoosh.
+"""The search engine seam: the only module that knows how clauses are indexed.
 
-``IndexBuilder`` writes a Whoosh index of every clause; ``Index`` answers
-``EngineQuery`` objects with ranked hits and facet counts.  Everything above
-this module (kb.search, the CLI, the web app) speaks only ``EngineQuery`` and
-``EngineResult``, so another engine (OpenSearch with a Chinese analyzer, see
+``IndexBuilder`` writes the index of every clause at build time; ``Index``
+answers ``EngineQuery`` objects with ranked hits and facet counts.  Everything
+above this module (kb.search, the CLI, the web app) speaks only ``EngineQuery``
+and ``EngineResult``, so another engine (OpenSearch with a Chinese analyzer, see
 the README's design notes) can take its place without touching the rest.
 
-Matching has two parts:
+The index is a set of flat arrays, written once and memory-mapped when a
+generation opens, so nothing is re-derived at start-up:
 
-* ``words``: jieba tokens in Whoosh, ranked with BM25 (K1 1.2, B 0.75) over
-  the posting lists Whoosh stores.  Posting lists are read once per term and
-  kept as bitsets with their term frequencies (a bounded cache), because
-  walking Whoosh's pure-Python matchers for common terms is what makes the
-  naive recipe slow.
-* Ctrl+F recall: the normalised text and tag of every clause, kept side by
-  side in one string (``substring.txt``) and scanned with ``str.find`` —
-  an exact substring match, the equivalent of a character n-gram field
-  queried as a phrase, and several times cheaper to build and to query.
+* ``terms.txt``: the indexed words (jieba tokens, lower case), one per line;
+  a word's line number is its id in every field.
+* per field (``text`` is the clause text): ``<field>.offsets.npy``,
+  ``<field>.docs.npy`` and ``<field>.tfs.npy`` hold each word's posting list
+  (clause positions ascending, term frequencies); ``<field>.lengths.npy`` the
+  words per clause, from which BM25's length norms come.
+* ``facets.json`` + ``facets.npz``: for the facet fields and the department
+  relations (assigned, shared, mentioned, lead in the text), the values and
+  the (clause, value) pairs, grouped both by clause and by value.
+* ``substring.txt`` (UTF-16) and ``substring.starts.npy``: the normalised text
+  and tag of every clause, side by side in one string, scanned for Ctrl+F recall — an exact substring match,
+  the equivalent of a character n-gram field queried as a phrase.
+* ``vocab.json``: a prefix dictionary of the indexed words for query-time jieba.
 
-Ranking: a department's relation first for bare-name queries, then the tiers (every
-keyword as an exact string; every keyword as string or all its words; some
-real words), BM25 within a tier, then document order.
+Matching: ``words`` are ranked with BM25 (K1 1.2, B 0.75) over the posting
+lists; sets of clauses are boolean arrays, facet counts are ``bincount`` over
+the hits.  Ranking: a department's relation first for bare-name queries, then
+the tiers (every keyword as an exact string; every keyword as string or all its
+words; some real words), BM25 within a tier, then document order.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import mmap
+import os
 import re
 import threading
 import unicodedata
-from array import array
-from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from heapq import nlargest
 from pathlib import Path
 
-from whoosh import index as windex
-from whoosh.analysis import LowercaseFilter, SpaceSeparatedTokenizer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+import numpy as np
 
 from kb import segment
 from kb.errors import DataDirError
 from kb.segment import RE_SKIP
 
 FACET_FIELDS = ("kind", "domain", "departments", "doc")
+RELATION_FIELDS = ("shared", "mentions", "lead")  # a department's other relations to a clause
+TEXT_FIELDS = ("text",)  # fields with posting lists; BM25 sums over them
 # Ranking weights: the tiers (all keywords exact, all keywords held), then within a tier the
 # keywords found as strings and the real words held, then BM25 (below 1000 for any clause).
 SCORE_EXACT, SCORE_FULL, SCORE_SUBSTRING, SCORE_WORD = 4 * 10**7, 2 * 10**7, 10**5, 10**3
-# A bare department name: its relation to each clause comes before any keyword tier.
-TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**9, "mentioned": 10**9}
+# A bare department name: its relation to each clause comes before any keyword tier.  Clauses it
+# is assigned or leads come first, then those holding the name as typed (shared, mentioned, the
+# string alone), then those related only through a group or another spelling.
+TIER = {"assigned": 4 * 10**9, "lead_in_text": 3 * 10**9, "shared": 2 * 10**8, "mentioned": 10**8}
+NAME_HELD = 2 * 10**9
 DEPT_TIERS = (("assigned", "departments"), ("lead_in_text", "lead"), ("shared", "shared"), ("mentioned", "mentions"))
+# An analysed query: all carrying words, preferred kinds, figures, the unit's relation (duty questions),
+# below one more keyword group and above BM25; context (domain title, unit names) and proximity add to BM25.
+SCORE_CORE, SCORE_PREFER, SCORE_TARGET = 10**6, 4 * 10**4, 2 * 10**4
+DUTY_TIER = (("assigned", "departments", 3 * 10**4), ("lead_in_text", "lead", 2 * 10**4), ("shared", "shared", 10**4))
+SCORE_CONTEXT, SCORE_NEAR = 1.5, 3.0
+NEAR_CHARS, NEAR_MAX_CLAUSES = 12, 200
+RE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|/10万|以上|以下|左右)")
 K1, B = 1.2, 0.75
 SEP = "\x00"  # between clauses in substring.txt; never in normalised text
 TAG_SEP = "\x01"  # between a clause's text and its tag
-CACHE_BYTES = 64 * 2**20  # posting lists and substring results kept in memory
+CACHE_BYTES = 64 * 2**20  # substring results kept in memory
 # jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
 EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
+SCAN_FIND_LIMIT = 64  # clauses found one by one before a needle's scan switches to one split
+FORMAT = 3  # of the index files; an index of another format is rebuilt
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 # Never required for an all-words match: they carry no topic (the common 妇女/女性 do).
 FUNCTION_WORDS = STOPWORDS - {"妇女", "女性"}
-_BYTE_BITS = [tuple(b for b in range(8) if v >> b & 1) for v in range(256)]
+RE_TERM = re.compile(r"[^ \t\r\n]+")  # the indexed words of a space-joined token list
 
 
 def normalise(text: str) -> str:
     """The form both index and query match in: NFKC (full-width → ASCII), lower case, no spaces."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower().replace(SEP, "").replace(TAG_SEP, "")
-
-
-def schema() -> Schema:
-    return Schema(
-        id=ID(stored=True, unique=True),
-        doc=ID(stored=True),
-        kind=ID(stored=True),
-        domain=ID(stored=True),
-        number=STORED(),
-        citation=STORED(),
-        text=STORED(),
-        tag=STORED(),
-        words=TEXT(analyzer=SpaceSeparatedTokenizer() | LowercaseFilter(), phrase=False),
-        departments=KEYWORD(stored=True, commas=True),
-    )
 
 
 def userdict_for(kb) -> list[str]:
@@ -101,45 +105,109 @@ def userdict_for(kb) -> list[str]:
 
 # -- building -------------------------------------------------------------------
 class IndexBuilder:
-    """Writes the index chunk by chunk, in clause order, then commits it with its side files."""
+    """Collects clauses (in kb order) with their tokens, then writes every index file at once."""
 
     def __init__(self, path: Path):
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
-        self.writer = windex.create_in(str(path), schema()).writer(limitmb=256)
-        self.vocab: dict[str, int] = {}
-        self.lengths = array("I")
+        self.vocab: dict[str, int] = {}  # jieba token → occurrences (for the query-time dictionary)
+        self.terms: dict[str, int] = {}  # indexed word → id
+        self.lengths: list[int] = []
         self.hay: list[str] = []
         self.ids: list[str] = []
+        # Per chunk added: one (word id, clause, frequency) triple per distinct word of a clause.
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, clauses, tokens):
         """Add clauses (in kb order) with their jieba tokens."""
+        t, d, f = [], [], []
         for c, words in zip(clauses, tokens):
             for w in words:
                 self.vocab[w] = self.vocab.get(w, 0) + 1
+            pos = len(self.ids)
+            counts: dict[int, int] = {}
+            for term in RE_TERM.findall(" ".join(words)):
+                tid = self.terms.setdefault(term.lower(), len(self.terms))
+                counts[tid] = counts.get(tid, 0) + 1
+            t += counts
+            d += [pos] * len(counts)
+            f += [min(v, 65535) for v in counts.values()]
             self.lengths.append(len(words))
             self.hay.append(normalise(c.text) + TAG_SEP + normalise(c.departments_raw))
             self.ids.append(c.id)
-            self.writer.add_document(
-                id=c.id,
-                doc=c.doc,
-                kind=c.kind,
-                domain=c.domain or "",
-                number=c.number,
-                citation=c.citation,
-                text=c.text,
-                tag=c.departments_raw or "",
-                words=" ".join(words),
-                departments=",".join(c.departments),
-            )
+        self._chunks.append((np.array(t, np.uint32), np.array(d, np.uint32), np.array(f, np.uint16)))
 
-    def commit(self):
-        self.writer.commit(merge=False)
-        (self.path / "substring.txt").write_text(SEP.join(self.hay), encoding="utf-8")
-        (self.path / "lengths.bin").write_bytes(self.lengths.tobytes())
+    def commit(self, kb):
+        """Write the index files; kb is the knowledge base of the clauses added (mentions set)."""
+        n = len(self.ids)
+        term, doc, tf = (np.concatenate([c[k] for c in self._chunks] or [np.zeros(0, t)]) for k, t in enumerate((np.uint32, np.uint32, np.uint16)))
+        order = np.argsort(term, kind="stable")  # clause order kept within a word
+        offsets = np.zeros(len(self.terms) + 1, np.int64)
+        np.cumsum(np.bincount(term, minlength=len(self.terms)), out=offsets[1:])
+        np.save(self.path / "text.offsets.npy", _compact(offsets))
+        np.save(self.path / "text.docs.npy", doc[order])
+        np.save(self.path / "text.tfs.npy", _compact(tf[order]))
+        np.save(self.path / "text.lengths.npy", np.array(self.lengths, np.uint32))
+        (self.path / "terms.txt").write_text("\n".join(self.terms), encoding="utf-8")
+        _write_substring(self.path, self.hay)
+        _write_facets(self.path, kb)
         _write_vocab(self.path, self.vocab)
-        meta = {"clauses": len(self.ids), "ids": [self.ids[0], self.ids[-1]] if self.ids else []}
+        meta = {"format": FORMAT, "clauses": n, "ids": [self.ids[0], self.ids[-1]] if self.ids else [], "fields": list(TEXT_FIELDS)}
         (self.path / "plankb-index.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _write_substring(path: Path, hay: list[str]):
+    """substring.txt (UTF-16: two bytes a Chinese character) and where each clause starts in it, in characters."""
+    (path / "substring.txt").write_bytes(SEP.join(hay).encode("utf-16-le"))
+    starts = np.zeros(max(len(hay), 1), np.int64)
+    np.cumsum([len(h) + 1 for h in hay[:-1]], out=starts[1:])
+    np.save(path / "substring.starts.npy", starts)
+
+
+def _relations(kb) -> dict[str, list[list[str]]]:
+    """Per facet and relation field, each clause's values (in clause order, no repeats)."""
+    out: dict[str, list[list[str]]] = {f: [] for f in (*FACET_FIELDS, *RELATION_FIELDS)}
+    for c in kb.clauses:
+        reg = kb.registry_for(c.doc)
+        out["kind"].append([c.kind])
+        out["domain"].append([c.domain] if c.domain else [])
+        out["doc"].append([c.doc])
+        out["departments"].append(list(dict.fromkeys(c.departments)))
+        out["shared"].append(sorted({m for g in c.departments if reg.is_group(g) for m in reg.members(g)}))
+        out["mentions"].append(list(dict.fromkeys(kb.mentions.get(c.id, ()))))
+        out["lead"].append(list(dict.fromkeys(kb.leads(c))))
+    return out
+
+
+def _write_facets(path: Path, kb):
+    """facets.json (values of each field, in order of first use) and facets.npz (clause/value pairs)."""
+    names: dict[str, list[str]] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for fname, per_clause in _relations(kb).items():
+        ids: dict[str, int] = {}
+        fwd_off = np.zeros(len(per_clause) + 1, np.int64)
+        vals = []
+        for i, values in enumerate(per_clause):
+            vals += [ids.setdefault(v, len(ids)) for v in values]
+            fwd_off[i + 1] = len(vals)
+        fwd_val = np.array(vals, np.uint32)
+        fwd_doc = np.repeat(np.arange(len(per_clause), dtype=np.uint32), np.diff(fwd_off))
+        order = np.argsort(fwd_val, kind="stable")
+        inv_off = np.zeros(len(ids) + 1, np.int64)
+        np.cumsum(np.bincount(fwd_val, minlength=len(ids)), out=inv_off[1:])
+        names[fname] = list(ids)
+        parts: dict[str, np.ndarray] = {
+            "fwd_off": fwd_off, "fwd_val": fwd_val, "inv_off": inv_off, "inv_doc": fwd_doc[order],
+        }
+        arrays |= {f"{fname}.{k}": _compact(v) for k, v in parts.items()}
+    (path / "facets.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
+    np.savez_compressed(path / "facets.npz", **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
+
+
+def _compact(a: np.ndarray) -> np.ndarray:
+    """a in the smallest unsigned integer type that holds it (the readers take any)."""
+    top = int(a.max()) if len(a) else 0
+    return a.astype(next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if top <= np.iinfo(t).max))
 
 
 def _write_vocab(path: Path, vocab: dict[str, int]):
@@ -156,15 +224,46 @@ def _write_vocab(path: Path, vocab: dict[str, int]):
 
 
 def index_ok(path: Path) -> bool:
-    """True when path holds a readable index that says how many clauses it has."""
+    """True when path holds a whole index of this format: every file there, of consistent sizes."""
     try:
-        meta = json.loads((path / "plankb-index.json").read_text(encoding="utf-8"))
-        ix = windex.open_dir(str(path))
-        with ix.searcher() as s:
-            ok = s.doc_count() == meta["clauses"]
-        return ok and (path / "substring.txt").is_file() and (path / "lengths.bin").is_file()
+        _Files(path)
+        return True
     except Exception:
         return False
+
+
+def _read_utf16(path: Path) -> str:
+    """A UTF-16 file's text, decoded from a memory map (no second copy of its bytes on the heap)."""
+    with open(path, "rb") as fh:
+        if not os.fstat(fh.fileno()).st_size:
+            return ""
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return codecs.utf_16_le_decode(mm, "strict", True)[0]
+
+
+class _Files:
+    """The index files of a generation, opened (posting lists memory-mapped) and checked against each other."""
+
+    def __init__(self, path: Path):
+        meta = json.loads((path / "plankb-index.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or not isinstance(meta.get("clauses"), int):
+            raise ValueError("plankb-index.json")
+        self.n = n = meta["clauses"]
+        self.ends = tuple(meta["ids"]) if n else (None, None)
+        terms = (path / "terms.txt").read_text(encoding="utf-8")
+        self.terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
+        self.fields = {f: Postings(path, f, n, len(self.terms)) for f in TEXT_FIELDS}
+        self.hay = _read_utf16(path / "substring.txt")
+        self.starts = np.load(path / "substring.starts.npy")
+        last = int(self.starts[-1])
+        if len(self.starts) != max(n, 1) or self.starts[0] or last > len(self.hay) or (last and self.hay[last - 1] != SEP) or self.hay.count(SEP) != n - 1:
+            raise ValueError("substring.txt")
+        names = json.loads((path / "facets.json").read_text(encoding="utf-8"))
+        with np.load(path / "facets.npz") as arrays:
+            self.rel = {f: Relation(names[f], arrays, f, n) for f in (*FACET_FIELDS, *RELATION_FIELDS)}
+        self.vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+        if not isinstance(self.vocab.get("freq"), dict) or not isinstance(self.vocab.get("total"), int) or self.vocab["total"] <= 0:
+            raise ValueError("vocab.json")
 
 
 # -- the seam ---------------------------------------------------------------------
@@ -176,6 +275,13 @@ class EngineQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)  # doc, kind, domain, departments[_all], also (each tagged)
     department: str | None = None  # rank assigned > shared > mentioned for this department
     words: bool = True  # False: exact strings only (a literal search); True: all-words and some-words tiers too
+    # An analysed query (kb.query): the typed string, which keyword groups can carry a match alone,
+    # kinds to rank first, figures first, and a unit whose duty list the query asks for.
+    phrase: str = ""  # every clause holding it is returned first (Ctrl+F parity)
+    carry: list[bool] | None = None  # per keyword group; None: the typed-words rule of literal keywords
+    prefer: list[str] = field(default_factory=list)
+    target: bool = False
+    duty_of: str | None = None  # matched within the unit's assigned, lead-in-text and shared clauses
     offset: int = 0
     limit: int | None = 20  # None: all hits
 
@@ -196,96 +302,128 @@ class EngineResult:
     full: int = 0  # hits holding every keyword (they come first)
 
 
+class Postings:
+    """One field's posting lists (memory-mapped) and the BM25 length norm of every clause."""
+
+    def __init__(self, path: Path, name: str, n: int, nterms: int):
+        self.offsets = np.load(path / f"{name}.offsets.npy", mmap_mode="r")
+        self.docs = np.load(path / f"{name}.docs.npy", mmap_mode="r")
+        self.tfs = np.load(path / f"{name}.tfs.npy", mmap_mode="r")
+        lengths = np.load(path / f"{name}.lengths.npy")
+        if len(self.offsets) != nterms + 1 or len(lengths) != n or len(self.docs) != len(self.tfs) or int(self.offsets[-1]) != len(self.docs):
+            raise ValueError(name)
+        avgdl = int(lengths.sum()) / n if n else 1.0
+        # K1 · (1 − B + B · length / avgdl): the part of BM25's denominator that depends on the clause.
+        self.norm = K1 * (1 - B + B * lengths / avgdl)
+        self.n = n
+
+    def postings(self, tid: int | None) -> tuple[np.ndarray, np.ndarray]:
+        if tid is None:
+            return _EMPTY_U32, _EMPTY_U32
+        lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        return np.asarray(self.docs[lo:hi]), np.asarray(self.tfs[lo:hi])
+
+    def add_scores(self, scores: np.ndarray, positions: np.ndarray, member: np.ndarray, tid: int | None):
+        """Add one word's BM25 to scores (aligned with positions, ascending; member: the same set as a mask)."""
+        docs, tfs = self.postings(tid)
+        if not len(docs):
+            return
+        idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
+        if len(positions) * 8 > self.n and len(docs) * 8 > self.n:  # both large: every clause's score, then pick
+            f = tfs.astype(np.float64)
+            dense = np.zeros(self.n)
+            dense[docs] = idf * f * (K1 + 1) / (f + self.norm[docs])
+            scores += dense[positions]
+            return
+        if len(docs) <= len(positions):
+            keep = member[docs]
+            docs, tfs = docs[keep], tfs[keep]
+            at = np.searchsorted(positions, docs)
+        else:
+            at = np.searchsorted(docs, positions)
+            found = at < len(docs)
+            found[found] = docs[at[found]] == positions[found]
+            tfs = tfs[at[found]]
+            docs = positions[found]
+            at = np.flatnonzero(found)
+        f = tfs.astype(np.float64)
+        scores[at] += idf * f * (K1 + 1) / (f + self.norm[docs])
+
+
+_EMPTY_U32 = np.zeros(0, np.uint32)
+
+
+class Relation:
+    """A facet or relation field: each clause's values and each value's clauses, as arrays."""
+
+    def __init__(self, values: list[str], arrays, name: str, n: int):
+        self.values = values
+        self.ids = {v: i for i, v in enumerate(values)}
+        self.fwd_off = arrays[f"{name}.fwd_off"].astype(np.int64)
+        self.fwd_val = arrays[f"{name}.fwd_val"]
+        self.inv_off = arrays[f"{name}.inv_off"].astype(np.int64)
+        self.inv_doc = arrays[f"{name}.inv_doc"]
+        if len(self.fwd_off) != n + 1 or len(self.inv_off) != len(values) + 1 or len(self.fwd_val) != len(self.inv_doc):
+            raise ValueError(name)
+        self.fwd_doc = np.repeat(np.arange(n, dtype=np.uint32), np.diff(self.fwd_off))
+        self.single = len(self.fwd_val) == n and bool((np.diff(self.fwd_off) == 1).all())  # one value per clause
+
+    def mask(self, value: str, n: int) -> np.ndarray:
+        out = np.zeros(n, bool)
+        vid = self.ids.get(value)
+        if vid is not None:
+            out[self.inv_doc[self.inv_off[vid] : self.inv_off[vid + 1]]] = True
+        return out
+
+    def counts(self, matched: np.ndarray, positions: np.ndarray) -> dict[str, int]:
+        """Clauses per value among the matched ones (values with none left out, in first-use order)."""
+        if self.single:
+            vals = self.fwd_val[positions] if len(positions) * 4 < len(matched) else self.fwd_val[matched]
+        elif len(positions) * 4 >= len(matched):
+            vals = self.fwd_val[matched[self.fwd_doc]]
+        else:
+            lo, hi = self.fwd_off[positions], self.fwd_off[positions + 1]
+            sizes = hi - lo
+            if not sizes.sum():
+                return {}
+            starts = np.repeat(lo - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+            vals = self.fwd_val[starts + np.arange(int(sizes.sum()))]
+        counts = np.bincount(vals, minlength=len(self.values))
+        return {self.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+
 class Index:
     """An open index: queries answered with hits as positions in kb.clauses."""
 
     def __init__(self, path: Path, kb):
         self.path = Path(path)
         self.kb = kb
-        self._local = threading.local()
         try:
-            self.ix = windex.open_dir(str(self.path))
-            check = self.ix.searcher()
-            n = check.doc_count_all()
-            # Documents were added in kb order into one segment, so docnum == clause
-            # position; check both ends rather than trust it.
-            ends = (check.stored_fields(0)["id"], check.stored_fields(n - 1)["id"]) if n else (None, None)
-            check.close()
-            self._hay = (self.path / "substring.txt").read_text(encoding="utf-8")
-            self._lengths = array("I")
-            self._lengths.frombytes((self.path / "lengths.bin").read_bytes())
-            # Read now: a damaged vocabulary would otherwise fail every search with a 500.
-            self._vocab = json.loads((self.path / "vocab.json").read_text(encoding="utf-8"))
-            if not isinstance(self._vocab.get("freq"), dict) or not isinstance(self._vocab.get("total"), int) or self._vocab["total"] <= 0:
-                raise ValueError("vocab.json")
+            files = _Files(self.path)
         except Exception as exc:
             raise DataDirError(f"索引 {self.path} 无法打开（{type(exc).__name__}）：请运行 plankb build --force") from None
-        if n != len(kb.clauses) or len(self._lengths) != n:
+        n = files.n
+        if n != len(kb.clauses):
             raise DataDirError(f"索引 {self.path} 与知识库不一致（{n} ≠ {len(kb.clauses)}）：请运行 plankb build --force")
-        if n and ends != (kb.clauses[0].id, kb.clauses[-1].id):
+        if n and files.ends != (kb.clauses[0].id, kb.clauses[-1].id):
             raise DataDirError(f"索引 {self.path} 的顺序与知识库不一致：请运行 plankb build --force")
         self.n = n
-        self._starts = array("I", [0])
-        pos = self._hay.find(SEP)
-        while pos >= 0:
-            self._starts.append(pos + 1)
-            pos = self._hay.find(SEP, pos + 1)
-        if len(self._starts) != max(n, 1):
-            raise DataDirError(f"索引 {self.path} 的全文数据损坏：请运行 plankb build --force")
-        self._avgdl = (sum(self._lengths) / n) if n else 1.0
-        self._bits = self._facet_bits()
-        self._all = (1 << n) - 1
+        self._terms, self.fields, self._hay, self._starts = files.terms, files.fields, files.hay, files.starts
+        self._rel, self._vocab = files.rel, files.vocab
         self._tok = None
-        # Posting lists and substring results, kept within CACHE_BYTES together: the engine's
-        # equivalent of a filter cache; repeated words and strings skip Whoosh and the scan.
-        self._postings: OrderedDict = OrderedDict()
+        self._figure_mask: np.ndarray | None = None
+        self._contexts: OrderedDict = OrderedDict()  # word → clauses whose context holds it
+        # Substring results, kept within CACHE_BYTES: the engine's equivalent of a filter cache;
+        # repeated words and strings skip the scan.
         self._substrings: OrderedDict = OrderedDict()
         self._cache_bytes = 0
         self._lock = threading.Lock()
 
-    @property
-    def searcher(self):
-        """This thread's Whoosh searcher: searchers share file positions and are not thread-safe."""
-        s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = self._local.searcher = self.ix.searcher()
-        return s
+    def _none(self) -> np.ndarray:
+        return np.zeros(self.n, bool)
 
-    # -- bitsets: a set of clause positions as one Python int --
-    def _facet_bits(self):
-        lists: dict[str, dict[str, list[int]]] = {f: {} for f in (*FACET_FIELDS, "shared", "mentions", "lead")}
-        for i, c in enumerate(self.kb.clauses):
-            lists["kind"].setdefault(c.kind, []).append(i)
-            if c.domain:
-                lists["domain"].setdefault(c.domain, []).append(i)
-            lists["doc"].setdefault(c.doc, []).append(i)
-            for d in c.departments:
-                lists["departments"].setdefault(d, []).append(i)
-            reg = self.kb.registry_for(c.doc)
-            for d in {m for g in c.departments if reg.is_group(g) for m in reg.members(g)}:
-                lists["shared"].setdefault(d, []).append(i)
-            for d in self.kb.mentions.get(c.id, ()):
-                lists["mentions"].setdefault(d, []).append(i)
-            for d in self.kb.leads(c):
-                lists["lead"].setdefault(d, []).append(i)
-        return {f: {v: self._to_bits(p) for v, p in vals.items()} for f, vals in lists.items()}
-
-    def _to_bits(self, positions) -> int:
-        buf = bytearray((self.n + 7) // 8 or 1)
-        for p in positions:
-            buf[p >> 3] |= 1 << (p & 7)
-        return int.from_bytes(buf, "little")
-
-    @staticmethod
-    def _positions(bits: int) -> list[int]:
-        """Set bit positions in ascending order."""
-        out: list[int] = []
-        data = bits.to_bytes((bits.bit_length() + 7) // 8 or 1, "little")
-        for i, byte in enumerate(data):
-            if byte:
-                base = i << 3
-                out.extend(base + b for b in _BYTE_BITS[byte])
-        return out
+    def _every(self) -> np.ndarray:
+        return np.ones(self.n, bool)
 
     # -- query-time tokenising without the 1-second default dictionary --
     def tokenizer(self):
@@ -301,113 +439,94 @@ class Index:
             self._tok = tok
         return self._tok
 
+    def values(self, fname: str) -> list[str]:
+        """The values of a facet field in order of first use in the clauses (domains: the KB's domain order)."""
+        return self._rel[fname].values
+
     def words(self, keyword: str) -> list[str]:
         """The query-time jieba tokens of a keyword (punctuation dropped)."""
         norm = unicodedata.normalize("NFKC", keyword).lower()
         return [w for w in self.tokenizer().cut(norm, HMM=False) if w.strip() and not RE_SKIP.match(w)]
 
     # -- matching --
-    def _substring(self, needle: str) -> int:
-        """Clauses whose normalised text or tag contains needle (what Ctrl+F finds), cached."""
+    def _substring(self, needle: str) -> np.ndarray:
+        """Clauses whose normalised text or tag contains needle (what Ctrl+F finds), as a mask (cached)."""
         with self._lock:
             hit = self._substrings.get(needle)
             if hit is not None:
                 self._substrings.move_to_end(needle)
-                return hit[0]
+                return hit
+        mask = self._none()
+        mask[self._scan(needle)] = True
+        mask.flags.writeable = False
+        with self._lock:
+            if needle not in self._substrings:
+                self._substrings[needle] = mask
+                self._cache_bytes += self.n + 64
+                while self._cache_bytes > CACHE_BYTES and len(self._substrings) > 1:
+                    self._substrings.popitem(last=False)
+                    self._cache_bytes -= self.n + 64
+        return mask
+
+    def _scan(self, needle: str) -> np.ndarray:
+        """Positions of the clauses holding needle: one find per clause while they are few, else one split."""
         hay, starts = self._hay, self._starts
-        buf = bytearray((self.n + 7) // 8 or 1)
+        found: list[int] = []
         pos = hay.find(needle)
-        while pos >= 0:
-            i = bisect_right(starts, pos) - 1
-            buf[i >> 3] |= 1 << (i & 7)
+        while pos >= 0 and len(found) < SCAN_FIND_LIMIT:
+            i = int(np.searchsorted(starts, pos, "right")) - 1
+            found.append(i)
             if i + 1 >= len(starts):
-                break
-            pos = hay.find(needle, starts[i + 1])  # one hit per clause is enough
-        bits = int.from_bytes(buf, "little")
-        self._remember(self._substrings, needle, bits, len(buf) + len(needle) * 4 + 64)
-        return bits
+                return np.array(found, np.int64)
+            pos = hay.find(needle, int(starts[i + 1]))  # one hit per clause is enough
+        if pos < 0:
+            return np.array(found, np.int64)
+        pieces = hay.split(needle)
+        at = np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces))[:-1] + len(needle)) - len(needle)
+        return np.unique(np.searchsorted(starts, at, "right") - 1)
+
+    def share(self, word: str) -> float:
+        """The share of clauses whose text or tag holds word."""
+        norm = normalise(word)
+        return float(self._substring(norm).sum()) / self.n if norm and self.n else 0.0
 
     def contains(self, text: str) -> bool:
         """True when some clause's text or tag contains text (after normalisation)."""
         norm = normalise(text)
-        return bool(norm) and self._substring(norm) != 0
+        return bool(norm) and bool(self._substring(norm).any())
 
-    def _term(self, word: str) -> tuple[int, array, array]:
-        """(bitset, positions, term frequencies) of a word, from Whoosh's posting list (cached)."""
-        with self._lock:
-            hit = self._postings.get(word)
-            if hit is not None:
-                self._postings.move_to_end(word)
-                return hit[:3]
-        reader = self.searcher.reader()
-        docs, tfs = array("I"), array("I")
-        if ("words", word) in reader:
-            for docnum, freq in reader.postings("words", word).items_as("frequency"):
-                docs.append(docnum)
-                tfs.append(freq)
-        entry = (self._to_bits(docs), docs, tfs)
-        self._remember(self._postings, word, entry, len(docs) * 8 + self.n // 8)
-        return entry
-
-    def _remember(self, cache: OrderedDict, key, value, size: int):
-        """Keep value in a cache bounded by bytes (shared by postings and substring results)."""
-        with self._lock:
-            if key in cache:
-                return
-            cache[key] = (*value, size) if isinstance(value, tuple) else (value, size)
-            self._cache_bytes += size
-            while self._cache_bytes > CACHE_BYTES and len(cache) > 1:
-                for c in (self._substrings, self._postings):
-                    if c and self._cache_bytes > CACHE_BYTES and len(c) > 1:
-                        _, old = c.popitem(last=False)
-                        self._cache_bytes -= old[-1]
-
-    def _filter_bits(self, filters) -> int:
-        bits = self._all
+    def _filter_mask(self, filters) -> np.ndarray:
+        mask = self._every()
         for fname, values in filters.items():
             if not values:
                 continue
             if fname.endswith("_all") or fname == "also":  # every value: departments_all, also
-                table = self._bits["departments"] if fname == "also" else self._bits.get(fname[: -len("_all")], {})
+                rel = self._rel.get("departments" if fname == "also" else fname[: -len("_all")])
                 for v in values:
-                    bits &= table.get(v, 0)
+                    mask &= rel.mask(v, self.n) if rel else self._none()
                 continue
-            table = self._bits.get(fname, {})
-            any_bits = 0
+            rel = self._rel.get(fname)
+            any_mask = self._none()
             for v in values:
-                any_bits |= table.get(v, 0)
-            bits &= any_bits
-        return bits
+                if rel:
+                    any_mask |= rel.mask(v, self.n)
+            mask &= any_mask
+        return mask
 
-    def _bm25(self, positions, words, level: int) -> dict[int, float]:
-        """BM25 of each position for the words (each counted once).
+    def bm25(self, positions: np.ndarray, member: np.ndarray, terms: dict[str, list[str]]) -> np.ndarray:
+        """BM25 of each position (ascending; member: the same set as a mask), summed over the fields.
 
-        Walks whichever is shorter: the term's postings (checked against the level's bits)
-        or the positions (looked up in the postings by bisection).
+        :param terms: per field, the words to score (each counted once).
         """
-        scores = dict.fromkeys(positions, 0.0)
-        lengths, avgdl, n = self._lengths, self._avgdl, self.n
-        member = level.to_bytes((self.n + 7) // 8 or 1, "little")
-        for w in dict.fromkeys(words):
-            _, docs, tfs = self._term(w)
-            if not docs:
-                continue
-            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            if len(docs) <= 4 * len(positions):
-                for d, f in zip(docs, tfs):
-                    if member[d >> 3] >> (d & 7) & 1:
-                        scores[d] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[d] / avgdl))
-            else:
-                last = len(docs)
-                for p in positions:
-                    i = bisect_left(docs, p)
-                    if i < last and docs[i] == p:
-                        f = tfs[i]
-                        scores[p] += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * lengths[p] / avgdl))
+        scores = np.zeros(len(positions))
+        for fname, words in terms.items():
+            postings = self.fields[fname]
+            for w in dict.fromkeys(words):
+                postings.add_scores(scores, positions, member, self._terms.get(w))
         return scores
 
     def _keyword_sets(self, eq: EngineQuery):
-        """Per keyword group: (exact bits, all-words bits); the real words of the typed text with their bits.
+        """Per keyword group: (exact mask, all-words mask); the real words of the typed text with their masks.
 
         Exact: the normalised keyword (or a synonym) occurs as a string, what Ctrl+F finds.
         All words: every word jieba cuts it into occurs (function and question words aside);
@@ -415,39 +534,53 @@ class Index:
         never rests on scattered single characters (高/铁/站).
         Real words (for some-words matches): two characters or more, not a stop word,
         present in the plan; none at all when they cover less than half of what was typed.
+        An analysed query (``carry`` given) has one content word per group already: the groups
+        that may carry a match alone are its real words.
         """
         groups, units, terms = [], {}, []
         typed_chars = unit_chars = 0
-        for group in eq.keywords:
-            exact = whole = 0
+        for g, group in enumerate(eq.keywords):
+            exact, whole = self._none(), self._none()
             for i, variant in enumerate(group):
                 norm = normalise(variant)
                 if not norm:
                     continue
-                exact |= self._substring(norm)
+                held = self._substring(norm)
+                exact |= held
                 words = self.words(variant)
-                terms.extend(words)
+                if eq.carry is None or held.any():
+                    terms.extend(words)  # an analysed query ranks on the variants the plan holds
                 if not eq.words:
                     continue
                 required = [w for w in words if w not in FUNCTION_WORDS]
                 if len(required) > 1 and all(len(w) > 1 for w in required):
-                    bits = self._all
+                    bits = self._every()
                     for w in required:
                         bits &= self._substring(normalise(w))
                     whole |= bits
-                if i:
+                if i or eq.carry is not None:
                     continue  # synonyms match as strings or whole; their pieces do not count alone
                 for w in required:
                     typed_chars += len(w)
                     if len(w) > 1 and w not in STOPWORDS and w not in units:
                         bits = self._substring(normalise(w))
-                        if bits:
+                        if bits.any():
                             units[w] = bits
                             unit_chars += len(w)
             groups.append((exact, exact | whole))
-        if not typed_chars or unit_chars * 2 < typed_chars:
+            if eq.carry is not None and eq.words and g < len(eq.carry) and eq.carry[g] and (exact | whole).any():
+                units[group[0]] = exact | whole
+        if eq.carry is None and (not typed_chars or unit_chars * 2 < typed_chars):
             units = {}
         return groups, units, terms
+
+    @staticmethod
+    def _some(units: dict[str, np.ndarray], relaxed: bool) -> np.ndarray | None:
+        """Clauses holding at least half of the real words; relaxed (an analysed query): any of them."""
+        if not units:
+            return None
+        held = np.sum([bits for bits in units.values()], axis=0, dtype=np.int32)
+        return np.asarray(held >= (1 if relaxed else (len(units) + 1) // 2))
 
     def search(self, eq: EngineQuery) -> EngineResult:
         """Answer an EngineQuery: total, full matches, the requested page of hits, facet counts.
@@ -457,101 +590,228 @@ class Index:
         typed).  With a department (a bare name), its relation ranks first and every related
         clause counts as a full match.
         """
-        fbits = self._filter_bits(eq.filters)
+        fmask = self._filter_mask(eq.filters)
         groups, units, terms = self._keyword_sets(eq)
-        exact = full = self._all if groups else 0
+        exact, full = (self._every(), self._every()) if groups else (self._none(), self._none())
         for s, w in groups:
             exact &= s
             full &= w
-        partial = 0
-        if units:
-            need = (len(units) + 1) // 2
-            counts = {0: self._all}
-            for bits in units.values():
-                nxt: dict[int, int] = {}
-                for k, b in counts.items():
-                    for kk, bb in ((k + 1, b & bits), (k, b & ~bits)):
-                        if bb:
-                            nxt[kk] = nxt.get(kk, 0) | bb
-                counts = nxt
-            for k, b in counts.items():
-                if k >= need:
-                    partial |= b
+        if eq.phrase and eq.words and normalise(eq.phrase):
+            # An analysed query: the exact tier is the typed string, what Ctrl+F finds.
+            typed = self._substring(normalise(eq.phrase))
+            exact = typed.copy() if eq.carry is not None else exact | typed
+            full |= typed
+        some = self._some(units, eq.carry is not None)
+        partial = some if some is not None else self._none()
         dept = {}
         if eq.department:
             for tier, fname in DEPT_TIERS:
-                dept[tier] = self._bits[fname].get(eq.department, 0)
+                dept[tier] = self._rel[fname].mask(eq.department, self.n)
                 full |= dept[tier]
         matched = full | partial
-        if not groups and not eq.department:
-            matched = full = self._all
-        matched &= fbits
+        duty = []
+        if eq.duty_of:
+            related = self._none()
+            for _, fname, weight in DUTY_TIER:
+                bits = self._rel[fname].mask(eq.duty_of, self.n) & ~related
+                duty.append((bits, weight))
+                related |= bits
+            if groups:
+                full &= related
+                matched &= related
+            else:
+                matched, full = related.copy(), related.copy()
+        elif not groups and not eq.department:
+            matched = self._every()
+            full = self._every()
+        matched &= fmask
         full &= matched
-        total = matched.bit_count()
-        facets = self._facets(matched)
-        parts = [[(exact, SCORE_EXACT), (full, SCORE_FULL)]]
+        positions = np.flatnonzero(matched)
+        facets = {f: self._rel[f].counts(matched, positions) for f in FACET_FIELDS}
+        # Each clause's tier score: the sum of the weights of the sets holding it.
+        level = np.zeros(len(positions), np.int64)
+        parts = [(exact, SCORE_EXACT), (full, SCORE_FULL)]
+        if eq.carry is not None:
+            parts += self._analysed_parts(eq, groups, units, matched) + duty
+        else:
+            if len(groups) > 1:
+                parts += [(s, SCORE_SUBSTRING) for s, _ in groups]
+            parts += [(bits, SCORE_WORD) for bits in units.values()]
+        for bits, weight in parts:
+            level += bits[positions] * weight
+        if dept:
+            rel = np.zeros(len(positions), np.int64)
+            for tier, _ in reversed(DEPT_TIERS):  # the first relation holding a clause counts
+                rel[dept[tier][positions]] = TIER[tier]
+            level += rel + np.where((rel < TIER["lead_in_text"]) & exact[positions], NAME_HELD, 0)
+        if eq.carry is None and duty:
+            for bits, weight in duty:
+                level += bits[positions] * weight
+        hits = self._page(positions, level, matched, exact, full, {"text": terms} if terms else {}, eq)
+        marks = list(dict.fromkeys([*units, *(t for t in terms if len(t) > 1 and t not in FUNCTION_WORDS)]))
+        return EngineResult(len(positions), hits, facets, marks, int(full.sum()))
+
+    def _analysed_parts(self, eq: EngineQuery, groups, units, matched) -> list[tuple[np.ndarray, int]]:
+        """Tier weights of an analysed query: every carrying word, each group by its rarity, kinds, figures."""
+        parts: list[tuple[np.ndarray, int]] = []
+        if units and len(units) < len(groups):
+            core = matched.copy()
+            for bits in units.values():
+                core &= bits
+            parts.append((core, SCORE_CORE))  # every word that can carry a match, common ones aside
         if len(groups) > 1:
-            parts += [[(s, SCORE_SUBSTRING)] for s, _ in groups]
-        parts += [[(bits, SCORE_WORD)] for bits in units.values()]
+            parts += [(w, self._coordination(w)) for _, w in groups]
+        if eq.prefer:
+            parts.append((self._filter_mask({"kind": eq.prefer}), SCORE_PREFER))
+        if eq.target:
+            parts.append((self._figures(), SCORE_TARGET))
+        return parts
+
+    def _coordination(self, mask: np.ndarray) -> int:
+        """A keyword group's weight when held: SCORE_SUBSTRING scaled by its rarity (idf), at least a tenth."""
+        df = int(mask.sum())
+        idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        top = math.log(1 + (self.n - 0.5) / 1.5)
+        return int(SCORE_SUBSTRING * max(0.1, min(1.0, idf / top)))
+
+    def _figures(self) -> np.ndarray:
+        """Clauses stating a figure (70%以上, 12/10万): the targets a 多少 question asks for."""
+        mask = self._figure_mask
+        if mask is None:
+            at = [m.start() for m in RE_FIGURE.finditer(self._hay)]
+            mask = self._none()
+            if at:
+                mask[np.searchsorted(self._starts, np.array(at, np.int64), "right") - 1] = True
+            self._figure_mask = mask
+        return mask
+
+    def _context(self, norm: str) -> np.ndarray:
+        """Clauses whose domain title or unit names hold norm (cached per word)."""
+        hit = self._contexts.get(norm)
+        if hit is None:
+            hit = self._none()
+            for table in ("domain", "departments"):
+                for value in self._rel[table].values:
+                    if norm and norm in normalise(value):
+                        hit |= self._rel[table].mask(value, self.n)
+            with self._lock:
+                self._contexts[norm] = hit
+                while len(self._contexts) > 256:
+                    self._contexts.popitem(last=False)
+        return hit
+
+    def _context_and_proximity(self, bm: np.ndarray, sel: np.ndarray, keywords, whole: bool) -> None:
+        """Add to BM25: a content word in the context (domain title, unit names) of a clause whose text holds
+        some word of the query, and the groups' strings close together."""
+        for group in keywords:
+            ctx = self._none()
+            for variant in group:
+                ctx |= self._context(normalise(variant))
+            df = int(ctx.sum())
+            if df:
+                weight = SCORE_CONTEXT * math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+                bm += np.where(ctx[sel] & (bm > 0), weight, 0.0)  # context never outranks a word held
+        if not whole or len(keywords) < 2 or len(sel) > NEAR_MAX_CLAUSES:
+            return
+        needles = [[normalise(v) for v in group if normalise(v)] for group in keywords]
+        hay, starts = self._hay, self._starts
+        for k, p in enumerate(sel.tolist()):
+            end = int(starts[p + 1]) - 1 if p + 1 < len(starts) else len(hay)
+            text = hay[int(starts[p]) : end]
+            spots = []
+            for variants in needles:
+                found = [(i, i + len(v)) for v in variants for i in _finds(text, v)]
+                if not found:
+                    break
+                spots.append(found)
+            else:
+                if _window(spots) <= NEAR_CHARS + sum(len(v[0]) for v in needles):
+                    bm[k] += SCORE_NEAR
+
+    def _page(self, positions, level, matched, exact, full, terms, eq: EngineQuery) -> list[EngineHit]:
+        """The requested page: by tier score, BM25 within a tier, then document order."""
         end = None if eq.limit is None else eq.offset + eq.limit
-        hits, seen = [], 0  # seen: hits in the levels before this one
-        for score, bits in self._levels(matched, parts, dept):
-            count = bits.bit_count()
+        hits: list[EngineHit] = []
+        seen = 0  # hits in the levels before this one
+        single = not len(level) or level.min() == level.max()
+        for score, sel in _levels(positions, level, single, end is None):
             if end is not None and seen >= end:
                 break
+            count = len(sel)
             if seen + count <= eq.offset:
                 seen += count
                 continue
             lo = max(0, eq.offset - seen)
             hi = count if end is None else min(count, end - seen)
-            positions = self._positions(bits)
-            tier = "exact" if bits & exact else "words" if bits & full else "partial"
+            first = int(sel[0])
+            tier = "exact" if exact[first] else "words" if full[first] else "partial"
             if terms:
-                bm = self._bm25(positions, terms, bits)
-                key = lambda p, bm=bm: (bm[p], -p)
-                ranked = nlargest(hi, positions, key=key) if hi < count else sorted(positions, key=key, reverse=True)
-                hits += [EngineHit(p, score + round(bm[p], 4), tier) for p in ranked[lo:hi]]
+                member = matched if single else _mask_of(sel, self.n)
+                bm = self.bm25(sel, member, terms)
+                if eq.carry is not None:
+                    self._context_and_proximity(bm, sel, eq.keywords, bool(full[sel].all()))
+                    np.minimum(bm, 999.0, out=bm)
+                if hi < count:  # the best hi by (BM25 desc, position asc): all tied with the hi-th, then sorted
+                    cut = np.partition(-bm, hi - 1)[hi - 1]
+                    cand = np.flatnonzero(-bm <= cut)
+                    order = cand[np.argsort(-bm[cand], kind="stable")][:hi]
+                else:
+                    order = np.argsort(-bm, kind="stable")
+                hits += [EngineHit(int(sel[i]), score + round(float(bm[i]), 4), tier) for i in order[lo:hi].tolist()]
             else:
-                hits += [EngineHit(p, float(score), tier) for p in positions[lo:hi]]
+                hits += [EngineHit(p, float(score), tier) for p in sel[lo:hi].tolist()]
             seen += count
-        marks = list(dict.fromkeys([*units, *(t for t in terms if len(t) > 1 and t not in FUNCTION_WORDS)]))
-        return EngineResult(total, hits, facets, marks, full.bit_count())
+        return hits
 
-    def _levels(self, matched: int, parts, dept) -> list[tuple[int, int]]:
-        """The matched set split by score tier, highest first: [(score, bits)]."""
-        levels = {0: matched}
-        for comps in parts:
-            for bits, weight in comps:
-                nxt: dict[int, int] = {}
-                for score, b in levels.items():
-                    inside = b & bits
-                    if inside:
-                        nxt[score + weight] = nxt.get(score + weight, 0) | inside
-                    rest = b & ~bits
-                    if rest:
-                        nxt[score] = nxt.get(score, 0) | rest
-                levels = nxt
-        if dept:
-            nxt = {}
-            for score, b in levels.items():
-                left = b
-                for tier, _ in DEPT_TIERS:
-                    inside = left & dept[tier]
-                    if inside:
-                        nxt[score + TIER[tier]] = nxt.get(score + TIER[tier], 0) | inside
-                    left &= ~dept[tier]
-                if left:
-                    nxt[score] = nxt.get(score, 0) | left
-            levels = nxt
-        return sorted(((s, b) for s, b in levels.items() if b), key=lambda x: -x[0])
 
-    def _facets(self, matched: int) -> dict[str, dict[str, int]]:
-        out = {}
-        for fname in FACET_FIELDS:
-            counts = {}
-            for value, bits in self._bits[fname].items():
-                n = (bits & matched).bit_count()
-                if n:
-                    counts[value] = n
-            out[fname] = counts
-        return out
+def _finds(text: str, needle: str, most: int = 8) -> list[int]:
+    out: list[int] = []
+    i = text.find(needle)
+    while i >= 0 and len(out) < most:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+def _window(spots: list[list[tuple[int, int]]]) -> int:
+    """The shortest stretch of text holding one occurrence of every group (few occurrences each)."""
+    best = None
+    for start, end in spots[0]:
+        lo, hi = start, end
+        for other in spots[1:]:
+            a, b = min(other, key=lambda se: abs(se[0] - start))
+            lo, hi = min(lo, a), max(hi, b)
+        best = hi - lo if best is None else min(best, hi - lo)
+    return best or 0
+
+
+def _levels(positions: np.ndarray, level: np.ndarray, single: bool, every: bool):
+    """(score, positions) per distinct level, highest first, positions ascending within.
+
+    For a page, level by level (one pass each, the later ones rarely needed); for every hit, one sort.
+    """
+    if single:
+        if len(level):
+            yield int(level[0]), positions
+        return
+    if every:
+        order = np.argsort(-level, kind="stable")
+        ranked = level[order]
+        bounds = [0, *(np.flatnonzero(np.diff(ranked)) + 1).tolist(), len(ranked)]
+        for a, b in zip(bounds, bounds[1:]):
+            yield int(ranked[a]), positions[order[a:b]]
+        return
+    left = level.copy()
+    while True:
+        score = int(left.max())
+        if score < 0:
+            return
+        at = np.flatnonzero(left == score)
+        left[at] = -1
+        yield score, positions[at]
+
+
+def _mask_of(positions: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, bool)
+    out[positions] = True
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ from kb.errors import (
     UnknownDocument,
 )
 from kb.model import (
+    CLAUSE_FIELDS,
     DUTY_KINDS,
     KINDS,
     RELATIONS,
@@ -31,6 +33,54 @@ from kb.model import (
 # others (、和及), maybe 等/等部门, then a lead verb — 由县统计局牵头, 统计局负责…, 统计局牵头组织….
 # 负责同志/负责人 are people, not a duty; 由X会同Y makes X the lead.
 LEAD_AFTER = r"(?:[、和及][\u4e00-\u9fff、]{1,20}?)?(?:等(?:部门|单位)?)?(?:牵头|负责(?!同志|人)|主导|主抓|统筹|组织(?!机构|建设|体系))"
+
+
+KB_FORMAT = 2  # kb.json: clauses as columns, repeated values as codes into a list of values
+DICTIONARY_FIELDS = (
+    "doc", "kind", "domain", "number", "departments", "departments_raw", "citation", "lead", "part", "section", "part_title",
+    "section_title", "marker", "tag", "line", "order",
+)
+
+
+def _mentions(stored: dict, clauses: list[Clause]) -> dict[str, list[str]]:
+    """kb.json's mentions (only clauses that name a unit are listed), checked against the clauses."""
+    if not isinstance(stored, dict):
+        raise ValueError("kb.json 的 mentions 不是对象")
+    known = {c.id for c in clauses} if stored else set()
+    if any(k not in known or not isinstance(v, list) for k, v in stored.items()):
+        raise ValueError("kb.json 的 mentions 与条款不一致")
+    return stored
+
+
+def _clauses_to_columns(clauses: list[Clause]) -> dict:
+    """Clauses as one list per field; fields with few distinct values as {"values", "codes"}."""
+    out: dict = {}
+    for name in CLAUSE_FIELDS:
+        column = [getattr(c, name) for c in clauses]
+        if name in DICTIONARY_FIELDS:
+            codes: dict = {}
+            keys = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in column]
+            out[name] = {"values": [], "codes": [codes.setdefault(k, len(codes)) for k in keys]}
+            out[name]["values"] = [None] * len(codes)
+            for k, v in zip(keys, column):
+                out[name]["values"][codes[k]] = v
+        else:
+            out[name] = column
+    return out
+
+
+def _clauses_from_columns(columns: dict) -> list[Clause]:
+    """The clauses of kb.json's columns, sharing one string object per repeated value."""
+    lists = []
+    for name in CLAUSE_FIELDS:
+        column = columns[name]
+        if isinstance(column, dict):
+            values = column["values"]
+            column = [list(values[i]) for i in column["codes"]] if name == "departments" else [values[i] for i in column["codes"]]
+        lists.append(column)
+    if len({len(c) for c in lists}) > 1:
+        raise ValueError("kb.json 的条款列长度不一致")
+    return list(map(Clause, *lists))
 
 
 class KnowledgeBase:
@@ -86,9 +136,16 @@ class KnowledgeBase:
     @classmethod
     def load(cls, gen: Path) -> KnowledgeBase:
         try:
-            data = json.loads((gen / "kb.json").read_text(encoding="utf-8"))
+            gc.disable()  # hundreds of thousands of objects, none of them cyclic
+            try:
+                data = json.loads((gen / "kb.json").read_text(encoding="utf-8"))
+                if not isinstance(data, dict) or data.get("format") != KB_FORMAT:
+                    raise ValueError("kb.json 的格式不是本版本的")
+                clauses = _clauses_from_columns(data["clauses"])
+            finally:
+                gc.enable()
             meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or not isinstance(meta, dict) or meta.get("clauses", len(data["clauses"])) != len(data["clauses"]):
+            if not isinstance(meta, dict) or meta.get("clauses", len(clauses)) != len(clauses):
                 raise ValueError("kb.json 与 meta.json 不一致")
             for name in ("synonyms.txt", "userdict.txt"):  # read by search and segmentation
                 if (gen / name).exists():
@@ -100,20 +157,22 @@ class KnowledgeBase:
             return cls(
                 [Document(**d) for d in data["documents"]],
                 [Heading(**h) for h in data["headings"]],
-                [Clause(**c) for c in data["clauses"]],
+                clauses,
                 registry,
                 gen,
                 [ParseWarning(**w) for w in data.get("warnings", [])],
-                {c["id"]: data.get("mentions", {}).get(c["id"], []) for c in data["clauses"]},
+                _mentions(data.get("mentions", {}), clauses),
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise DataDirError(f"知识库 {gen} 已损坏（{str(exc)[:200]}）：请运行 plankb build --force") from None
 
     def to_dict(self) -> dict:
+        """What kb.json holds: documents and headings as records, clauses as columns."""
         return {
+            "format": KB_FORMAT,
             "documents": [d.to_dict() for d in self.documents],
             "headings": [h.to_dict() for h in self.headings],
-            "clauses": [c.to_dict() for c in self.clauses],
+            "clauses": _clauses_to_columns(self.clauses),
             "warnings": [w.to_dict() for w in self.warnings],
             "mentions": {k: v for k, v in self.mentions.items() if v},
         }

@@ -13,6 +13,7 @@ import html
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,46 +23,18 @@ from kb.errors import DataDirError, UnknownDepartment
 from kb.index import EngineQuery, Index, normalise
 from kb.knowledge import KnowledgeBase
 from kb.model import KIND_LABELS, KINDS
+from kb.query import VOCABULARY, Lexicon, Reading, analyse, load_vocabulary
 from kb.store import default_data, live_generation, open_kb
 
 MAX_QUERY = 200
 MAX_KEYWORDS = 12
 DUTY = ["goal", "measure"]
-KIND_WORDS = {
-    "主要目标": ["goal"], "目标": ["goal"], "goals": ["goal"], "goal": ["goal"],
-    "策略措施": ["measure"], "措施": ["measure"], "measures": ["measure"], "measure": ["measure"],
-    "职责": DUTY, "任务": DUTY, "工作": DUTY, "责任": DUTY, "指标": DUTY, "duties": DUTY, "duty": DUTY, "tasks": DUTY,
-}
 KIND_VALUES = {**{k: k for k in KINDS}, **{v: k for k, v in KIND_LABELS.items()}, "目标": "goal", "措施": "measure"}
-FILLER = sorted(
-    "有哪些 哪些 负责 涉及 承担 牵头 参与 相关 有关 关于 需要 请问 查询 查找 列出 所有 全部 以及 什么 "
-    "共同 一起 同时 分别 条款 内容 事项 "
-    "的 和 与 及 或 哪 是 了 吗 呢 有 由 中 在 都 "
-    "which what are is the of for and or does do by in with to list show all involve involves involving responsible both clauses items".split(),
-    key=len,
-    reverse=True,
-)
 FILTER_KEYS = {"dept": "departments", "部门": "departments", "kind": "kind", "类别": "kind", "domain": "domain", "领域": "domain", "doc": "doc", "文档": "doc"}
 RE_FILTER = re.compile(r"(?<![\w:：])(dept|kind|domain|doc|部门|类别|领域|文档)[:：](\S*)", re.I)
 RE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 RE_SEP = re.compile(r"[\s,，、;；]+")
 FACET_LABELS = {"kind": "类别", "domain": "领域", "departments": "部门", "doc": "文档"}
-
-
-def load_synonyms(path: Path) -> dict[str, list[str]]:
-    """synonyms.txt: `词 => 扩展 扩展` per line; missing file, no synonyms."""
-    out: dict[str, list[str]] = {}
-    if not path.exists():
-        return out
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "=>" not in line:
-            continue
-        left, right = line.split("=>", 1)
-        for key in left.split():
-            out.setdefault(key.strip(), [])
-            out[key.strip()] += [w for w in right.split() if w and w != key]
-    return out
 
 
 @dataclass
@@ -83,6 +56,12 @@ class Interpretation:
     literal: bool = False
     notes: list[str] = field(default_factory=list)
     recognised: list[str] = field(default_factory=list)  # words read as filters, not keywords
+    reading: str = ""  # the analyser's reading, for the page: 部门 人社局 · 全部职责
+    duty: bool = False  # the department's whole duty list (every kind and relation), ranked by the keywords
+    prefer: list[str] = field(default_factory=list)  # kinds ranked first
+    target: bool = False  # figures ranked first
+    phrase: str = ""  # the typed text: every clause holding it comes first
+    carry: list[bool] = field(default_factory=list)  # per keyword: may it carry a match alone
 
     def description(self) -> str:
         parts = []
@@ -96,7 +75,7 @@ class Interpretation:
             parts.append("文档 " + "、".join(self.docs))
         if not parts:
             return ""
-        return "已按" + "，".join(parts) + "筛选"
+        return "已按" + "，".join(parts) + ("（全部职责）" if self.duty else "") + "筛选"
 
     def to_dict(self) -> dict:
         return {
@@ -112,6 +91,10 @@ class Interpretation:
             "also": self.also,
             "literal": self.literal,
             "recognised": self.recognised,
+            "reading": self.reading,
+            "duty": self.duty,
+            "prefer": self.prefer,
+            "target": self.target,
             "description": self.description(),
             "notes": self.notes,
         }
@@ -139,7 +122,9 @@ class Searcher:
         self.cache_size = cache_size
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.synonyms = load_synonyms(Path(kb.path) / "synonyms.txt") if kb.path else {}
+        # The shipped everyday-to-plan vocabulary, with the corpus's own synonyms.txt added to it.
+        self.synonyms = load_vocabulary(VOCABULARY, *([Path(kb.path) / "synonyms.txt"] if kb.path else []))
+        self._readings: OrderedDict = OrderedDict()
         self.registry = kb.registry
         known = set(kb.department_names()) | {g.name for g in self.registry.groups}
         self.known_units = known
@@ -148,6 +133,28 @@ class Searcher:
         # The knowledge base's own unit names (省妇联, 市卫健委) win over the spellings inside them.
         self.spellings = sorted(set(self.spellings) | {(n, n) for n in known}, key=lambda p: (-len(p[0]), p[0]))
         self.spellings.sort(key=lambda p: -len(p[0]))
+        self.lexicon = Lexicon(
+            cut=index.words,
+            cut_for_search=lambda t: list(index.tokenizer().cut_for_search(normalise(t), HMM=False)),
+            in_plan=index.contains,
+            share=index.share,
+            units=self._department_spans,
+            domains=kb.domains(),
+            docs={d.id: d.title for d in kb.documents},
+            vocabulary=self.synonyms,
+        )
+
+    def analyse(self, text: str) -> Reading:
+        """The analyser's reading of free text (kept for the most recent queries)."""
+        with self._cache_lock:
+            hit = self._readings.get(text)
+        if hit is None:
+            hit = analyse(text, self.lexicon)
+            with self._cache_lock:
+                self._readings[text] = hit
+                while len(self._readings) > 512:
+                    self._readings.popitem(last=False)
+        return hit
 
     # -- interpretation --------------------------------------------------
     def interpret(self, query: str, *, dept=None, kind=None, domain=None, doc=None, literal=False, also=None) -> Interpretation:
@@ -177,7 +184,7 @@ class Searcher:
         if len(it.keywords) > MAX_KEYWORDS:
             it.notes.append(f"关键词过多，只使用了前 {MAX_KEYWORDS} 个")
             it.keywords = it.keywords[:MAX_KEYWORDS]
-        if not it.literal:
+        if not it.literal and not it.carry:
             for k in it.keywords:
                 if self.synonyms.get(k):
                     it.synonyms[k] = self.synonyms[k]
@@ -253,59 +260,65 @@ class Searcher:
         return RE_FILTER.sub(take, text)
 
     def _free_text(self, text, it):
-        """Departments, kind words and filler in free text become filters (only with a department)."""
-        spans = self._department_spans(text)
-        if not spans:
-            it.keywords = [k for k in RE_SEP.split(text) if k]
-            return
+        """Free text through the analyser (kb.query): units, kinds, duty questions, content words."""
         stripped_text = text.strip()
-        if (
-            len(stripped_text) > max(e - b for b, e, _, _ in spans)
+        if not stripped_text:
+            return
+        r = self.analyse(stripped_text)
+        it.reading = r.describe()
+        if r.units and (
+            len(stripped_text) > max(len(s) for s in r.unit_spellings)
             and not RE_SEP.search(stripped_text)
             and self.index.contains(stripped_text)
         ):
             # Pasted from the plan (监测组由县统计局牵头): what Ctrl+F would find comes first.
             it.keywords = [stripped_text]
+            it.reading = ""
             it.notes.append("这段文字在规划中原样出现，已按原文检索")
             return
-        found = _unique(c for _, _, c, _ in spans)
-        rest = list(text)
-        for start, end, _, _ in spans:
-            for i in range(start, end):
-                rest[i] = " "
-        rest = "".join(rest)
-        kinds, stripped = [], rest
-        for word in sorted(KIND_WORDS, key=len, reverse=True):
-            pattern = re.compile(re.escape(word), re.I) if word.isascii() else re.compile(re.escape(word))
-            if pattern.search(stripped):
-                kinds += KIND_WORDS[word]
-                it.recognised.append(word)
-                stripped = pattern.sub(" ", stripped)
-        filler_found = False
-        for word in FILLER:
-            pattern = re.compile(rf"\b{re.escape(word)}\b", re.I) if word.isascii() else re.compile(re.escape(word))
-            if pattern.search(stripped):
-                filler_found = True
-                stripped = pattern.sub(" ", stripped)
-        leftovers = [k for k in RE_SEP.split(stripped) if k and not RE_SEP.fullmatch(k)]
-        it.recognised += [s for _, _, _, s in spans]
-        it.departments += found
-        it.kinds += kinds
-        # 妇联和教育局共同负责的措施: the clauses both are tagged on.
-        it.all_departments = it.all_departments or len(found) > 1
-        if kinds or filler_found:
-            it.mode = "department"
-            if not kinds:
-                it.kinds += DUTY
-        elif leftovers:
-            it.mode = "department"
-        else:
+        it.phrase = stripped_text
+        it.recognised += [*r.unit_spellings, *r.cues, *r.dropped]
+        terms = r.terms
+        if r.units and not terms and not r.cues and not r.unknown:
+            it.departments += r.units
+            it.all_departments = it.all_departments or len(r.units) > 1
             it.mode = "department-bare"
-            it.bare = found[0]
+            it.bare = r.units[0]
+            it.phrase = ""
             # Ctrl+F parity: the name as typed also finds every clause whose text contains it.
-            it.keywords = [text.strip()]
+            it.keywords = [stripped_text]
             return
-        it.keywords = leftovers
+        if r.units:
+            it.departments += r.units
+            it.mode = "department"
+            # 妇联和教育局共同负责的措施: the clauses both are tagged on.
+            it.all_departments = it.all_departments or len(r.units) > 1
+            if r.kinds:
+                it.kinds += r.kinds
+            elif len(r.units) > 1:
+                it.kinds += DUTY
+            else:
+                it.duty = True
+            if r.unknown and not terms:
+                # 卫健委局长 登月: the unit's clauses on a topic the plan does not hold — none.
+                it.keywords = list(r.unknown)
+                it.carry = [True] * len(r.unknown)
+                return
+        elif not terms or (r.unknown and sum(not t.generic for t in terms) <= len(r.unknown)):
+            # Only kind or question words (目标, 有哪些措施), or a topic mostly not in the plan
+            # (护照怎么办理, 高铁对妇女的影响): the text itself is the keyword, found only as written.
+            it.keywords = [stripped_text]
+            if r.unknown:
+                it.reading = ""
+                it.notes.append("规划中没有“" + "”“".join(r.unknown) + "”，只按原文检索")
+            it.prefer = r.prefer
+            it.target = r.target
+            return
+        it.prefer = [] if r.units else r.prefer
+        it.target = r.target and not r.units
+        it.keywords = [t.word for t in terms]
+        it.carry = [not t.generic for t in terms]
+        it.synonyms = {t.word: t.expansions for t in terms if t.expansions}
 
     def _department_spans(self, text):
         """(start, end, canonical, spelling) of department names in text, longest first."""
@@ -333,34 +346,36 @@ class Searcher:
         return spans
 
     # -- searching ---------------------------------------------------------
-    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None) -> dict:
+    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None, highlights=True) -> dict:
         """Search and return the public result contract (query, interpreted, total, full_matches, hits, facets).
 
         With a cache, repeated searches return the same dict: callers must not modify it.
+
+        :param highlights: False for exports: every hit's ``highlight`` is None, none is computed.
         """
         if not self.cache_size:
-            return self._search(query, dept, kind, domain, doc, literal, page, limit, also)
-        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also))
+            return self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights)
+        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also), bool(highlights))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also)
+        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights)
         with self._cache_lock:
             self._cache[key] = result
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return result
 
-    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None) -> dict:
+    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None, highlights=True) -> dict:
         it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, also=also)
         page = max(1, int(page or 1))
         offset = 0 if limit is None else (page - 1) * limit
         filters = {"doc": it.docs, "kind": it.kinds, "domain": it.domains}
         bare = it.mode == "department-bare"
         # A bare name ranks by its relation; only departments given as filters narrow the result.
-        depts = it.explicit_departments if bare else it.departments
+        depts = it.explicit_departments if bare or it.duty else it.departments
         if depts:
             filters["departments_all" if it.all_departments else "departments"] = depts
         if it.also:
@@ -370,6 +385,11 @@ class Searcher:
             filters=filters,
             department=it.bare if bare else None,
             words=not it.literal,
+            phrase=it.phrase,
+            carry=list(it.carry) if it.carry else None,
+            prefer=it.prefer,
+            target=it.target,
+            duty_of=it.departments[0] if it.duty else None,
             offset=offset,
             limit=limit,
         )
@@ -399,7 +419,7 @@ class Searcher:
                     "tier": h.tier,
                     "full": h.tier != "partial",
                     "score": round(h.score, 4),
-                    "highlight": highlight(c.text, needles, fallback=words),
+                    "highlight": highlight(c.text, needles, fallback=words) if highlights else None,
                 }
             )
         return {
@@ -433,7 +453,7 @@ class Searcher:
                 order = [d.id for d in self.kb.documents if d.id in values]
                 label = lambda v: self.kb.docs[v].title if v in self.kb.docs else v
             elif name == "domain":
-                order = [d for d in self.kb.domains() if d in values]
+                order = [d for d in self.index.values("domain") if d in values]
                 label = _short
             else:
                 order = sorted(values, key=lambda v: (-values[v], v))
@@ -491,46 +511,111 @@ def snippet_start(text: str, lo: int, first: int) -> int:
     return lo
 
 
+# Per character, its normalised form where that differs from the character (full-width → ASCII,
+# upper → lower case, "" for white space), as in normalise(); learnt for the characters met.
+_NORM: dict[int, str] = {}
+_KNOWN: set[str] = set()
+_RE_ODD: re.Pattern | None = None  # the characters that do not map to exactly one character
+_NORM_LOCK = threading.Lock()
+
+
+def _learn(text: str) -> re.Pattern | None:
+    global _RE_ODD
+    new = set(text) - _KNOWN
+    if new:
+        with _NORM_LOCK:
+            odd = False
+            for ch in new:
+                n = unicodedata.normalize("NFKC", ch).lower()
+                if n.isspace():
+                    n = ""
+                if n != ch:
+                    _NORM[ord(ch)] = n
+                    odd = odd or len(n) != 1
+            _KNOWN.update(new)
+            if odd:
+                _RE_ODD = re.compile("[" + "".join(re.escape(chr(c)) for c, n in _NORM.items() if len(n) != 1) + "]")
+    return _RE_ODD
+
+
+def _normalised(text: str) -> tuple[str, list[int], list[int], list[bool]]:
+    """text normalised character by character, with the runs that map it back.
+
+    Returns (norm, run starts in norm, run starts in text, run is one-to-one): a run is either
+    characters that each map to one character, or one character that maps to several.
+    """
+    odd = _learn(text)
+    norm = text.translate(_NORM)
+    if odd is None or not odd.search(text):
+        return norm, [0], [0], [True]
+    nstarts, tstarts, plain = [], [], []
+    at = done = 0
+    for m in odd.finditer(text):
+        if m.start() > done:
+            nstarts.append(at)
+            tstarts.append(done)
+            plain.append(True)
+            at += m.start() - done
+        rep = _NORM[ord(m.group())]
+        if rep:
+            nstarts.append(at)
+            tstarts.append(m.start())
+            plain.append(False)
+            at += len(rep)
+        done = m.end()
+    nstarts.append(at)
+    tstarts.append(done)
+    plain.append(True)
+    return norm, nstarts, tstarts, plain
+
+
 def highlight(text: str, needles, width: int = 180, fallback=()) -> str:
     """An HTML-escaped snippet of text with matches wrapped in <mark>; nothing else is markup.
 
+    Matches are found in the normalised text and marked as ranges of the original one.
+
     :param fallback: words to mark when no needle occurs (a keyword matched as scattered words).
     """
-    norm_chars, index_map = [], []
-    for i, ch in enumerate(text):
-        n = unicodedata.normalize("NFKC", ch).lower()
-        if n.isspace():
-            continue
-        for nc in n:
-            norm_chars.append(nc)
-            index_map.append(i)
-    norm = "".join(norm_chars)
-    marks = [False] * len(text)
+    norm, nstarts, tstarts, plain = _normalised(text)
+
+    def back(i: int) -> int:  # the text position of norm[i]
+        k = bisect_right(nstarts, i) - 1
+        return tstarts[k] + (i - nstarts[k] if plain[k] else 0)
+
+    ranges = []
     for needle in needles:
         nn = normalise(needle)
         if not nn:
             continue
         start = norm.find(nn)
         while start >= 0:
-            for j in range(index_map[start], index_map[start + len(nn) - 1] + 1):
-                marks[j] = True
+            ranges.append((back(start), back(start + len(nn) - 1) + 1))
             start = norm.find(nn, start + 1)
-    if fallback and not any(marks):
+    if fallback and not ranges:
         return highlight(text, fallback, width)
+    merged: list[list[int]] = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
     lo, hi = 0, len(text)
     if len(text) > width:
-        first = marks.index(True) if True in marks else 0
+        first = merged[0][0] if merged else 0
         lo = max(0, first - width // 3)
         hi = min(len(text), lo + width)
         lo = snippet_start(text, max(0, hi - width), first)
     out, i = [], lo
-    while i < hi:
-        j = i
-        while j < hi and marks[j] == marks[i]:
-            j += 1
-        chunk = html.escape(text[i:j], quote=True)
-        out.append(f"<mark>{chunk}</mark>" if marks[i] else chunk)
-        i = j
+    for a, b in merged:
+        a, b = max(a, lo), min(b, hi)
+        if a >= b:
+            continue
+        if a > i:
+            out.append(html.escape(text[i:a], quote=True))
+        out.append(f"<mark>{html.escape(text[a:b], quote=True)}</mark>")
+        i = b
+    if i < hi:
+        out.append(html.escape(text[i:hi], quote=True))
     return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
 
 

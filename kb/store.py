@@ -384,20 +384,8 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
         (work / "sources").mkdir()
         for pd in parsed_docs:
             shutil.copyfile(corpus / pd.document.source, work / "sources" / pd.document.source)
-        clauses = [c for pd in parsed_docs for c in pd.clauses]
         kbobj = KnowledgeBase.from_parsed(parsed_docs, Registry.load(work / "departments.toml"), work, mentions={})
-        # Segment on every core while this process writes the index, chunk by chunk.
-        builder = kbindex.IndexBuilder(work / "index")
-        mentions = []
-        stream = segment.analyse_stream([c.text for c in clauses], kbindex.userdict_for(kbobj), kbobj.registry, progress)
-        for start, result in stream:
-            builder.add(clauses[start : start + len(result)], [w for w, _ in result])
-            mentions += [m for _, m in result]
-            if progress:
-                progress("index", start + len(result), len(clauses))
-        builder.commit()
-        kbobj.set_mentions(mentions)
-        write_json(work / "kb.json", kbobj.to_dict())
+        _write_kb_and_index(work, kbobj, progress)
         write_indicators(work, kbobj)
         meta = {
             "schema": SCHEMA_VERSION,
@@ -406,7 +394,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
             "corpus": str(corpus.resolve()),
             "files": state,
             "documents": [pd.document.id for pd in parsed_docs],
-            "clauses": len(clauses),
+            "clauses": len(kbobj.clauses),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "checksums": CHECKSUM_FILE,
         }
@@ -423,7 +411,25 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
         shutil.rmtree(work, ignore_errors=True)
         raise
     _prune(data)
-    return BuildReport(str(data), False, gen.name, reports, time.perf_counter() - t0, len(clauses))
+    return BuildReport(str(data), False, gen.name, reports, time.perf_counter() - t0, len(kbobj.clauses))
+
+
+def _write_kb_and_index(work: Path, kbobj: KnowledgeBase, progress=None):
+    """Segment the clauses (on every core) and write the generation's KB and index files."""
+    from kb import index as kbindex
+
+    clauses = kbobj.clauses
+    builder = kbindex.IndexBuilder(work / "index")
+    mentions = []
+    stream = segment.analyse_stream([c.text for c in clauses], kbindex.userdict_for(kbobj), kbobj.registry, progress)
+    for start, result in stream:
+        builder.add(clauses[start : start + len(result)], [w for w, _ in result])
+        mentions += [m for _, m in result]
+        if progress:
+            progress("index", start + len(result), len(clauses))
+    kbobj.set_mentions(mentions)
+    builder.commit(kbobj)
+    write_json(work / "kb.json", kbobj.to_dict())
 
 
 def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> KnowledgeBase:

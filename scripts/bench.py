@@ -763,6 +763,78 @@ def _target_rows(n_docs, r):
     return rows
 
 
+def _engine_report() -> list[str]:
+    """Sections of BENCHMARKS.md for bench/results/engines-*.json (plankb beside tantivy and SQLite FTS5)."""
+    files = sorted(RESULTS.glob("engines-*.json"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+    if not files:
+        return []
+    out = [
+        "## plankb beside tantivy and SQLite FTS5 (`--engines`)",
+        "",
+        "Each engine in its own fresh process, the processes one after another (repeated; medians of the repeats). A generated",
+        "mix of words, unit names, unspaced and spaced phrases and questions, drawn from the corpus with a fixed seed. Times are",
+        "CPU time of the calling thread per call (the machine is shared: CPU time is what noise disturbs least). *unseen*: every",
+        "query asked for the first time in the process; *top 10*: the same queries again; *all*: every hit (plankb: the export",
+        "path, no highlights — main's export path highlights every hit); *N=1000*: the first 1,000 hits with highlights.",
+        "plankb answers with facet counts and highlights; the peers return hit ids only. tantivy: plankb's own jieba words per",
+        "clause, BM25, any word (`Should`). FTS5: the trigram tokenizer on the normalised text, each keyword a phrase (`LIKE`",
+        "for keywords under three characters), ranked by `rank`. *cold*: process start to first answer, wall (CPU). Memory:",
+        "the query process's peak RSS (VmHWM). Size: the generation (plankb: everything but the copied plan files).",
+        "",
+    ]
+    for path in files:
+        r = json.loads(path.read_text(encoding="utf-8"))
+        m, d = r["machine"], r["details"]
+        e = r["engines"]
+        out += [
+            f"### {r['n_docs']:,} plan{'s' if r['n_docs'] != 1 else ''} — {r['clauses']:,} clauses",
+            "",
+            f"{r['date']} · {m.get('cpus')} CPUs ({m.get('cpu_model', '')}) · Python {m.get('python')} · {d['queries']} queries, "
+            f"{d['rounds']} warm rounds, {d['repeats']} processes per engine · kb at {d['kb'].get('commit', '?')}"
+            + (f" · plankb-main from {d['before']}" if d.get("before") else ""),
+            "",
+            "| engine | cold s (CPU s) | peak MB | size | unseen p50 / p99 ms | top 10 p50 / p99 ms | all p50 / p99 ms | N=1000 p50 / p99 ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, f in e.items():
+            cell = lambda k: f"{f[k]['p50']:.2f} / {f[k]['p99']:.2f}" if k in f else "—"  # noqa: B023
+            out.append(
+                f"| {'**' + name + '**' if name == 'plankb' else name} | {f['cold_s']:.2f} ({f.get('cold_cpu_s', math.nan):.2f}) | {f['peak_mb']:.0f} | "
+                f"{_mb(_generation_bytes(f))} | {cell('unseen')} | {cell('top10')} | {cell('all')} | {cell('n1000')} |"
+            )
+        out += ["", "| plankb ÷ | unseen p50 | top 10 p50 |", "|---|---:|---:|"]
+        for name, x in r["ratios_p50"].items():
+            out.append(f"| {name} | {x.get('unseen', 0):.2f}× | {x.get('top10', 0):.2f}× |")
+        same = r.get("before_after_identical")
+        if same:
+            out += ["", f"Same answers as main (top-10 ids, total, facet counts, every hit's id in order): {same['identical']} of {same['queries']} queries"
+                    + (f"; differing: {', '.join('`' + q + '`' for q in same['differ'])}" if same["differ"] else "") + "."]
+        p = e["plankb"]
+        targets = []
+        if r["n_docs"] >= 1000:
+            targets = [
+                ("top 10 p50 ≤ 3× tantivy", f"{r['ratios_p50']['tantivy']['top10']:.2f}×", r["ratios_p50"]["tantivy"]["top10"] <= 3),
+                ("all results p50 ≤ 25 ms", f"{p['all']['p50']:.1f} ms", p["all"]["p50"] <= 25),
+                ("cold start ≤ 2 s (wall; CPU)", f"{p['cold_s']:.2f} s; {p.get('cold_cpu_s', math.nan):.2f} s", p["cold_s"] <= 2),
+                ("query-process memory ≤ 350 MB", f"{p['peak_mb']:.0f} MB", p["peak_mb"] <= 350),
+                ("generation ≤ 150 MB", _mb(_generation_bytes(p)), _generation_bytes(p) <= 150 * 2**20),
+            ]
+        elif r["n_docs"] >= 100:
+            targets = [("unseen p50 ≤ 2× tantivy", f"{r['ratios_p50']['tantivy']['unseen']:.2f}×", r["ratios_p50"]["tantivy"]["unseen"] <= 2)]
+        if targets:
+            out += ["", "| target (issue 23) | measured | met |", "|---|---:|:---:|"]
+            out += [f"| {label} | {value} | {'yes' if ok else '**no**'} |" for label, value, ok in targets]
+        if "files" in p:
+            out += ["", "plankb generation files: " + ", ".join(f"`{k}` {_mb(v)}" for k, v in sorted(p["files"].items(), key=lambda kv: -kv[1]) if v >= 2**20 // 10) + "."]
+        out.append("")
+    return out
+
+
+def _generation_bytes(f: dict) -> int:
+    """A generation's size without the copied plan files (or the peer's index size)."""
+    return sum(f["files"].values()) if "files" in f else f["size_bytes"]
+
+
 def write_report() -> Path:
     """docs/BENCHMARKS.md from every bench/results/*.json."""
     files = sorted(RESULTS.glob("scale-*.json"), key=lambda p: (not p.stem.endswith("seed"), int(re.sub(r"\D", "", p.stem) or 0)))
@@ -817,6 +889,7 @@ def write_report() -> Path:
         if slow:
             out += ["", "Slowest plankb queries (p50 ms): " + ", ".join(f"`{q}` {ms:.1f}" for q, ms in slow) + "."]
         out.append("")
+    out += _engine_report()
     load = RESULTS / "load.json"
     if load.exists():
         r = json.loads(load.read_text(encoding="utf-8"))
@@ -861,6 +934,12 @@ def write_report() -> Path:
             "| RSS MB | " + " | ".join(f"{mb}" for _, mb in series[:: max(1, len(series) // 12)]) + " |",
             "",
         ]
+    rel = RESULTS / "relevance.json"
+    if rel.exists():
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import relevance
+
+        out += relevance.report_lines(json.loads(rel.read_text(encoding="utf-8")))
     out += [
         "## How to rerun",
         "",
@@ -871,6 +950,9 @@ def write_report() -> Path:
         ".venv/bin/python scripts/bench.py --quick            # 1 and 10 plans, fewer rounds",
         ".venv/bin/python scripts/bench.py --load --duration 60   # waitress under 16 and 64 connections",
         ".venv/bin/python scripts/bench.py --soak 600        # ten minutes of /search, server RSS sampled",
+        ".venv/bin/python scripts/bench.py --relevance        # plankb vs plain BM25 on bench/relevance/ (seconds)",
+        ".venv/bin/python scripts/bench.py --engines 1,100,1000 --before /tmp/plankb-main   # beside tantivy and FTS5",
+        "    # (/tmp/plankb-main: git archive main kb | tar -x -C /tmp/plankb-main; the 1,000-plan build takes a while)",
         ".venv/bin/python scripts/bench.py --report           # rewrite this file from bench/results/",
         ".venv/bin/python scripts/make_corpus.py --n 100 --out /tmp/corpus-100   # just the synthetic corpus",
         "```",
@@ -884,6 +966,278 @@ def write_report() -> Path:
 
 
 # -- command line --------------------------------------------------------------------------------
+def bench_relevance_run() -> None:
+    """--relevance: both engines on the judged queries, JSON and the report section."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import relevance
+
+    result = relevance.bench_relevance(WORK)
+    result["date"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    result["machine"] = machine()
+    result["kb"] = kb_version()
+    (RESULTS / "relevance.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    for label, row in result["summary"].items():
+        p, b = row["plankb"], row["bm25"]
+        print(f"  {label:24} nDCG@10 {p['ndcg10'] or 0:.3f} vs {b['ndcg10'] or 0:.3f}  recall@10 {p['recall10'] or 0:.3f} vs {b['recall10'] or 0:.3f}"
+              f"  zero {p['answerable_zero']}/{b['answerable_zero']}  unanswerable-with-results {p['unanswerable_with_results']}/{b['unanswerable_with_results']}", file=sys.stderr)
+    print(f"wrote {RESULTS / 'relevance.json'} and {write_report()}", file=sys.stderr)
+
+
+# -- engines at province scale: plankb (and main's plankb) beside tantivy and SQLite FTS5 ----------------
+PEERS = ("tantivy", "fts5")
+
+
+def engine_queries(gen: Path, count: int, seed: int) -> list[str]:
+    """A seeded mix drawn from the generation itself: words, unit names, unspaced and spaced phrases, questions."""
+    import random
+
+    from kb.knowledge import KnowledgeBase
+
+    rnd = random.Random(seed)
+    kb = KnowledgeBase.load(gen)
+    texts = [c.text for c in kb.clauses]
+    terms = [t for t in (gen / "index" / "terms.txt").read_text(encoding="utf-8").split("\n") if len(t) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", t)]
+    units = kb.department_names()
+    out: list[str] = []
+
+    def phrase(words=False):
+        t = rnd.choice(texts)
+        if words:
+            return " ".join(rnd.choice(terms) for _ in range(rnd.randint(2, 3)))
+        i = rnd.randrange(max(1, len(t) - 8))
+        return re.sub(r"[\W_]+", "", t[i : i + rnd.randint(4, 8)]) or t[:4]
+
+    makers = [
+        lambda: rnd.choice(terms),
+        lambda: rnd.choice(units),
+        phrase,
+        lambda: phrase(True),
+        lambda: rnd.choice(
+            [f"{rnd.choice(units)}负责哪些措施", f"{rnd.choice(terms)}有哪些要求", f"哪些条款涉及{rnd.choice(terms)}", f"{rnd.choice(units)}的{rnd.choice(terms)}目标"]
+        ),
+    ]
+    seen: set[str] = set()
+    for i in range(count * 20):  # round the kinds; a kind that runs out (few unit names) leaves room to the others
+        q = makers[i % len(makers)]()
+        if q and q not in seen:
+            seen.add(q)
+            out.append(q)
+            if len(out) == count:
+                break
+    return out
+
+
+def _peer_docs(gen: Path):
+    """Clause ids, normalised texts and the plankb index's own words per clause (for the peers' indexes)."""
+    import numpy as np
+
+    ix = gen / "index"
+    meta = json.loads((ix / "plankb-index.json").read_text(encoding="utf-8"))
+    hay = (ix / "substring.txt").read_bytes().decode("utf-16-le").split("\x00")
+    terms = (ix / "terms.txt").read_text(encoding="utf-8").split("\n")
+    offsets, docs, tfs = (np.load(ix / f"text.{p}.npy") for p in ("offsets", "docs", "tfs"))
+    term_of = np.repeat(np.arange(len(terms)), np.diff(offsets))
+    order = np.argsort(docs, kind="stable")
+    bounds = np.searchsorted(docs[order], np.arange(meta["clauses"] + 1))
+    words = []
+    for i in range(meta["clauses"]):
+        sel = order[bounds[i] : bounds[i + 1]]
+        words.append(" ".join(" ".join([terms[t]] * int(f)) for t, f in zip(term_of[sel].tolist(), tfs[sel].tolist())))
+    return [h.split("\x01")[0] for h in hay], words
+
+
+def build_peer(name: str, gen: Path, out: Path) -> float:
+    """Build tantivy (plankb's jieba words, BM25) or SQLite FTS5 (trigram) over the generation's clauses."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    texts, words = _peer_docs(gen)
+    t0 = time.perf_counter()
+    if name == "tantivy":
+        import tantivy
+
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("words", stored=False, tokenizer_name="whitespace")
+        sb.add_unsigned_field("pos", stored=True, indexed=False, fast=True)
+        index = tantivy.Index(sb.build(), path=str(out))
+        writer = index.writer()
+        for i, w in enumerate(words):
+            doc = tantivy.Document(words=w)
+            doc.add_unsigned("pos", i)
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        shutil.copyfile(gen / "index" / "vocab.json", out / "vocab.json")
+    else:
+        import sqlite3
+
+        con = sqlite3.connect(out / "fts.db")
+        con.execute("CREATE VIRTUAL TABLE clauses USING fts5(text, tokenize='trigram')")
+        con.executemany("INSERT INTO clauses(rowid, text) VALUES (?, ?)", enumerate(texts))
+        con.commit()
+        con.close()
+    return time.perf_counter() - t0
+
+
+def _open_engine(name: str, data: Path):
+    """(top10(q), all(q) or None, n1000(q) or None) for one engine, opened in this process."""
+    if name in ("plankb", "plankb-main"):
+        from kb.search import open_searcher
+
+        s = open_searcher(data, rebuild=False)
+        if name == "plankb":
+            everything = lambda q: [h["id"] for h in s.search(q, limit=None, highlights=False)["hits"]]
+        else:  # main's export path: every hit, highlighted
+            everything = lambda q: [h["id"] for h in s.search(q, limit=None)["hits"]]
+
+        def top(q):
+            r = s.search(q, limit=10)
+            return [h["id"] for h in r["hits"]], r["total"], r["facets"]
+
+        return top, everything, lambda q: [h["id"] for h in s.search(q, limit=1000)["hits"]]
+    if name == "tantivy":
+        import jieba
+        import tantivy
+
+        jieba.setLogLevel(60)
+        vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))
+        tok = jieba.Tokenizer()
+        tok.FREQ, tok.total, tok.initialized = vocab["freq"], vocab["total"], True
+        index = tantivy.Index.open(str(data))
+        index.reload()
+        searcher, schema = index.searcher(), index.schema
+
+        def top(q):
+            norm = unicodedata.normalize("NFKC", q).lower()
+            toks = [t for t in tok.cut(norm, HMM=False) if t.strip() and not re.match(r"^[\W_]+$", t)]
+            if not toks:
+                return [], 0, None
+            tq = tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(schema, "words", t)) for t in dict.fromkeys(toks)])
+            res = searcher.search(tq, limit=10, count=True)
+            return [a.doc for _, a in res.hits], res.count, None
+
+        return top, None, None
+    import sqlite3
+
+    con = sqlite3.connect(data / "fts.db", check_same_thread=False)
+
+    def top(q):
+        keys = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", k)).lower() for k in q.split()]
+        keys = [k.replace('"', '""') for k in keys if k]
+        long, short = [k for k in keys if len(k) >= 3], [k for k in keys if len(k) < 3]
+        where = " AND ".join(["clauses MATCH ?"] * bool(long) + ["text LIKE ?"] * len(short)) or "0"
+        args = [" ".join(f'"{k}"' for k in long)] * bool(long) + [f"%{k}%" for k in short]
+        order = " ORDER BY rank" if long else ""
+        rows = con.execute(f"SELECT rowid FROM clauses WHERE {where}{order} LIMIT 10", args).fetchall()
+        return [r[0] for r in rows], None, None
+
+    return top, None, None
+
+
+def child_engine(name: str, data: str, qfile: str, rounds: str):
+    """In a fresh process: open, first answer (cold start), then every query unseen and warm; print figures."""
+    import psutil
+
+    started = psutil.Process().create_time()
+    queries = json.loads(Path(qfile).read_text(encoding="utf-8"))
+    top, everything, n1000 = _open_engine(name, Path(data))
+    top(queries[0])
+    cold, cold_cpu = time.time() - started, time.process_time()
+    times: dict[str, list[float]] = {"unseen": [], "top10": [], "all": [], "n1000": []}
+    answers = {}
+    for r in range(int(rounds) + 1):  # round 0: every query for the first time
+        for q in queries[1:]:
+            t0 = time.thread_time()
+            res = top(q)
+            times["unseen" if r == 0 else "top10"].append((time.thread_time() - t0) * 1000)
+            if r == 0:
+                answers[q] = res
+            if r == 1 and everything:
+                for key, fn in (("all", everything), ("n1000", n1000)):
+                    t0 = time.thread_time()
+                    got = fn(q)
+                    times[key].append((time.thread_time() - t0) * 1000)
+                    if key == "all":  # a digest: the hit lists themselves would weigh on the peak measured
+                        answers[q] = (*answers[q], hashlib.sha256(json.dumps(got).encode()).hexdigest())
+    # VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec).
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    print(json.dumps({"cold_s": cold, "cold_cpu_s": cold_cpu, "peak_mb": peak, "times": times, "answers": answers}, ensure_ascii=False))
+
+
+def bench_engines(n: str, seed: int, rounds: int, nqueries: int, before: Path | None, repeats: int) -> dict:
+    """plankb (this tree, and main's when given) beside tantivy and SQLite FTS5 on one corpus, each in its own process."""
+    corpus = corpus_for(n, seed)
+    data = WORK / f"engines-{n}"
+    data.mkdir(parents=True, exist_ok=True)
+    from kb.store import build, live_generation
+
+    t0 = time.perf_counter()
+    report = build(corpus, data / "plankb", replace=True)
+    print(f"  plankb build {'reused' if report.skipped else f'{time.perf_counter() - t0:.0f} s'}", file=sys.stderr)
+    gen = live_generation(data / "plankb")
+    engines = {"plankb": (data / "plankb", None)}
+    if before is not None:
+        env = {**os.environ, "PYTHONPATH": str(before)}
+        main_data = data / "plankb-main"
+        if live_generation(main_data) is None:
+            code = f"from kb.store import build; build({str(corpus)!r}, {str(main_data)!r})"
+            subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tempfile.gettempdir())
+        engines["plankb-main"] = (main_data, env)
+    built = {}
+    for peer in PEERS:
+        marker = data / f"{peer}.built"
+        if not marker.exists() or marker.read_text() != gen.name:
+            built[peer] = round(build_peer(peer, gen, data / peer), 2)
+            marker.write_text(gen.name)
+        engines[peer] = (data / peer, None)
+    queries = engine_queries(gen, nqueries + 1, seed)
+    qfile = data / "queries.json"
+    qfile.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+    runs: dict[str, list[dict]] = {e: [] for e in engines}
+    for _ in range(repeats):
+        for name, (path, env) in engines.items():
+            cmd = [sys.executable, __file__, "--_engine", name, str(path), str(qfile), str(rounds)]
+            out = subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=tempfile.gettempdir())
+            runs[name].append(json.loads(out.stdout.decode().strip().splitlines()[-1]))
+            print(f"  {name:12} cold {runs[name][-1]['cold_s']:.2f} s (CPU {runs[name][-1]['cold_cpu_s']:.2f} s)  peak {runs[name][-1]['peak_mb']:.0f} MB", file=sys.stderr)
+    figures = {}
+    for name, rs in runs.items():
+        f = {key: round(statistics.median(r[key] for r in rs), 3) for key in ("cold_s", "cold_cpu_s", "peak_mb")}
+        for key in ("unseen", "top10", "all", "n1000"):
+            per_run = [r["times"][key] for r in rs if r["times"][key]]
+            if per_run:
+                f[key] = {"p50": round(statistics.median(statistics.median(v) for v in per_run), 3), "p99": round(statistics.median(percentile(v, 99) for v in per_run), 3)}
+        path = engines[name][0]
+        f["size_bytes"] = dir_bytes(live_generation(path)) if name.startswith("plankb") else dir_bytes(path)
+        if name.startswith("plankb"):
+            g = live_generation(path)
+            f["files"] = {str(p.relative_to(g)): p.stat().st_size for p in sorted(g.rglob("*")) if p.is_file() and "sources" not in p.parts}
+        figures[name] = f
+    same = None
+    if "plankb-main" in runs:
+        a, b = runs["plankb"][0]["answers"], runs["plankb-main"][0]["answers"]
+        same = {"queries": len(a), "identical": sum(1 for q in a if a[q] == b.get(q))}
+        same["differ"] = [q for q in a if a[q] != b.get(q)][:20]
+    for name in runs:
+        for r in runs[name]:
+            r.pop("answers")
+    ratios = {e: {k: round(figures["plankb"][k]["p50"] / figures[e][k]["p50"], 2) for k in ("unseen", "top10") if k in figures[e]} for e in engines if e != "plankb"}
+    return {
+        "n_docs": len(list(_plan_names(corpus))),
+        "clauses": json.loads((gen / "meta.json").read_text(encoding="utf-8"))["clauses"],
+        "engines": figures,
+        "ratios_p50": ratios,
+        "before_after_identical": same,
+        "peer_build_s": built,
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "details": {
+            "queries": nqueries, "rounds": rounds, "repeats": repeats, "seed": seed, "query_sample": queries[:30],
+            "kb": kb_version(), "before": str(before) if before else None,
+        },
+    }
+
+
 def main(argv=None):
     """Command line: --scale, --load, --report (and the internal child modes)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -893,6 +1247,8 @@ def main(argv=None):
         return child_cold(*argv[1:5])
     if argv and argv[0] == "--_loadgen":
         return child_loadgen(argv[1])
+    if argv and argv[0] == "--_engine":
+        return child_engine(*argv[1:5])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("Examples::")[1])
     ap.add_argument("--scale", help="corpus sizes in plans, comma-separated, or 'seed' for corpus/ (default 1,10,100; --quick: 1,10)")
     ap.add_argument("--quick", action="store_true", help="fewer rounds and cold runs (and 10 s load phases)")
@@ -905,12 +1261,20 @@ def main(argv=None):
     ap.add_argument("--load-corpus", default="seed", help="corpus for --load: 'seed' (corpus/) or a number of plans")
     ap.add_argument("--threads", type=int, default=8, help="waitress threads for --load (default 8)")
     ap.add_argument("--soak", type=float, metavar="SECONDS", help="one long /search phase at 16 connections, RSS sampled every 10 s (bench/results/soak.json)")
+    ap.add_argument("--engines", metavar="SIZES", help="plankb beside tantivy and SQLite FTS5 at these corpus sizes (e.g. 1,100,1000): bench/results/engines-<N>.json")
+    ap.add_argument("--before", metavar="SRC", help="with --engines: a source tree of plankb to measure beside this one (git archive main kb | tar -x -C SRC)")
+    ap.add_argument("--queries", type=int, default=300, help="with --engines: generated queries (default 300)")
+    ap.add_argument("--repeats", type=int, default=2, help="with --engines: fresh processes per engine (default 2)")
     ap.add_argument("--report", action="store_true", help="only rewrite docs/BENCHMARKS.md from bench/results/")
+    ap.add_argument("--relevance", action="store_true", help="relevance of plankb and plain BM25 on bench/relevance/ (bench/results/relevance.json)")
     args = ap.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
     if args.report:
         print(write_report())
+        return
+    if args.relevance:
+        bench_relevance_run()
         return
     if args.soak:
         result = bench_load(args.soak, [16], args.load_corpus, args.seed, args.threads, endpoints=("search",))
@@ -924,6 +1288,13 @@ def main(argv=None):
         }
         (RESULTS / "soak.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {RESULTS / 'soak.json'}: RSS {result['soak']}", file=sys.stderr)
+        return
+    if args.engines:
+        for s in args.engines.split(","):
+            print(f"== engines, {s} plan(s)", file=sys.stderr)
+            result = bench_engines(s.strip(), args.seed, args.rounds or 2, args.queries, Path(args.before).resolve() if args.before else None, args.repeats)
+            (RESULTS / f"engines-{s.strip()}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {write_report().relative_to(ROOT)}", file=sys.stderr)
         return
     if args.load:
         duration = args.duration or (10 if args.quick else 60)

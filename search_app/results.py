@@ -17,7 +17,7 @@ EXAMPLES = ["妇联负责哪些措施", "宫颈癌", "家暴"]
 FACET_PARAM = {"kind": "kind", "domain": "domain", "departments": "dept", "doc": "doc"}
 
 
-def run_search(params: dict, limit=PAGE_SIZE) -> dict:
+def run_search(params: dict, limit=PAGE_SIZE, highlights=True) -> dict:
     """Search with clamped paging: a page past the end shows the last page."""
     s = get_searcher()
     call = dict(params)
@@ -26,7 +26,7 @@ def run_search(params: dict, limit=PAGE_SIZE) -> dict:
         dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None,
         literal=call["literal"], also=call.get("also") or None,
     )
-    res = s.search(query, page=call["page"], limit=limit, **args)
+    res = s.search(query, page=call["page"], limit=limit, highlights=highlights, **args)
     if limit and res["total"] and not res["hits"]:
         last = (res["total"] - 1) // limit + 1
         res = s.search(query, page=last, limit=limit, **args)
@@ -113,7 +113,7 @@ def decorate(params: dict, res: dict) -> dict:
     for d in it["docs"]:
         chips.append({"label": f"文档：{titles.get(d, d)}", "url": url_for("pages.search", **url_args(without(base, "doc", d)))})
     literal_url = None
-    if it["recognised"] and not it["literal"]:
+    if (it["recognised"] or it.get("reading")) and not it["literal"]:
         literal_url = url_for("pages.search", q=params["query"], literal="1")
     limit = res["limit"] or PAGE_SIZE
     pages = max(1, (res["total"] - 1) // limit + 1) if res["total"] else 1

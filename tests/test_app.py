@@ -242,6 +242,26 @@ def test_search_post_not_allowed(client):
     assert client.post("/search").status_code == 405
 
 
+def test_search_shows_the_reading_and_the_literal_switch(client):
+    page = soup(client.get("/search", query_string={"q": "人社局要干些什么"}))
+    assert page.select_one(".query-reading").get_text(" ", strip=True) == "理解为： 部门 人社局 · 全部职责"
+    literal = page.select_one(".literal")
+    assert literal["href"] == "/search?q=" + quote("人社局要干些什么") + "&literal=1"
+    # 46 duties: 人社局's own goals and measures and those shared by every member unit.
+    assert page.select_one(".result-count strong").get_text() == "46"
+    # The switch: the text as typed, found nowhere, and no reading.
+    switched = soup(client.get(literal["href"]))
+    assert switched.select_one(".result-count strong").get_text() == "0"
+    assert not switched.select(".query-reading")
+
+
+def test_search_reading_of_an_everyday_word(client):
+    page = soup(client.get("/search", query_string={"q": "妇联在反家暴方面做什么"}))
+    assert page.select_one(".query-reading").get_text(" ", strip=True) == "理解为： 部门 妇联 · 全部职责 · 关于 反家暴（家庭暴力、反家庭暴力法）"
+    assert page.select_one(".result-count strong").get_text() == "3"
+    assert page.select_one(".literal")
+
+
 def test_literal_search(client):
     page = soup(client.get("/search?q=妇联负责哪些措施&literal=1"))
     assert not page.select(".chip")

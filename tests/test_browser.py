@@ -97,6 +97,21 @@ def test_search_facet_department_excel(server, page, tmp_path):
     assert page.dialogs == [] and page.errors == []
 
 
+def test_search_reading_and_literal_switch(server, page):
+    page.goto(server + "/")
+    page.fill("#q", "妇联在反家暴方面做什么")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/search?**")
+    assert page.locator(".query-reading").inner_text() == "理解为：部门 妇联 · 全部职责 · 关于 反家暴（家庭暴力、反家庭暴力法）"
+    assert page.locator(".result-count strong").inner_text() == "3"
+    shot(page, "search-reading")
+    page.click("a.literal")
+    page.wait_for_url("**literal=1**")
+    assert page.locator(".query-reading").count() == 0
+    assert page.locator(".result-count strong").inner_text() == "0"
+    assert page.dialogs == [] and page.errors == []
+
+
 @pytest.mark.parametrize("payload", XSS)
 def test_xss_payloads_never_run(server, page, payload):
     for url in (

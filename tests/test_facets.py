@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from kb.search import open_searcher
 
 PARAM = {"kind": "kind", "domain": "domain", "departments": "also", "doc": "doc"}
-TEMPLATES = ["{d}", "{d}负责哪些措施", "{d}的主要目标", "{d}有哪些任务", "{w}", "{w}{v}", "{w} {v}", "{d} {w}", "{w}{v}{u}"]
+TEMPLATES = ["{d}", "{d}负责哪些措施", "{d}的主要目标", "{d}有哪些任务", "{w}", "{w}{v}", "{w} {v}", "{d} {w}", "{w}{v}{u}",
+             "{d}要干些什么", "{d}在{w}方面做什么", "{w}要达到多少", "怎么{w}{v}", "{w}的措施"]
 
 
 @pytest.fixture(scope="module")

@@ -244,8 +244,10 @@ DAMAGE = {
     "departments.toml": lambda gen: (gen / "departments.toml").write_text("[[unit]\nname = 妇联\n\x00", encoding="utf-8"),
     "substring.txt": lambda gen: _truncate(gen / "index" / "substring.txt"),
     "synonyms.txt": lambda gen: (gen / "synonyms.txt").write_bytes("妇女 => 女性".encode("gb18030") + b"\xff\xfe\x00"),
-    "lengths.bin": lambda gen: _truncate(gen / "index" / "lengths.bin", 3),
-    "index segment": lambda gen: [_truncate(p) for p in (gen / "index").glob("*.seg")],
+    "text.lengths.npy": lambda gen: _truncate(gen / "index" / "text.lengths.npy", 3),
+    "posting lists": lambda gen: _truncate(gen / "index" / "text.docs.npy"),
+    "facets.npz": lambda gen: _truncate(gen / "index" / "facets.npz"),
+    "terms.txt": lambda gen: _truncate(gen / "index" / "terms.txt"),
 }
 
 

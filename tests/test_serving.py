@@ -145,8 +145,8 @@ def _flip(path):
 
 SHAPE_DAMAGE = {
     "plans.toml": lambda gen: (gen / "plans.toml").write_text(MANIFEST.replace("某县", "别县"), encoding="utf-8"),
-    "lengths.bin": lambda gen: _flip(gen / "index" / "lengths.bin"),
-    "index segment": lambda gen: [_flip(p) for p in (gen / "index").glob("*.seg")],
+    "text.lengths.npy": lambda gen: _flip(gen / "index" / "text.lengths.npy"),
+    "posting lists": lambda gen: _flip(gen / "index" / "text.docs.npy"),
     "sources": lambda gen: _flip(gen / "sources" / "county-plan.txt"),
     "indicators.json": lambda gen: (gen / "indicators.json").write_text("{}", encoding="utf-8"),
 }

@@ -168,10 +168,9 @@ def test_corrupt_index_is_reported_and_rebuilt(tmp_path):
     data = tmp_path / "data"
     build(corpus, data)
     gen = live_generation(data)
-    for seg in (gen / "index").glob("*.seg"):
-        seg.write_bytes(b"garbage")
-    for toc in (gen / "index").glob("*.toc"):
-        toc.write_bytes(toc.read_bytes()[:10])
+    (gen / "index" / "text.docs.npy").write_bytes(b"garbage")
+    facets = gen / "index" / "facets.json"
+    facets.write_bytes(facets.read_bytes()[:10])
     with pytest.raises(DataDirError, match="plankb build --force"):
         open_kb(data, corpus, rebuild=False)  # the checksums written at build find it
     report = build(corpus, data)  # the fingerprint matches but the index does not open: rebuild
