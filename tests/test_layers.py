@@ -90,7 +90,7 @@ def test_the_graph_is_read_from_the_code():
     assert {"kb.store", "kb.reader.parser", "kb.sources.pdf", "search_app"} <= set(graph)
     assert "kb.sources.source_text" in graph["kb.sources.pdf"]  # a plain top-level import
     assert "kb.store" in graph["kb.cli_common"]  # an import inside a function counts too
-    assert "kb.exports" in graph["search_app.views"]
+    assert "kb.exports" in graph["search_app.routes"]
 
 
 def test_cycle_finder_finds_a_circle():
