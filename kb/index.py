@@ -42,6 +42,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -635,7 +636,7 @@ def _levels(positions: np.ndarray, level: np.ndarray, single: bool, every: bool)
         order = np.argsort(-level, kind="stable")
         ranked = level[order]
         bounds = [0, *(np.flatnonzero(np.diff(ranked)) + 1).tolist(), len(ranked)]
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in pairwise(bounds):
             yield int(ranked[a]), positions[order[a:b]]
         return
     left = level.copy()
