@@ -45,7 +45,7 @@ DICTIONARY_FIELDS = (
 def _mentions(stored: dict, clauses: list[Clause]) -> dict[str, list[str]]:
     """kb.json's mentions (only clauses that name a unit are listed), checked against the clauses."""
     if not isinstance(stored, dict):
-        raise ValueError("kb.json 的 mentions 不是对象")
+        raise TypeError("kb.json 的 mentions 不是对象")
     known = {c.id for c in clauses} if stored else set()
     if any(k not in known or not isinstance(v, list) for k, v in stored.items()):
         raise ValueError("kb.json 的 mentions 与条款不一致")
