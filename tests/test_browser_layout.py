@@ -78,10 +78,9 @@ def test_focus_ring_of_facet_items_is_not_clipped(server, sized):  # noqa: F811
     assert got["inside"], got  # all four edges of the ring lie inside the scrolling list
 
 
+@pytest.mark.parametrize("sized", ["phone"], indirect=True)  # a phone-only layout
 def test_results_and_duties_come_before_the_fold_on_a_phone(server, sized):  # noqa: F811
     pg = sized
-    if pg.kind != "phone":
-        pytest.skip("a phone-only layout")
     pg.goto(server + "/search?q=宫颈癌")
     assert rect(pg, ".hit")["top"] < PHONE["height"] - 120  # the first result shows, with room for its text
     pg.goto(server + "/departments/妇联")
@@ -122,10 +121,9 @@ def test_indicators_filter_by_status_and_download_the_table(indicator_server, si
     assert pg.errors == []
 
 
+@pytest.mark.parametrize("sized", ["desktop"], indirect=True)  # one size is enough for the order
 def test_default_order_puts_no_data_last(indicator_server, sized):  # noqa: F811
     pg = sized
-    if pg.kind != "desktop":
-        pytest.skip("one size is enough for the order")
     pg.goto(indicator_server + "/indicators")
     order = pg.locator("#numeric tbody tr td:nth-child(4) .status:first-child").all_inner_texts()
     ranks = [{"未达标": 0, "已达标": 1, "无数据": 2}[t.strip("✓✗– ")] for t in order]
