@@ -303,4 +303,15 @@ def reading_blocks(kb, doc_id: str) -> list[dict]:
                 paras.append({"text": parts[0], "items": parts[1:]})
         items.append((c.line, 1, i, {"type": "clause", "clause": c, "paras": paras or [{"text": c.text, "items": []}]}))
     items.sort(key=lambda x: (x[0], x[1], x[2]))
-    return [b for *_, b in items]
+    blocks: list[dict] = []
+    for line, _, _, b in items:
+        # Sentence groups of one paragraph (several tags in it) are clauses of one source line: shown as
+        # that paragraph, whole, each group with its own anchor, tag and link.
+        prev = blocks[-1] if blocks else None
+        if b["type"] == "clause" and prev and prev["type"] in ("clause", "sentences") and prev["line"] == line:
+            if prev["type"] == "clause":
+                blocks[-1] = prev = {"type": "sentences", "line": line, "clauses": [prev["clause"]]}
+            prev["clauses"].append(b["clause"])
+            continue
+        blocks.append({**b, "line": line})
+    return blocks

@@ -681,3 +681,27 @@ def test_get_searcher_in_app_context(app):
 
     with app.app_context():
         assert len(get_searcher().kb.clauses) > 100
+
+
+def test_reading_view_shows_a_paragraph_with_several_tags_whole(tmp_path):
+    """Sentence groups of one paragraph are separate clauses (each its own units) but one paragraph to read."""
+    from bs4 import BeautifulSoup
+
+    from kb.store import build
+    from search_app import create_app
+    from tests.helpers import make_corpus
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "reader" / "jiutai-childcare-plan.txt"
+    corpus = make_corpus(tmp_path / "plans", {"plan.txt": fixture.read_bytes()})
+    build(corpus, tmp_path / "data")
+    client = create_app({"TESTING": True, "PLANKB_DATA": str(tmp_path / "data"), "PLANKB_CORPUS": str(corpus)}).test_client()
+    resp = client.get("/documents/plan")
+    assert resp.status_code == 200
+    soup = BeautifulSoup(resp.data, "html.parser")
+    first = soup.find(id="plan.2-1s1")
+    paragraph = first.find_parent("p")
+    groups = paragraph.select(".doc-sentence")
+    assert [g["id"] for g in groups] == ["plan.2-1s1", "plan.2-1s2"]
+    assert [g.select_one(".doc-tag").get_text() for g in groups] == ["（卫健局、住建局）", "（人社局牵头，总工会、妇联参与）"]
+    assert paragraph.get_text().startswith("（一）扩大普惠托育供给。支持社区利用闲置用房建设托育点。（卫健局、住建局）")
+    assert soup.find(id="plan.3-3").name == "section"  # a paragraph with one tag stays a block of its own
