@@ -9,18 +9,29 @@ a city's or province's carry their level (市卫健委, 省妇联), so units of 
 from __future__ import annotations
 
 import difflib
-import functools
 import re
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.errors import DataFileError, UnknownDepartment
+from kb.errors import UnknownDepartment
+from kb.unit_dictionary import (
+    BUILTIN,
+    Department,
+    Group,
+    builtin_by_name,
+    builtin_dictionary,
+    builtin_exact,
+    names_of,
+    national_names,
+    national_units,
+    read_registry,
+)
+from kb.unit_mentions import UnitMentions
+
+__all__ = ["BUILTIN", "Department", "Group", "Registry", "national_names"]
 
 # Characters that make a name look like an organisation, used to tell a
 # department tag from an ordinary bracketed remark and to flag unknown units.
 ORG_SUFFIXES = ("局", "委", "部", "会", "办", "院", "联", "站", "处", "所", "中心", "单位", "团", "协", "厅", "室", "队", "司", "署")
-BUILTIN = Path(__file__).with_name("units_builtin.toml")
 # Level prefixes as plans write them, longest first, and the level each one names.
 LEVEL_PREFIXES = (("自治区", "省"), ("自治州", "市"), ("省", "省"), ("市", "市"), ("州", "市"), ("盟", "市"), ("县", "县"), ("区", "县"), ("旗", "县"))
 PARTY_PREFIXES = (("省委", "省"), ("市委", "市"), ("州委", "市"), ("县委", "县"), ("区委", "县"))
@@ -31,40 +42,7 @@ NOT_PREFIXES = ("市场", "市政", "市民", "县直", "县委", "县级", "区
 RE_FIXED_LEVEL = re.compile(r"^(团[县市省]委|团中央|全国|中国|中华全国|[省市县区州]委)")
 
 
-@dataclass
-class Department:
-    """A responsible unit as the registry knows it."""
-
-    name: str
-    full: str = ""
-    aliases: list[str] = field(default_factory=list)
-    issuers: list[str] | None = None
-
-    def names(self) -> list[str]:
-        """Every spelling of this department, canonical first."""
-        seen = []
-        for n in [self.name, self.full, *self.aliases]:
-            if n and n not in seen:
-                seen.append(n)
-        return seen
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "full": self.full, "aliases": list(self.aliases)}
-
-
-@dataclass
-class Group:
-    """A set of units named as one (妇儿工委各成员单位): every member shares its duties."""
-
-    name: str
-    aliases: list[str] = field(default_factory=list)
-    members: list[str] | None = None  # None: every department of the registry
-
-    def names(self) -> list[str]:
-        return [self.name, *[a for a in self.aliases if a != self.name]]
-
-
-class Registry:
+class Registry(UnitMentions):
     """Resolves unit names for the plans of one issuer and level (or for all, when issuer is None).
 
     The departments are the corpus's own (departments.toml, which wins) followed by the built-in
@@ -85,13 +63,13 @@ class Registry:
                 self._exact.setdefault(n, d.name)
                 if d.issuers and issuer in d.issuers:
                     self._issuer_exact.setdefault(n, d.name)
-        self._builtin_exact: dict[str, str] = _builtin_exact() if builtin else {}
+        self._builtin_exact: dict[str, str] = builtin_exact() if builtin else {}
         extra = []
         if builtin:
             for d in builtin[0]:
                 if d.name not in self._exact:
                     extra.append(d)
-                    for n in _names(d):
+                    for n in names_of(d):
                         self._exact.setdefault(n, d.name)
         self.departments: list[Department] = own + extra
         self.groups: list[Group] = list(groups) + [g for g in (builtin[1] if builtin else []) if g.name not in {x.name for x in groups}]
@@ -117,8 +95,8 @@ class Registry:
         deps: list[Department] = []
         groups: list[Group] = []
         if path is not None and Path(path).exists():
-            deps, groups = _read_registry(Path(path))
-        return cls(deps, groups, issuer=issuer, source=str(path or BUILTIN), builtin=_builtin())
+            deps, groups = read_registry(Path(path))
+        return cls(deps, groups, issuer=issuer, source=str(path or BUILTIN), builtin=builtin_dictionary())
 
     def for_issuer(self, issuer, level=None) -> Registry:
         """The registry as it applies to the plans of one issuer (and level: 县, 市, 省)."""
@@ -140,7 +118,7 @@ class Registry:
 
     def _qualify(self, level: str, name: str) -> str:
         """A unit name relative to the county level: 卫健局 (own county), 市卫健委, 省妇联."""
-        if not LEVEL_MARK.get(level) or RE_FIXED_LEVEL.match(name) or self._is_qualified(name) or name in _national()[0]:
+        if not LEVEL_MARK.get(level) or RE_FIXED_LEVEL.match(name) or self._is_qualified(name) or name in national_units()[0]:
             return name
         return LEVEL_MARK[level] + name
 
@@ -155,7 +133,7 @@ class Registry:
 
     def _level_of(self, name: str) -> str:
         name = _clean(name)
-        if name in _national()[0]:
+        if name in national_units()[0]:
             return "国家"
         for prefix, level in PARTY_PREFIXES:
             if name.startswith(prefix):
@@ -197,8 +175,8 @@ class Registry:
         name = _clean(name)
         if not name:
             return None
-        if self.level == "国家" and name in _national()[1]:
-            return _national()[1][name]
+        if self.level == "国家" and name in national_units()[1]:
+            return national_units()[1][name]
         canonical = self._canonical(name, self.own_level)
         if canonical:
             return self._qualify(self.own_level, canonical)
@@ -318,7 +296,7 @@ class Registry:
         d = self._by_name.get(canonical)
         if d is None and self._is_qualified(canonical):
             short = self._canonical(canonical[1:], "")
-            d = self._by_name.get(short or "") or (_builtin_by_name().get(short or "") if self._builtin else None)
+            d = self._by_name.get(short or "") or (builtin_by_name().get(short or "") if self._builtin else None)
         return d
 
     def full_name(self, canonical: str) -> str:
@@ -371,141 +349,10 @@ class Registry:
             out = [u for u, names in scored if chars & set("".join(names))][:n]
         return out[:n]
 
-    def spellings(self) -> list[tuple[str, str]]:
-        """(spelling, canonical) pairs, longest spelling first, for scanning text.
-
-        Generic words (公安机关, 教育部门) name a unit in a tag but not in running text.
-        """
-        pairs = {(s, d.name) for d in self.departments for s in d.names() if len(s) >= 2 and not s.endswith(("部门", "机关"))}
-        return sorted(pairs, key=lambda p: (-len(p[0]), p[0]))
-
-    def mentioned_in(self, text: str, boundaries: set[int] | None = None) -> list[str]:
-        """Departments named in running text, longest spelling wins where names overlap.
-
-        :param boundaries: word boundaries (offsets) from a segmenter; when given, a
-            two-character spelling must start and end on one (科协 is not in 学科协作).
-        """
-        taken = [False] * len(text)
-        found = []
-        for spelling, canonical in self.spellings():
-            start = 0
-            while True:
-                i = text.find(spelling, start)
-                if i < 0:
-                    break
-                cuts_word = boundaries is not None and len(spelling) <= 2 and not (i in boundaries and i + len(spelling) in boundaries)
-                if not cuts_word and not any(taken[i : i + len(spelling)]):
-                    for j in range(i, i + len(spelling)):
-                        taken[j] = True
-                    if canonical not in found:
-                        found.append(canonical)
-                start = i + 1
-        return found
-
     def looks_like_unit(self, name: str) -> bool:
         """True when a name reads like an organisation even if no dictionary has it (suffix rules)."""
         name = _clean(name)
         return 2 <= len(name) <= 24 and name.endswith(ORG_SUFFIXES) and not re.search(r"[。，,；;：:！？]", name)
-
-
-def _read_registry(path: Path) -> tuple[list[Department], list[Group]]:
-    """Departments and groups of one registry file; a malformed file raises DataFileError naming it."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{path}: 部门名录格式错误：{exc}") from None
-    except OSError as exc:
-        raise DataFileError(f"{path}: 无法读取部门名录：{exc.strerror or exc}") from None
-    deps = _read_departments(path, data.get("department", []), "department")
-    groups = []
-    for i, entry in enumerate(data.get("group", []), 1):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            raise DataFileError(f"{path}: 第 {i} 个 [[group]] 缺少 name")
-        members = entry.get("members", "*")
-        groups.append(
-            Group(
-                name=name.strip(),
-                aliases=[str(a).strip() for a in entry.get("aliases", [])],
-                members=None if members == "*" else list(members),
-            )
-        )
-    return deps, groups
-
-
-def _read_departments(path: Path, entries, table: str) -> list[Department]:
-    deps = []
-    for i, entry in enumerate(entries, 1):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            raise DataFileError(f"{path}: 第 {i} 个 [[{table}]] 缺少 name")
-        issuers = entry.get("issuers")
-        deps.append(
-            Department(
-                name=name.strip(),
-                full=str(entry.get("full", "")).strip(),
-                aliases=[str(a).strip() for a in entry.get("aliases", []) if str(a).strip()],
-                issuers=[issuers] if isinstance(issuers, str) else issuers,
-            )
-        )
-    return deps
-
-
-@functools.lru_cache(maxsize=1)
-def _national() -> tuple[frozenset[str], dict[str, str]]:
-    """National units (level 国家) of the built-in dictionary: every spelling; the spellings national documents use."""
-    data = tomllib.loads(BUILTIN.read_text(encoding="utf-8"))
-    spellings: set[str] = set()
-    short: dict[str, str] = {}
-    for entry in data.get("national", []):
-        names = [entry["name"], entry.get("full", ""), *entry.get("aliases", [])]
-        spellings.update(n for n in names if n)
-        for n in names + list(entry.get("national_aliases", [])):
-            if n:
-                short.setdefault(n, entry["name"])
-    return frozenset(spellings), short
-
-
-def national_names() -> frozenset[str]:
-    """Every spelling of a national unit (教育部, 国家统计局, 中国人民银行 …)."""
-    return _national()[0]
-
-
-@functools.lru_cache(maxsize=1)
-def _builtin() -> tuple[tuple[Department, ...], tuple[Group, ...], tuple[str, ...]]:
-    """The built-in dictionary (kb/units_builtin.toml): departments, groups, party department names."""
-    deps, groups = _read_registry(BUILTIN)
-    data = tomllib.loads(BUILTIN.read_text(encoding="utf-8"))
-    deps += _read_departments(BUILTIN, data.get("national", []), "national")
-    party = []
-    for entry in data.get("party", []):
-        party.append(entry["name"])
-        party += [a for a in entry.get("aliases", []) if not a.startswith("委")]
-    return tuple(deps), tuple(groups), tuple(party)
-
-
-def _names(d: Department) -> tuple[str, ...]:
-    return _spellings_of(d.name, d.full, tuple(d.aliases))
-
-
-@functools.lru_cache(maxsize=4096)
-def _spellings_of(name, full, aliases) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(n for n in (name, full, *aliases) if n))
-
-
-@functools.lru_cache(maxsize=1)
-def _builtin_exact() -> dict[str, str]:
-    """Spelling → short name over the built-in dictionary (copied by each registry)."""
-    out: dict[str, str] = {}
-    for d in _builtin()[0]:
-        for n in _names(d):
-            out.setdefault(n, d.name)
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def _builtin_by_name() -> dict[str, Department]:
-    return {d.name: d for d in _builtin()[0]}
 
 
 def _clean_keep(name: str) -> str:

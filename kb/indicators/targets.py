@@ -1,22 +1,14 @@
-"""Indicators: the quantitative and directional targets a plan sets in its goals and measures.
+"""Target extraction: the patterns that read numeric and qualitative targets from a goal or measure.
 
-A numeric target is a rate or ratio with a value (孕产妇死亡率下降到12/10万以下); a
-qualitative target names a quantity and a direction only (乳腺癌人群筛查率逐步提高).
-The rules are written out in docs/indicators.md; tests pin the seed plan's full list.
+The rules are written out in docs/indicators.md.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from kb.cells import SafeWriter
-from kb.errors import PlankbError
-from kb.model import DUTY_KINDS
-from kb.terminal import pad
-
-COMPARATOR_LABELS = {"<=": "≤", ">=": "≥", "≈": "≈", "=": "="}
-DIRECTION_LABELS = {"up": "↑", "down": "↓"}
+from kb.indicators.model import Indicator
 
 # Full-width digits and signs as plans often type them (99.8％ → 99.8%).
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％．／", "0123456789%./")
@@ -88,70 +80,6 @@ GOAL_HEADS = ("率", "比例", "比重", "年限", "寿命", "覆盖面", "差�
 MEASURE_HEADS = ("率", "比例", "比重", "年限", "覆盖面")
 RE_SEGMENT = re.compile(r"[，,。；;：:！？\n]+")
 RE_LINE_BULLET = re.compile(r"^\s*(?:——|--|—|－－)\s*")
-
-
-class UnknownIndicator(PlankbError):
-    """An indicator id that the knowledge base does not hold."""
-
-    def __init__(self, indicator_id):
-        self.indicator_id = indicator_id
-        super().__init__(f"没有编号为“{indicator_id}”的指标")
-
-
-@dataclass
-class Indicator:
-    """One target of a plan: numeric (value and comparator) or qualitative (direction only)."""
-
-    id: str
-    name: str
-    comparator: str | None
-    value: float | int | None
-    unit: str
-    direction: str | None
-    clause: str
-    departments: list[str]
-    doc: str
-    domain: str | None = None
-    kind: str = ""
-    text: str = ""  # the sentence the target comes from
-    citation: str = ""
-    extra: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def numeric(self) -> bool:
-        return self.value is not None
-
-    @property
-    def target_label(self) -> str:
-        """The target as people write it: ≥98%, ≤12/10万, ≈45%, ↑ 逐步提高."""
-        if self.value is None:
-            return DIRECTION_LABELS.get(self.direction or "", "") + (" " + self.extra["wording"] if self.extra.get("wording") else "")
-        if self.extra.get("upper") is not None:
-            return f"{_fmt(self.value)}—{_fmt(self.extra['upper'])}{self.unit}"
-        return f"{COMPARATOR_LABELS[self.comparator or '=']}{_fmt(self.value)}{self.unit}"
-
-    def to_dict(self) -> dict:
-        """The public JSON contract of ``plankb indicators --format json``."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "comparator": self.comparator,
-            "value": self.value,
-            "unit": self.unit,
-            "direction": self.direction,
-            "clause": self.clause,
-            "departments": list(self.departments),
-            "doc": self.doc,
-            "domain": self.domain,
-            "kind": self.kind,
-            "text": self.text,
-            "citation": self.citation,
-            "target": self.target_label,
-        }
-
-
-def _fmt(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _number(text: str):
@@ -436,86 +364,3 @@ def clause_indicators(clause) -> list[Indicator]:
     for i, ((name, direction, wording), sentence) in enumerate(qualitative, 1):
         out.append(Indicator(f"{clause.id}.q{i}", name, None, None, "", direction, text=sentence, extra={"wording": wording}, **common))
     return out
-
-
-def indicators_of(kb, clause) -> list[Indicator]:
-    """A clause's indicators: as its build stored them, else extracted now."""
-    if kb.stored_indicators is not None:
-        return kb.stored_indicators.get(clause.id, [])
-    return clause_indicators(clause)
-
-
-def extract(kb, dept: str | None = None, doc: str | None = None, numeric: bool | None = None) -> list[Indicator]:
-    """The indicators of a loaded knowledge base, in clause order.
-
-    :param dept: only indicators of clauses this department is assigned or shares.
-    :param doc: only this document's indicators.
-    :param numeric: True for numeric targets only, False for qualitative only.
-    """
-    dept = kb.resolve_department(dept) if dept else None
-    if doc is not None:
-        kb.document(doc)
-    out = []
-    for c in kb.clauses:
-        if c.kind not in DUTY_KINDS or (doc is not None and c.doc != doc):
-            continue
-        if dept and kb.relation(c, dept) not in ("assigned", "shared"):
-            continue
-        for ind in indicators_of(kb, c):
-            if numeric is None or ind.numeric == numeric:
-                out.append(ind)
-    return out
-
-
-def no_indicators_reason(kb, dept: str | None = None, doc: str | None = None) -> str:
-    """Why ``extract`` found nothing to report, to follow 没有可填报的指标 in a message."""
-    if dept is None:
-        return "：规划的目标和措施中没有读出量化或定性指标"
-    every = extract(kb, doc=doc)
-    unassigned = [i for i in every if not i.departments]
-    if unassigned:
-        return (f"（{dept}）：规划中有 {len(unassigned)} 个指标所在的目标和措施没有标注责任单位，无法分到部门；"
-                "去掉 --dept 可生成全部指标的填报表")
-    return f"（{dept}）：{dept}承担的目标和措施中没有读出指标"
-
-
-def get(kb, indicator_id: str) -> Indicator:
-    """One indicator by id; UnknownIndicator when there is none."""
-    clause_id = indicator_id.rsplit(".", 1)[0]
-    if clause_id in kb.by_id:
-        for ind in indicators_of(kb, kb.by_id[clause_id]):
-            if ind.id == indicator_id:
-                return ind
-    raise UnknownIndicator(indicator_id)
-
-
-# -- output formats -----------------------------------------------------------------
-CSV_HEADER = ["编号", "指标", "目标", "比较", "数值", "单位", "方向", "责任单位", "来源条款", "条款编号", "领域", "规划", "原文"]
-
-
-def _row(ind: Indicator) -> list:
-    return [
-        ind.id, ind.name, ind.target_label, ind.comparator or "", ind.value if ind.value is not None else "", ind.unit,
-        DIRECTION_LABELS.get(ind.direction or "", ""), "、".join(ind.departments), ind.citation, ind.clause, ind.domain or "", ind.doc, ind.text,
-    ]
-
-
-def to_csv(indicators: list[Indicator]) -> str:
-    """CSV with a Chinese header (the caller writes it as utf-8-sig for Excel)."""
-    import io
-
-    buf = io.StringIO()
-    w = SafeWriter(buf)
-    w.writerow(CSV_HEADER)
-    w.writerows(_row(i) for i in indicators)
-    return buf.getvalue()
-
-
-def to_table(indicators: list[Indicator]) -> str:
-    """A plain-text table for the terminal, aligned by display width."""
-    lines = []
-    for ind in indicators:
-        lines.append(f"{pad(ind.target_label, 16)}{ind.name}  [{'、'.join(ind.departments)}]  {ind.id}")
-    numeric = sum(1 for i in indicators if i.numeric)
-    lines.append(f"共 {len(indicators)} 个指标：量化目标 {numeric} 个，定性目标 {len(indicators) - numeric} 个")
-    return "\n".join(lines)
