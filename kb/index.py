@@ -430,10 +430,7 @@ class Index:
     def tokenizer(self):
         """jieba over the indexed words only: an empty base dictionary, then each word with its frequency."""
         if self._tok is None:
-            import jieba
-
-            jieba.setLogLevel(60)
-            tok = jieba.Tokenizer(dictionary=str(EMPTY_DICTIONARY))
+            tok = segment.import_jieba().Tokenizer(dictionary=str(EMPTY_DICTIONARY))
             for word, freq in self._vocab["freq"].items():
                 if freq:  # the zero entries are prefixes, which add_word makes itself
                     tok.add_word(word, freq)
