@@ -69,10 +69,9 @@ def _holds_kb(data: Path) -> bool:
 # -- checksums: damage that keeps a file's shape is found at open ---------------------------------
 CHECKSUM_FILE = "checksums.json"
 # A generation up to this size is hashed in full at every open. Above it, an open checks every file's
-# size and build-time mtime and hashes only the small files and those whose mtime moved; the full
-# hash is left to refresh_reason (plankb serve's background check) and to plankb build.
+# size and build-time mtime and hashes only the files whose mtime moved; the full hash is left to
+# refresh_reason (plankb serve's background check) and to plankb build.
 FULL_CHECK_BYTES = 20 << 20
-SMALL_FILE_BYTES = 1 << 20
 
 
 def _generation_files(gen: Path) -> list[Path]:
@@ -100,8 +99,8 @@ def damage_in(gen: Path, *, full: bool = False) -> str | None:
     """What differs in a generation from what its build wrote (a file changed, gone or added), or None.
 
     Every file's size is compared, and its sha256 too when ``full`` or when the generation is at most
-    FULL_CHECK_BYTES; otherwise only files below SMALL_FILE_BYTES, files whose mtime is not the one
-    recorded at build and files recorded without an mtime are hashed.
+    FULL_CHECK_BYTES; otherwise only files whose mtime is not the one recorded at build (or was not
+    recorded) are hashed.
     """
     if not (gen / CHECKSUM_FILE).exists() and _built_before_checksums(gen):
         return None  # nothing to check against: is_stale asks for a rebuild
@@ -128,7 +127,7 @@ def damage_in(gen: Path, *, full: bool = False) -> str | None:
     full = full or sum(st.st_size for st in stats.values()) <= FULL_CHECK_BYTES
     for name, st in stats.items():
         want = sums[name]
-        if not (full or st.st_size < SMALL_FILE_BYTES or len(want) == 2 or st.st_mtime_ns != want[2]):
+        if not (full or len(want) == 2 or st.st_mtime_ns != want[2]):
             continue
         try:
             if _sha256(present[name]) != want[1]:

@@ -492,7 +492,11 @@ class Index:
     def contains(self, text: str) -> bool:
         """True when some clause's text or tag contains text (after normalisation)."""
         norm = normalise(text)
-        return bool(norm) and bool(self._substring(norm).any())
+        if not norm:
+            return False
+        with self._lock:
+            hit = self._substrings.get(norm)
+        return bool(hit.any()) if hit is not None else self._hay.find(norm) >= 0  # the first hit is enough
 
     def _filter_mask(self, filters) -> np.ndarray:
         mask = self._every()

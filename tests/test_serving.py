@@ -172,7 +172,6 @@ def test_a_large_generation_hashes_at_open_only_what_moved_and_in_full_in_the_ba
     corpus, data = copy
     gen = live_generation(data)
     monkeypatch.setattr(generation, "FULL_CHECK_BYTES", 0)  # this generation counts as large
-    monkeypatch.setattr(generation, "SMALL_FILE_BYTES", 0)
     docs = gen / "index" / "text.docs.npy"
     st = docs.stat()
     _flip(docs)
