@@ -689,18 +689,19 @@ class Index:
         return mask
 
     def _context(self, norm: str) -> np.ndarray:
-        """Clauses whose domain title or unit names hold norm (cached per word)."""
-        hit = self._contexts.get(norm)
-        if hit is None:
-            hit = self._none()
-            for table in ("domain", "departments"):
-                for value in self._rel[table].values:
-                    if norm and norm in normalise(value):
-                        hit |= self._rel[table].mask(value, self.n)
-            with self._lock:
-                self._contexts[norm] = hit
-                while len(self._contexts) > 256:
-                    self._contexts.popitem(last=False)
+        """Clauses whose domain title or unit names hold norm (cached per word, as bits)."""
+        packed = self._contexts.get(norm)
+        if packed is not None:
+            return np.unpackbits(packed, count=self.n).view(bool)
+        hit = self._none()
+        for table in ("domain", "departments"):
+            for value in self._rel[table].values:
+                if norm and norm in normalise(value):
+                    hit |= self._rel[table].mask(value, self.n)
+        with self._lock:
+            self._contexts[norm] = np.packbits(hit)
+            while len(self._contexts) > 256:
+                self._contexts.popitem(last=False)
         return hit
 
     def _context_and_proximity(self, bm: np.ndarray, sel: np.ndarray, keywords, whole: bool) -> None:
