@@ -68,6 +68,10 @@ def _holds_kb(data: Path) -> bool:
 
 # -- checksums: damage that keeps a file's shape is found at open ---------------------------------
 CHECKSUM_FILE = "checksums.json"
+# A generation up to this size is hashed in full at every open. Above it, an open checks every file's
+# size and build-time mtime and hashes only the files whose mtime moved; the full hash is left to
+# refresh_reason (plankb serve's background check) and to plankb build.
+FULL_CHECK_BYTES = 20 << 20
 
 
 def _generation_files(gen: Path) -> list[Path]:
@@ -83,13 +87,21 @@ def _sha256(path: Path) -> str:
 
 
 def write_checksums(gen: Path):
-    """Size and sha256 of every file of a generation (whatever files it holds), in checksums.json."""
-    sums = {p.relative_to(gen).as_posix(): [p.stat().st_size, _sha256(p)] for p in _generation_files(gen)}
+    """Size, sha256 and mtime of every file of a generation (whatever files it holds), in checksums.json."""
+    sums = {}
+    for p in _generation_files(gen):
+        st = p.stat()
+        sums[p.relative_to(gen).as_posix()] = [st.st_size, _sha256(p), st.st_mtime_ns]
     write_json(gen / CHECKSUM_FILE, sums)
 
 
-def damage_in(gen: Path) -> str | None:
-    """What differs in a generation from what its build wrote (a file changed, gone or added), or None."""
+def damage_in(gen: Path, *, full: bool = False) -> str | None:
+    """What differs in a generation from what its build wrote (a file changed, gone or added), or None.
+
+    Every file's size is compared, and its sha256 too when ``full`` or when the generation is at most
+    FULL_CHECK_BYTES; otherwise only files whose mtime is not the one recorded at build (or was not
+    recorded) are hashed.
+    """
     if not (gen / CHECKSUM_FILE).exists() and _built_before_checksums(gen):
         return None  # nothing to check against: is_stale asks for a rebuild
     try:
@@ -99,14 +111,26 @@ def damage_in(gen: Path) -> str | None:
     except (OSError, ValueError):
         return f"{CHECKSUM_FILE} 缺失或损坏"
     present = {p.relative_to(gen).as_posix(): p for p in _generation_files(gen)}
+    stats = {}
     for name in sorted(set(sums) | set(present)):
         path, want = present.get(name), sums.get(name)
         if path is None:
             return f"缺少 {name}"
-        if not isinstance(want, list) or len(want) != 2:
+        if not isinstance(want, list) or len(want) not in (2, 3):
             return f"{name} 不是构建时写入的文件"
         try:
-            if path.stat().st_size != want[0] or _sha256(path) != want[1]:
+            stats[name] = path.stat()
+        except OSError as exc:
+            return f"{name} 无法读取（{exc.strerror or exc}）"
+        if stats[name].st_size != want[0]:
+            return f"{name} 与构建时不同"
+    full = full or sum(st.st_size for st in stats.values()) <= FULL_CHECK_BYTES
+    for name, st in stats.items():
+        want = sums[name]
+        if not (full or len(want) == 2 or st.st_mtime_ns != want[2]):
+            continue
+        try:
+            if _sha256(present[name]) != want[1]:
                 return f"{name} 与构建时不同"
         except OSError as exc:
             return f"{name} 无法读取（{exc.strerror or exc}）"

@@ -430,10 +430,7 @@ class Index:
     def tokenizer(self):
         """jieba over the indexed words only: an empty base dictionary, then each word with its frequency."""
         if self._tok is None:
-            import jieba
-
-            jieba.setLogLevel(60)
-            tok = jieba.Tokenizer(dictionary=str(EMPTY_DICTIONARY))
+            tok = segment.import_jieba().Tokenizer(dictionary=str(EMPTY_DICTIONARY))
             for word, freq in self._vocab["freq"].items():
                 if freq:  # the zero entries are prefixes, which add_word makes itself
                     tok.add_word(word, freq)
@@ -495,7 +492,11 @@ class Index:
     def contains(self, text: str) -> bool:
         """True when some clause's text or tag contains text (after normalisation)."""
         norm = normalise(text)
-        return bool(norm) and bool(self._substring(norm).any())
+        if not norm:
+            return False
+        with self._lock:
+            hit = self._substrings.get(norm)
+        return bool(hit.any()) if hit is not None else self._hay.find(norm) >= 0  # the first hit is enough
 
     def _filter_mask(self, filters) -> np.ndarray:
         mask = self._every()
@@ -688,18 +689,19 @@ class Index:
         return mask
 
     def _context(self, norm: str) -> np.ndarray:
-        """Clauses whose domain title or unit names hold norm (cached per word)."""
-        hit = self._contexts.get(norm)
-        if hit is None:
-            hit = self._none()
-            for table in ("domain", "departments"):
-                for value in self._rel[table].values:
-                    if norm and norm in normalise(value):
-                        hit |= self._rel[table].mask(value, self.n)
-            with self._lock:
-                self._contexts[norm] = hit
-                while len(self._contexts) > 256:
-                    self._contexts.popitem(last=False)
+        """Clauses whose domain title or unit names hold norm (cached per word, as bits)."""
+        packed = self._contexts.get(norm)
+        if packed is not None:
+            return np.unpackbits(packed, count=self.n).view(bool)
+        hit = self._none()
+        for table in ("domain", "departments"):
+            for value in self._rel[table].values:
+                if norm and norm in normalise(value):
+                    hit |= self._rel[table].mask(value, self.n)
+        with self._lock:
+            self._contexts[norm] = np.packbits(hit)
+            while len(self._contexts) > 256:
+                self._contexts.popitem(last=False)
         return hit
 
     def _context_and_proximity(self, bm: np.ndarray, sel: np.ndarray, keywords, whole: bool) -> None:

@@ -167,13 +167,23 @@ class Lexicon:
     domains: list[str] = field(default_factory=list)
     docs: dict[str, str] = field(default_factory=dict)  # id → title
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
-    _everyday: list[str] | None = field(default=None, repr=False)
+    _in_plan: dict[str, bool] = field(default_factory=dict, repr=False)
 
-    def everyday(self) -> list[str]:
-        """Vocabulary keys the plans do not use (found inside unspaced text), worked out once."""
-        if self._everyday is None:
-            self._everyday = [k for k in self.vocabulary if len(k) > 1 and not self.in_plan(k)]
-        return self._everyday
+    def everyday_in(self, text: str) -> list[str]:
+        """Vocabulary keys in text that the plans do not use (found inside unspaced text).
+
+        Only keys the text holds are looked up in the plans, each once: a first query does not scan
+        the plans for the whole vocabulary.
+        """
+        low = text.lower()
+        found = []
+        for k in self.vocabulary:
+            if len(k) > 1 and k.lower() in low:
+                if k not in self._in_plan:
+                    self._in_plan[k] = self.in_plan(k)
+                if not self._in_plan[k]:
+                    found.append(k)
+        return found
 
 
 @dataclass
@@ -302,7 +312,7 @@ def analyse(text: str, lex: Lexicon) -> Reading:
             pieces.append((start, "doc", title_id))
     # Everyday words the plan does not use are found inside unspaced text; those it uses (医保) are
     # left to the cut, so a key never breaks a plan word (养老人 in 赡养老人).
-    everyday = lex.everyday()
+    everyday = lex.everyday_in(text)
     cue_phrases = {
         **{p: "duty" for p in DUTY_PHRASES},
         **{p: "kind" for p in KIND_PHRASES},

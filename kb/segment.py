@@ -18,12 +18,28 @@ _TOKENIZER = None
 _REGISTRY = None
 
 
-def build_tokenizer(userdict_lines: list[str]):
-    """jieba with its default dictionary plus the registry's names and our domain terms."""
-    global _TOKENIZER
+def import_jieba():
+    """The jieba module, imported without pkg_resources.
+
+    jieba reads its bundled files through pkg_resources when that imports, else straight from its
+    package folder; importing pkg_resources costs about half a second of a query process's start.
+    """
+    if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+        sys.modules["pkg_resources"] = None  # makes `import pkg_resources` raise ImportError
+        try:
+            import jieba
+        finally:
+            del sys.modules["pkg_resources"]
     import jieba
 
     jieba.setLogLevel(60)
+    return jieba
+
+
+def build_tokenizer(userdict_lines: list[str]):
+    """jieba with its default dictionary plus the registry's names and our domain terms."""
+    global _TOKENIZER
+    jieba = import_jieba()
     tok = jieba.Tokenizer()
     tok.initialize()
     for line in userdict_lines:

@@ -170,7 +170,7 @@ def refresh_reason(data: Path, corpus: Path) -> tuple[str | None, bool]:
     reason = is_stale(corpus, data)
     if reason:
         return reason, False
-    damage = damage_in(live) if live is not None else None
+    damage = damage_in(live, full=True) if live is not None else None
     return (f"知识库已损坏：{damage}", True) if damage else (None, False)
 
 
@@ -313,7 +313,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
     live = _live_or_none(data)
     if live and not force:
         meta = _live_meta(data)
-        if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index") and (live / CHECKSUM_FILE).exists() and damage_in(live) is None:
+        if meta.get("fingerprint") == fp and kbindex.index_ok(live / "index") and (live / CHECKSUM_FILE).exists() and damage_in(live, full=True) is None:
             _prune_debris(data)
             return BuildReport(str(data), True, live.name, seconds=time.perf_counter() - t0, clauses=meta.get("clauses", 0))
     made = [p for p in (data, data / "parsed") if not p.exists()]  # removed again when nothing could be built

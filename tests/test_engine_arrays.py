@@ -267,3 +267,14 @@ def test_highlight_marks_ranges_of_the_original_text():
     assert highlight("面积达到10㎡以上", ["m2以上"]) == "面积达到10<mark>㎡以上</mark>"
     assert highlight("a <b> & 妇女", ["妇女", "<b>"]) == "a <mark>&lt;b&gt;</mark> &amp; <mark>妇女</mark>"
     assert highlight("妇女妇女", ["妇女", "女妇"]) == "<mark>妇女妇女</mark>"
+
+
+def test_jieba_reads_its_own_dictionary_without_pkg_resources():
+    import subprocess
+
+    code = (
+        "import sys; from kb.segment import import_jieba; tok = import_jieba().Tokenizer(); tok.initialize(); "
+        "print('pkg_resources' in sys.modules, '/'.join(tok.lcut('妇女发展规划')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, cwd=Path(__file__).parents[1])
+    assert out.stdout.decode("utf-8").split() == ["False", "妇女/发展/规划"]

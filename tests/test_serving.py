@@ -165,6 +165,25 @@ def test_damage_that_keeps_a_files_shape_is_found(copy, what):
     assert [d.id for d in kbobj.documents] == [COUNTY_DOC] and kbobj.path != gen
 
 
+def test_a_large_generation_hashes_at_open_only_what_moved_and_in_full_in_the_background_check(copy, monkeypatch):
+    from kb import generation
+    from kb.store import refresh_reason
+
+    corpus, data = copy
+    gen = live_generation(data)
+    monkeypatch.setattr(generation, "FULL_CHECK_BYTES", 0)  # this generation counts as large
+    docs = gen / "index" / "text.docs.npy"
+    st = docs.stat()
+    _flip(docs)
+    os.utime(docs, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and mtime: an open does not hash it
+    assert generation.damage_in(gen) is None
+    assert generation.damage_in(gen, full=True) == "index/text.docs.npy 与构建时不同"
+    assert refresh_reason(data, corpus) == ("知识库已损坏：index/text.docs.npy 与构建时不同", True)
+    os.utime(docs, ns=(st.st_atime_ns, st.st_mtime_ns + 1))  # a moved mtime: hashed at open
+    with pytest.raises(DataDirError, match="text.docs.npy 与构建时不同"):
+        open_kb(data, rebuild=False)
+
+
 # -- CURRENT read as bytes ------------------------------------------------------------------------
 def test_non_utf8_current_is_one_line_and_503(copy):
     corpus, data = copy

@@ -252,10 +252,9 @@ _TOKENIZER = None
 def _words(text: str) -> list[str]:
     global _TOKENIZER
     if _TOKENIZER is None:
-        import jieba
+        from kb.segment import import_jieba
 
-        jieba.setLogLevel(60)
-        _TOKENIZER = jieba.Tokenizer()
+        _TOKENIZER = import_jieba().Tokenizer()
         _TOKENIZER.initialize()
     return _TOKENIZER.lcut(text)
 
