@@ -263,7 +263,7 @@ def search(query, data, corpus, dept, kind, domain, doc, limit, page, literal, a
         click.echo(f"提示：{note}")
     click.echo(_shown(res["total"], len(res["hits"]), page, limit))
     labels = {"assigned": "承担", "shared": "共同承担", "mentioned": "提及", "text": ""}
-    from kb.search import plain_highlight
+    from kb.highlight import plain_highlight
 
     for i, h in enumerate(res["hits"], (page - 1) * (limit or 0) + 1):
         tag = labels[h["match"]]

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from kb import segment
+from kb.highlight import highlight
 from kb.index import (
     DEPT_TIERS,
     FACET_FIELDS,
@@ -37,7 +38,7 @@ from kb.index import (
     normalise,
     userdict_for,
 )
-from kb.search import highlight, open_searcher
+from kb.search import open_searcher
 from kb.store import build
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_corpus.py"

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.search import highlight, open_searcher
+from kb.highlight import highlight
+from kb.search import open_searcher
 from tests.helpers import ROOT, seed_text
 from tests.test_parser import independent_reading
 
