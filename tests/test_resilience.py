@@ -79,7 +79,7 @@ def test_damaged_data_dir_is_rebuilt_on_start(tmp_path, damage, caplog):
         kbfile = gen / "kb.json"
         kbfile.write_bytes(kbfile.read_bytes()[:1000])
     elif damage == "garbage-index":
-        for f in (gen / "index").iterdir():
+        for f in (gen / "index").rglob("*"):
             if f.suffix in (".seg", ".toc"):
                 f.write_bytes(b"\0" * 64)
     elif damage == "empty-current":
