@@ -6,15 +6,23 @@ above this module (kb.search, the CLI, the web app) speaks only ``EngineQuery``
 and ``EngineResult``, so another engine (OpenSearch with a Chinese analyzer, see
 the README's design notes) can take its place without touching the rest.
 
-The index is a set of flat arrays, written once and memory-mapped when a
-generation opens, so nothing is re-derived at start-up:
+Whoosh writes and holds the inverted index; at build its posting lists are compiled
+to flat arrays, which queries read memory-mapped, so nothing is re-derived at
+start-up and no query goes through Whoosh's matchers:
 
-* ``terms.txt``: the indexed words (jieba tokens, lower case), one per line;
+* ``whoosh/``: the Whoosh index of record, one segment, written by one writer in
+  clause order (a clause's document number is its position): clause ids and, per
+  text field, the jieba tokens (lower case) with their frequencies; no stored text,
+  no positions.
+* ``terms.txt``: the indexed words, in Whoosh's lexicon order, one per line;
   a word's line number is its id in every field.
 * per field (``text`` is the clause text): ``<field>.offsets.npy``,
   ``<field>.docs.npy`` and ``<field>.tfs.npy`` hold each word's posting list
-  (clause positions ascending, term frequencies); ``<field>.lengths.npy`` the
-  words per clause, from which BM25's length norms come.
+  (clause positions ascending, term frequencies) as read back from Whoosh;
+  ``<field>.lengths.npy`` the jieba tokens per clause, from which BM25's length
+  norms come (Whoosh keeps lengths only as a one-byte approximation).
+  ``index_ok`` checks the arrays against Whoosh's counts (documents, words per
+  field, word occurrences per field) without reading a posting list.
 * ``facets.json`` + ``facets.npz``: for the facet fields and the department
   relations (assigned, shared, mentioned, lead in the text), the values and
   the (clause, value) pairs, grouped both by clause and by value.
@@ -77,7 +85,7 @@ CACHE_BYTES = 64 * 2**20  # substring results kept in memory
 # jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
 EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
 SCAN_FIND_LIMIT = 64  # clauses found one by one before a needle's scan switches to one split
-FORMAT = 3  # of the index files; an index of another format is rebuilt
+FORMAT = 4  # of the index files; an index of another format is rebuilt
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 # Never required for an all-words match: they carry no topic (the common 妇女/女性 do).
@@ -105,56 +113,82 @@ def userdict_for(kb) -> list[str]:
 
 
 # -- building -------------------------------------------------------------------
+WHOOSH_DIR = "whoosh"  # the Whoosh index inside the index folder
+WHOOSH_LIMIT_MB = 64  # the Whoosh writer's posting buffer; beyond it, sorted runs go to disk
+
+
+def _whoosh_schema():
+    """The Whoosh schema: clause ids, and each text field's jieba words with their frequencies (nothing stored)."""
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer
+    from whoosh.fields import ID, TEXT, Schema
+
+    words = RegexTokenizer(RE_TERM) | LowercaseFilter()
+    return Schema(id=ID(), **{f: TEXT(analyzer=words, phrase=False) for f in TEXT_FIELDS})
+
+
 class IndexBuilder:
-    """Collects clauses (in kb order) with their tokens, then writes every index file at once."""
+    """Writes clauses (in kb order) through one Whoosh writer, then compiles its posting lists to arrays."""
 
     def __init__(self, path: Path):
+        from whoosh.index import create_in
+
         self.path = path
-        path.mkdir(parents=True, exist_ok=True)
+        (path / WHOOSH_DIR).mkdir(parents=True, exist_ok=True)
+        self._writer = create_in(path / WHOOSH_DIR, _whoosh_schema()).writer(limitmb=WHOOSH_LIMIT_MB)
         self.vocab: dict[str, int] = {}  # jieba token → occurrences (for the query-time dictionary)
-        self.terms: dict[str, int] = {}  # indexed word → id
         self.lengths: list[int] = []
         self.hay: list[str] = []
         self.ids: list[str] = []
-        # Per chunk added: one (word id, clause, frequency) triple per distinct word of a clause.
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, clauses, tokens):
-        """Add clauses (in kb order) with their jieba tokens."""
-        t, d, f = [], [], []
+        """Add clauses (in kb order) with their jieba tokens: Whoosh's document number is the clause's position."""
         for c, words in zip(clauses, tokens):
             for w in words:
                 self.vocab[w] = self.vocab.get(w, 0) + 1
-            pos = len(self.ids)
-            counts: dict[int, int] = {}
-            for term in RE_TERM.findall(" ".join(words)):
-                tid = self.terms.setdefault(term.lower(), len(self.terms))
-                counts[tid] = counts.get(tid, 0) + 1
-            t += counts
-            d += [pos] * len(counts)
-            f += [min(v, 65535) for v in counts.values()]
+            self._writer.add_document(id=c.id, text=" ".join(words))
             self.lengths.append(len(words))
             self.hay.append(normalise(c.text) + TAG_SEP + normalise(c.departments_raw))
             self.ids.append(c.id)
-        self._chunks.append((np.array(t, np.uint32), np.array(d, np.uint32), np.array(f, np.uint16)))
 
     def commit(self, kb):
-        """Write the index files; kb is the knowledge base of the clauses added (mentions set)."""
+        """Commit the Whoosh index (one segment) and write the files compiled from it; kb has mentions set."""
+        from whoosh.index import open_dir
+
+        self._writer.commit(optimize=True)
         n = len(self.ids)
-        term, doc, tf = (np.concatenate([c[k] for c in self._chunks] or [np.zeros(0, t)]) for k, t in enumerate((np.uint32, np.uint32, np.uint16)))
-        order = np.argsort(term, kind="stable")  # clause order kept within a word
-        offsets = np.zeros(len(self.terms) + 1, np.int64)
-        np.cumsum(np.bincount(term, minlength=len(self.terms)), out=offsets[1:])
-        np.save(self.path / "text.offsets.npy", _compact(offsets))
-        np.save(self.path / "text.docs.npy", doc[order])
-        np.save(self.path / "text.tfs.npy", _compact(tf[order]))
+        with open_dir(self.path / WHOOSH_DIR).reader() as reader:
+            # One writer, clauses added in order, no deletions, one segment: document numbers are clause positions.
+            if reader.doc_count_all() != n or reader.doc_count() != n or len(reader.segments()) > 1:
+                raise AssertionError(f"Whoosh holds {reader.doc_count_all()} documents in {len(reader.segments())} segments, not {n} in one")
+            if n and [reader.first_id("id", self.ids[i]) for i in (0, n - 1)] != [0, n - 1]:
+                raise AssertionError("Whoosh document numbers are not clause positions")
+            # The words of every text field, in Whoosh's lexicon order (UTF-8 bytes).
+            terms = [t.decode("utf-8") for t in sorted({t for name in TEXT_FIELDS for t in reader.lexicon(name)})]
+            for name in TEXT_FIELDS:
+                offsets, docs, tfs = _compile_postings(reader, name, terms)
+                np.save(self.path / f"{name}.offsets.npy", _compact(offsets))
+                np.save(self.path / f"{name}.docs.npy", docs)
+                np.save(self.path / f"{name}.tfs.npy", _compact(tfs))
         np.save(self.path / "text.lengths.npy", np.array(self.lengths, np.uint32))
-        (self.path / "terms.txt").write_text("\n".join(self.terms), encoding="utf-8")
+        (self.path / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
         _write_substring(self.path, self.hay)
         _write_facets(self.path, kb)
         _write_vocab(self.path, self.vocab)
         meta = {"format": FORMAT, "clauses": n, "ids": [self.ids[0], self.ids[-1]] if self.ids else [], "fields": list(TEXT_FIELDS)}
         (self.path / "plankb-index.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _compile_postings(reader, name: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One field's posting lists read back from Whoosh, as arrays: offsets by word id, clause positions, frequencies."""
+    offsets = np.zeros(len(terms) + 1, np.int64)
+    docs: list[int] = []
+    tfs: list[int] = []
+    for i, term in enumerate(terms):
+        for doc, tf in reader.postings(name, term).items_as("frequency"):
+            docs.append(doc)
+            tfs.append(tf)
+        offsets[i + 1] = len(docs)
+    return offsets, np.array(docs, np.uint32), np.array(tfs, np.uint32)
 
 
 def _write_substring(path: Path, hay: list[str]):
@@ -225,12 +259,28 @@ def _write_vocab(path: Path, vocab: dict[str, int]):
 
 
 def index_ok(path: Path) -> bool:
-    """True when path holds a whole index of this format: every file there, of consistent sizes."""
+    """True when path holds a whole index of this format: every file there, of consistent sizes, and the
+    arrays compiled from the Whoosh index beside them (same clauses, same words, same word occurrences)."""
     try:
-        _Files(path)
-        return True
+        files = _Files(path)
+        return _matches_whoosh(path / WHOOSH_DIR, files)
     except Exception:
         return False
+
+
+def _matches_whoosh(path: Path, files: _Files) -> bool:
+    """A cheap cross-check of the arrays against Whoosh's counts (no posting list read)."""
+    from whoosh.index import open_dir
+
+    with open_dir(path).reader() as reader:
+        if reader.doc_count_all() != files.n or reader.doc_count() != files.n:
+            return False
+        for name, postings in files.fields.items():
+            if sum(1 for _ in reader.lexicon(name)) != np.count_nonzero(np.diff(postings.offsets)):
+                return False
+            if reader.field_length(name) != int(postings.tfs.sum(dtype=np.int64)):
+                return False
+    return True
 
 
 def _read_utf16(path: Path) -> str:

@@ -27,6 +27,7 @@ Examples::
     .venv/bin/python scripts/bench.py --scale 1,10,100
     .venv/bin/python scripts/bench.py --quick
     .venv/bin/python scripts/bench.py --load --duration 60
+    .venv/bin/python scripts/bench.py --build seed,100 --before /tmp/plankb-main
     .venv/bin/python scripts/bench.py --report
 """
 
@@ -890,6 +891,7 @@ def write_report() -> Path:
             out += ["", "Slowest plankb queries (p50 ms): " + ", ".join(f"`{q}` {ms:.1f}" for q, ms in slow) + "."]
         out.append("")
     out += _engine_report()
+    out += _build_report()
     load = RESULTS / "load.json"
     if load.exists():
         r = json.loads(load.read_text(encoding="utf-8"))
@@ -953,6 +955,7 @@ def write_report() -> Path:
         ".venv/bin/python scripts/bench.py --relevance        # plankb vs plain BM25 on bench/relevance/ (seconds)",
         ".venv/bin/python scripts/bench.py --engines 1,100,1000 --before /tmp/plankb-main   # beside tantivy and FTS5",
         "    # (/tmp/plankb-main: git archive main kb | tar -x -C /tmp/plankb-main; the 1,000-plan build takes a while)",
+        ".venv/bin/python scripts/bench.py --build seed,100 --before /tmp/plankb-main   # build time and size beside main",
         ".venv/bin/python scripts/bench.py --report           # rewrite this file from bench/results/",
         ".venv/bin/python scripts/make_corpus.py --n 100 --out /tmp/corpus-100   # just the synthetic corpus",
         "```",
@@ -1238,6 +1241,58 @@ def bench_engines(n: str, seed: int, rounds: int, nqueries: int, before: Path | 
     }
 
 
+def bench_build(n: str, seed: int, before: Path | None, repeats: int) -> dict:
+    """Build time and generation size of this tree (and main's when given), fresh builds in child processes, alternating."""
+    corpus = corpus_for(n, seed)
+    trees = {"plankb": ROOT} | ({"plankb-main": before} if before is not None else {})
+    runs: dict[str, list[float]] = {t: [] for t in trees}
+    sizes: dict[str, dict[str, int]] = {}
+    for _ in range(repeats):
+        for name, tree in trees.items():
+            data = WORK / f"build-{n}-{name}"
+            shutil.rmtree(data, ignore_errors=True)
+            code = f"from kb.store import build; build({str(corpus)!r}, {str(data)!r})"
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(tree)}, check=True, cwd=tempfile.gettempdir())
+            runs[name].append(round(time.perf_counter() - t0, 2))
+            gen = max(data.glob("gen-*"))
+            whoosh = gen / "index" / "whoosh"
+            sizes[name] = {"generation": dir_bytes(gen), "index": dir_bytes(gen / "index"), "whoosh": dir_bytes(whoosh) if whoosh.exists() else 0}
+            print(f"  {name:12} build {runs[name][-1]:.1f} s  generation {_mb(sizes[name]['generation'])}", file=sys.stderr)
+    return {
+        "n_docs": len(list(_plan_names(corpus))), "builds": {t: {"build_s": runs[t], "median_s": statistics.median(runs[t]), **sizes[t]} for t in trees},
+        "machine": machine(), "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "details": {"seed": seed, "repeats": repeats, "kb": kb_version(), "before": str(before) if before else None},
+    }
+
+
+def _build_report() -> list[str]:
+    """A section of BENCHMARKS.md for bench/results/build-*.json (build time and size beside main)."""
+    files = sorted(RESULTS.glob("build-*.json"), key=lambda p: (not p.stem.endswith("seed"), int(re.sub(r"\D", "", p.stem) or 0)))
+    if not files:
+        return []
+    out = [
+        "## Build with Whoosh as the index of record (`--build`)",
+        "",
+        "Whoosh writes the inverted index of every generation (`index/whoosh/`, one segment, jieba words with frequencies, nothing",
+        "stored) and the posting-list arrays that queries read are compiled from it at build, so query times and answers are those",
+        "of the arrays. What that costs: fresh builds in child processes, this tree and main's alternating, median wall time of the",
+        "repeats on the shared machine (jieba in worker processes; Whoosh's writer in the build process, `limitmb` 64). Opening a",
+        "generation for queries does not touch Whoosh; `plankb build`'s up-to-date check compares Whoosh's counts with the arrays.",
+        "",
+        "| plans | tree | build s (runs) | generation | index | of it Whoosh |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for path in files:
+        r = json.loads(path.read_text(encoding="utf-8"))
+        for name, b in r["builds"].items():
+            times = ", ".join(f"{x:.1f}" for x in b["build_s"])
+            out.append(f"| {r['n_docs']} | {name} | {b['median_s']:.1f} ({times}) | {_mb(b['generation'])} | {_mb(b['index'])} | {_mb(b['whoosh']) if b['whoosh'] else '—'} |")
+    r = json.loads(files[-1].read_text(encoding="utf-8"))
+    out += ["", f"{r['date']} · {r['machine'].get('cpus')} CPUs · kb at {r['details']['kb'].get('commit', '?')} · main from {r['details']['before']}.", ""]
+    return out
+
+
 def main(argv=None):
     """Command line: --scale, --load, --report (and the internal child modes)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -1262,9 +1317,10 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=8, help="waitress threads for --load (default 8)")
     ap.add_argument("--soak", type=float, metavar="SECONDS", help="one long /search phase at 16 connections, RSS sampled every 10 s (bench/results/soak.json)")
     ap.add_argument("--engines", metavar="SIZES", help="plankb beside tantivy and SQLite FTS5 at these corpus sizes (e.g. 1,100,1000): bench/results/engines-<N>.json")
-    ap.add_argument("--before", metavar="SRC", help="with --engines: a source tree of plankb to measure beside this one (git archive main kb | tar -x -C SRC)")
+    ap.add_argument("--before", metavar="SRC", help="with --engines or --build: a source tree of plankb to measure beside this one (git archive main kb | tar -x -C SRC)")
     ap.add_argument("--queries", type=int, default=300, help="with --engines: generated queries (default 300)")
     ap.add_argument("--repeats", type=int, default=2, help="with --engines: fresh processes per engine (default 2)")
+    ap.add_argument("--build", metavar="SIZES", help="build time and generation size at these corpus sizes ('seed' for corpus/), beside --before: bench/results/build-<N>.json")
     ap.add_argument("--report", action="store_true", help="only rewrite docs/BENCHMARKS.md from bench/results/")
     ap.add_argument("--relevance", action="store_true", help="relevance of plankb and plain BM25 on bench/relevance/ (bench/results/relevance.json)")
     args = ap.parse_args(argv)
@@ -1288,6 +1344,13 @@ def main(argv=None):
         }
         (RESULTS / "soak.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {RESULTS / 'soak.json'}: RSS {result['soak']}", file=sys.stderr)
+        return
+    if args.build:
+        for s in args.build.split(","):
+            print(f"== build, {s} plan(s)", file=sys.stderr)
+            result = bench_build(s.strip(), args.seed, Path(args.before).resolve() if args.before else None, args.repeats)
+            (RESULTS / f"build-{s.strip()}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {write_report().relative_to(ROOT)}", file=sys.stderr)
         return
     if args.engines:
         for s in args.engines.split(","):

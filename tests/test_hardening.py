@@ -248,6 +248,7 @@ DAMAGE = {
     "posting lists": lambda gen: _truncate(gen / "index" / "text.docs.npy"),
     "facets.npz": lambda gen: _truncate(gen / "index" / "facets.npz"),
     "terms.txt": lambda gen: _truncate(gen / "index" / "terms.txt"),
+    "Whoosh segment": lambda gen: _truncate(next((gen / "index" / "whoosh").glob("*.seg"))),
 }
 
 

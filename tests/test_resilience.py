@@ -79,7 +79,7 @@ def test_damaged_data_dir_is_rebuilt_on_start(tmp_path, damage, caplog):
         kbfile = gen / "kb.json"
         kbfile.write_bytes(kbfile.read_bytes()[:1000])
     elif damage == "garbage-index":
-        for f in (gen / "index").iterdir():  # every index file, its size kept: only its content is garbage
+        for f in (gen / "index").rglob("*"):  # every index file, Whoosh's included, its size kept: only its content is garbage
             if f.is_file():
                 f.write_bytes(b"\0" * f.stat().st_size)
     elif damage == "empty-current":

@@ -163,6 +163,31 @@ def test_killed_build_leaves_the_previous_index_serving(tmp_path):
     assert report.clauses == 384 and live_generation(data) != live
 
 
+def test_whoosh_holds_the_index_the_arrays_are_compiled_from(tmp_path):
+    from whoosh.index import create_in, open_dir
+
+    from kb.index import index_ok
+
+    data = tmp_path / "data"
+    build(ROOT / "corpus", data)
+    kb = open_kb(data, ROOT / "corpus")
+    index = live_generation(data) / "index"
+    ix = open_dir(index / "whoosh")
+    with ix.reader() as reader:
+        assert reader.doc_count_all() == 192 and len(reader.segments()) == 1
+        assert reader.stored_fields(0) == {} and not ix.schema["text"].format.supports("positions")
+        # 宫颈癌 three times in goal 2-1-3, six times in measure 2-1-5, once in measure 2-5-3.
+        found = [(kb.clauses[doc].id.split(".")[-1], tf) for doc, tf in reader.postings("text", "宫颈癌").items_as("frequency")]
+        assert found == [("2-1-g3", 3), ("2-1-m5", 6), ("2-5-m3", 1)]
+    assert index_ok(index)
+    # Arrays that are no longer Whoosh's compiled form (here: a Whoosh index one clause short) fail the check.
+    writer = create_in(index / "whoosh", ix.schema).writer()
+    for c in kb.clauses[:-1]:
+        writer.add_document(id=c.id, text=c.text)
+    writer.commit()
+    assert not index_ok(index)
+
+
 def test_corrupt_index_is_reported_and_rebuilt(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", {"zhenyuan.txt": SEED.read_bytes()})
     data = tmp_path / "data"
