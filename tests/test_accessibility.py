@@ -9,6 +9,8 @@ import pytest
 from tests.helpers import ROOT, require_tool
 from tests.test_browser import browser, server  # noqa: F401  (fixtures)
 
+pytestmark = pytest.mark.slow  # a real browser or office suite: CI runs it, scripts/test --quick skips it
+
 DOC = "zhenyuan-women-2021-2030"
 PAGES = [
     "/",

@@ -11,6 +11,8 @@ import pytest
 from test_browser import ROOT, browser, page, shot  # noqa: F401  (fixtures)
 from test_indicators_web import MMR, SCREEN, midterm_values, seed
 
+pytestmark = pytest.mark.slow  # a real browser or office suite: CI runs it, scripts/test --quick skips it
+
 
 @pytest.fixture(scope="module")
 def indicator_server(data_dir, tmp_path_factory):

@@ -14,6 +14,8 @@ from test_browser import browser, page, server, shot  # noqa: F401  (fixtures)
 from test_browser_indicators import indicator_server  # noqa: F401  (fixture)
 from test_indicators_web import SCREEN
 
+pytestmark = pytest.mark.slow  # a real browser or office suite: CI runs it, scripts/test --quick skips it
+
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 

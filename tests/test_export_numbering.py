@@ -43,6 +43,7 @@ def test_seed_headings_keep_their_outline_numbering():
     assert exports.section_heading(c) == "二（三）妇女与经济"
 
 
+@pytest.mark.slow  # rendered by LibreOffice
 def test_word_export_of_a_chaptered_plan_renders_its_numbering(kb, tmp_path):
     soffice = require_tool(os.environ.get("PLANKB_SOFFICE") or "soffice", "LibreOffice (soffice)")
     require_tool("pdftotext", "poppler-utils (pdftotext)")

@@ -14,6 +14,8 @@ import pytest
 from kb import exports
 from tests.helpers import require_tool
 
+pytestmark = pytest.mark.slow  # a real browser or office suite: CI runs it, scripts/test --quick skips it
+
 # pdftotext may place full-width quotes and dashes out of order around a line break; the glyphs are
 # all on the page, so the comparison ignores them and whitespace.
 IGNORED = re.compile(r"[\s“”‘’\"'—–\-]+")

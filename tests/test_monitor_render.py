@@ -18,6 +18,8 @@ from kb.store import open_kb
 from tests.conftest import CORPUS
 from tests.helpers import require_tool
 
+pytestmark = pytest.mark.slow  # a real browser or office suite: CI runs it, scripts/test --quick skips it
+
 DOC = "zhenyuan-women-2021-2030"
 MMR = f"{DOC}.2-1-g2.n1"  # 孕产妇死亡率 ≤12/10万, the form's first row
 TITLE = "《镇原县妇女发展规划（2021—2030年）》监测指标填报表"
