@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from kb.errors import DataDirError
+from kb.errors import DataDirError, PlankbError
 from kb.knowledge import KnowledgeBase
 from kb.model import DUTY_KINDS
 
@@ -160,26 +160,60 @@ def load_generation(gen: Path) -> KnowledgeBase:
 INDICATOR_FILE = "indicators.json"
 
 
+# What an indicator repeats of its clause is not stored again; its sentence is kept as a span of the clause text.
+_FROM_CLAUSE = ("clause", "departments", "doc", "domain", "kind", "citation")
+
+
 def write_indicators(work: Path, kbobj: KnowledgeBase):
     """Every target of every goal and measure, by clause, so no page runs extraction."""
     from kb.indicators import clause_indicators
 
-    found = {c.id: [dataclasses.asdict(i) for i in clause_indicators(c)] for c in kbobj.clauses if c.kind in DUTY_KINDS}
-    write_json(work / INDICATOR_FILE, {k: v for k, v in found.items() if v})
+    out = {}
+    for c in kbobj.clauses:
+        if c.kind not in DUTY_KINDS:
+            continue
+        items = []
+        for ind in clause_indicators(c):
+            d = dataclasses.asdict(ind)
+            for key in _FROM_CLAUSE:
+                if d[key] == getattr(c, "id" if key == "clause" else key):
+                    del d[key]
+            at = c.text.find(d["text"]) if d["text"] else -1
+            if at >= 0:
+                d["at"] = [at, at + len(d.pop("text"))]
+            items.append(d)
+        if items:
+            out[c.id] = items
+    write_json(work / INDICATOR_FILE, out)
 
 
 def attach_indicators(kbobj: KnowledgeBase, gen: Path):
-    """Give a loaded knowledge base the indicators its build stored (checked by load_generation)."""
+    """Give a loaded knowledge base the indicators its build stored, read on first use."""
+    path = gen / INDICATOR_FILE
+    if path.exists():
+        kbobj.indicator_loader = lambda: _read_indicators(kbobj, path)
+
+
+def _read_indicators(kbobj: KnowledgeBase, path: Path) -> dict[str, list]:
     from kb.indicators import Indicator
 
-    path = gen / INDICATOR_FILE
-    if not path.exists():
-        return
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
-        kbobj.stored_indicators = {cid: [Indicator(**d) for d in items] for cid, items in stored.items()}
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise DataDirError(f"知识库 {gen} 已损坏（{INDICATOR_FILE}：{str(exc)[:100]}）：请运行 plankb build --force") from None
+        out = {}
+        for cid, items in stored.items():
+            c = kbobj.clause(cid)
+            found = []
+            for d in items:
+                d = {key: getattr(c, "id" if key == "clause" else key) for key in _FROM_CLAUSE} | d
+                d["departments"] = list(d["departments"])
+                if "at" in d:
+                    a, b = d.pop("at")
+                    d["text"] = c.text[a:b]
+                found.append(Indicator(**d))
+            out[cid] = found
+        return out
+    except (OSError, ValueError, TypeError, AttributeError, PlankbError) as exc:
+        raise DataDirError(f"知识库 {path.parent} 已损坏（{INDICATOR_FILE}：{str(exc)[:100]}）：请运行 plankb build --force") from None
 
 
 def write_json(path: Path, obj):

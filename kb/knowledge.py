@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import re
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from kb.errors import (
     UnknownDepartment,
     UnknownDocument,
 )
+from kb.columns import ClauseColumns, counts, distinct, write_columns
 from kb.model import (
-    CLAUSE_FIELDS,
     DUTY_KINDS,
     KINDS,
     RELATIONS,
@@ -35,52 +36,36 @@ from kb.model import (
 LEAD_AFTER = r"(?:[、和及][\u4e00-\u9fff、]{1,20}?)?(?:等(?:部门|单位)?)?(?:牵头|负责(?!同志|人)|主导|主抓|统筹|组织(?!机构|建设|体系))"
 
 
-KB_FORMAT = 2  # kb.json: clauses as columns, repeated values as codes into a list of values
-DICTIONARY_FIELDS = (
-    "doc", "kind", "domain", "number", "departments", "departments_raw", "citation", "lead", "part", "section", "part_title",
-    "section_title", "marker", "tag", "line", "order",
-)
+KB_FORMAT = 3  # kb.json: documents, headings, warnings, mentions and the clauses' value lists; the clauses in kb.columns' files
 
 
-def _mentions(stored: dict, clauses: list[Clause]) -> dict[str, list[str]]:
-    """kb.json's mentions (only clauses that name a unit are listed), checked against the clauses."""
+def _mentions(stored: dict, ids: list[str]) -> dict[str, list[str]]:
+    """kb.json's mentions (only clauses that name a unit are listed), checked against the clause ids."""
     if not isinstance(stored, dict):
         raise TypeError("kb.json 的 mentions 不是对象")
-    known = {c.id for c in clauses} if stored else set()
+    known = set(ids) if stored else set()
     if any(k not in known or not isinstance(v, list) for k, v in stored.items()):
         raise ValueError("kb.json 的 mentions 与条款不一致")
     return stored
 
 
-def _clauses_to_columns(clauses: list[Clause]) -> dict:
-    """Clauses as one list per field; fields with few distinct values as {"values", "codes"}."""
-    out: dict = {}
-    for name in CLAUSE_FIELDS:
-        column = [getattr(c, name) for c in clauses]
-        if name in DICTIONARY_FIELDS:
-            codes: dict = {}
-            keys = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in column]
-            out[name] = {"values": [], "codes": [codes.setdefault(k, len(codes)) for k in keys]}
-            out[name]["values"] = [None] * len(codes)
-            for k, v in zip(keys, column):
-                out[name]["values"][codes[k]] = v
-        else:
-            out[name] = column
-    return out
+class _ById(Mapping[str, Clause]):
+    """Clause id → clause, over a knowledge base's positions (no clause is made until asked for)."""
 
+    def __init__(self, kb: KnowledgeBase):
+        self._kb = kb
 
-def _clauses_from_columns(columns: dict) -> list[Clause]:
-    """The clauses of kb.json's columns, sharing one string object per repeated value."""
-    lists = []
-    for name in CLAUSE_FIELDS:
-        column = columns[name]
-        if isinstance(column, dict):
-            values = column["values"]
-            column = [list(values[i]) for i in column["codes"]] if name == "departments" else [values[i] for i in column["codes"]]
-        lists.append(column)
-    if len({len(c) for c in lists}) > 1:
-        raise ValueError("kb.json 的条款列长度不一致")
-    return list(map(Clause, *lists))
+    def __getitem__(self, clause_id: str) -> Clause:
+        return self._kb.clauses[self._kb.position[clause_id]]
+
+    def __contains__(self, clause_id: object) -> bool:
+        return clause_id in self._kb.position
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kb.position)
+
+    def __len__(self) -> int:
+        return len(self._kb.position)
 
 
 class KnowledgeBase:
@@ -89,11 +74,11 @@ class KnowledgeBase:
     def __init__(self, documents, headings, clauses, registry: Registry, path: Path | None = None, warnings=None, mentions=None):
         self.documents: list[Document] = documents
         self.headings: list[Heading] = headings
-        self.clauses: list[Clause] = clauses
+        self.clauses: Sequence[Clause] = clauses  # a list while building, ClauseColumns once loaded
         self.registry = registry
         self.path = path
         self.warnings: list[ParseWarning] = warnings or []
-        self.by_id = {c.id: c for c in clauses}
+        self._position: dict[str, int] | None = None
         self.docs = {d.id: d for d in documents}
         self._registries: dict[str, Registry] = {}
         self._doc_units: dict[str, dict[str, None]] | None = None
@@ -101,13 +86,15 @@ class KnowledgeBase:
         # Departments a clause's text names without tagging them (统计局 in 四（一）):
         # found at build time by kb.segment (set_mentions), read back from kb.json.
         self.mentions: dict[str, list[str]] = mentions if mentions is not None else {}
-        self.position = {c.id: i for i, c in enumerate(clauses)}
         self._department_names: list[str] | None = None
         self._group_names: list[str] | None = None
         self._leads: dict[str, list[str]] = {}
         self._domains: dict[str | None, list[str]] = {}
-        # Targets per clause as the build extracted them (kb.generation.attach_indicators); None: extract on use.
-        self.stored_indicators: dict[str, list] | None = None
+        # Targets per clause as the build extracted them, read on first use (kb.generation.attach_indicators);
+        # without a loader they are extracted on use.
+        self.indicator_loader: Callable[[], dict[str, list]] | None = None
+        self._stored_indicators: dict[str, list] | None = None
+        self._indicator_lock = threading.Lock()
 
     @classmethod
     def from_parsed(cls, parsed: list[ParsedDocument], registry: Registry, path=None, mentions=None) -> KnowledgeBase:
@@ -133,20 +120,39 @@ class KnowledgeBase:
         self._department_names = None
         self._counts.clear()
 
+    @property
+    def stored_indicators(self) -> dict[str, list] | None:
+        """Targets per clause id as the build stored them, or None when it stored none."""
+        if self._stored_indicators is None and self.indicator_loader is not None:
+            with self._indicator_lock:
+                if self._stored_indicators is None:
+                    self._stored_indicators = self.indicator_loader()
+        return self._stored_indicators
+
+    @property
+    def position(self) -> dict[str, int]:
+        """Clause id → position in clauses (made on first use)."""
+        if self._position is None:
+            ids = self.clauses.ids if isinstance(self.clauses, ClauseColumns) else [c.id for c in self.clauses]
+            self._position = {cid: i for i, cid in enumerate(ids)}
+        return self._position
+
+    @property
+    def by_id(self) -> Mapping[str, Clause]:
+        """Clause id → clause."""
+        return _ById(self)
+
     @classmethod
     def load(cls, gen: Path) -> KnowledgeBase:
         try:
-            gc.disable()  # hundreds of thousands of objects, none of them cyclic
-            try:
-                data = json.loads((gen / "kb.json").read_text(encoding="utf-8"))
-                if not isinstance(data, dict) or data.get("format") != KB_FORMAT:
-                    raise ValueError("kb.json 的格式不是本版本的")
-                clauses = _clauses_from_columns(data["clauses"])
-            finally:
-                gc.enable()
+            data = json.loads((gen / "kb.json").read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("format") != KB_FORMAT:
+                raise ValueError("kb.json 的格式不是本版本的")
             meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
-            if not isinstance(meta, dict) or meta.get("clauses", len(clauses)) != len(clauses):
+            n = data["clauses"]["n"]
+            if not isinstance(meta, dict) or not isinstance(n, int) or meta.get("clauses", n) != n:
                 raise ValueError("kb.json 与 meta.json 不一致")
+            clauses = ClauseColumns(gen, data["clauses"]["values"], n)
             for name in ("synonyms.txt", "userdict.txt"):  # read by search and segmentation
                 if (gen / name).exists():
                     (gen / name).read_text(encoding="utf-8-sig")
@@ -161,21 +167,24 @@ class KnowledgeBase:
                 registry,
                 gen,
                 [ParseWarning(**w) for w in data.get("warnings", [])],
-                _mentions(data.get("mentions", {}), clauses),
+                _mentions(data.get("mentions", {}), clauses.ids),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise DataDirError(f"知识库 {gen} 已损坏（{str(exc)[:200]}）：请运行 plankb build --force") from None
 
-    def to_dict(self) -> dict:
-        """What kb.json holds: documents and headings as records, clauses as columns."""
-        return {
+    def write(self, folder: Path):
+        """Write kb.json and the clause columns (kb.columns) into a generation folder being built."""
+        from kb.generation import write_json
+
+        values = write_columns(folder, self.clauses)
+        write_json(folder / "kb.json", {
             "format": KB_FORMAT,
             "documents": [d.to_dict() for d in self.documents],
             "headings": [h.to_dict() for h in self.headings],
-            "clauses": _clauses_to_columns(self.clauses),
+            "clauses": {"n": len(self.clauses), "values": values},
             "warnings": [w.to_dict() for w in self.warnings],
             "mentions": {k: v for k, v in self.mentions.items() if v},
-        }
+        })
 
     def export(self) -> dict:
         """The public JSON contract of ``plankb export``."""
@@ -190,8 +199,8 @@ class KnowledgeBase:
         if doc_id not in self._registries:
             if self._doc_units is None:
                 self._doc_units = {}
-                for c in self.clauses:
-                    self._doc_units.setdefault(c.doc, {}).update(dict.fromkeys(c.departments))
+                for doc_id, departments in distinct(self.clauses, "doc", "departments"):
+                    self._doc_units.setdefault(doc_id, {}).update(dict.fromkeys(departments))
             doc = self.docs.get(doc_id)
             units = self._doc_units.get(doc_id, {})
             self._registries[doc_id] = self.registry.for_document(doc.issuer if doc else None, doc.level if doc else None, units)
@@ -220,7 +229,8 @@ class KnowledgeBase:
     def department_names(self) -> list[str]:
         """Departments in registry order that any document tags or mentions, then unknown ones."""
         if self._department_names is None:
-            used = {d for c in self.clauses for d in c.departments} | {d for m in self.mentions.values() for d in m}
+            used = {d for (departments,) in distinct(self.clauses, "departments") for d in departments}
+            used |= {d for m in self.mentions.values() for d in m}
             names = [d.name for d in self.registry.departments if d.name in used]
             extra = sorted(u for u in used if u not in names and not self.registry.is_group(u))
             self._department_names = names + extra
@@ -229,7 +239,7 @@ class KnowledgeBase:
     def group_names(self) -> list[str]:
         """The groups (妇儿工委各成员单位) the documents tag, in order of first use."""
         if self._group_names is None:
-            tagged = dict.fromkeys(d for c in self.clauses for d in c.departments)
+            tagged = dict.fromkeys(d for (departments,) in distinct(self.clauses, "departments") for d in departments)
             self._group_names = [d for d in tagged if self.registry.is_group(d)]
         return self._group_names
 
@@ -364,11 +374,11 @@ class KnowledgeBase:
 
     def kind_counts(self, doc: str | None = None) -> dict[str, int]:
         """Clauses per kind (all documents, or one), in the canonical kind order."""
-        counts = {k: 0 for k in KINDS}
-        for c in self.clauses:
-            if doc is None or c.doc == doc:
-                counts[c.kind] += 1
-        return counts
+        out = {k: 0 for k in KINDS}
+        for (doc_id, kind), count in counts(self.clauses, "doc", "kind").items():
+            if doc is None or doc_id == doc:
+                out[kind] += count
+        return out
 
     def department_matrix(self, doc: str | None = None) -> dict:
         """Assigned goals and measures per department and domain, busiest department first.
@@ -401,8 +411,8 @@ class KnowledgeBase:
         """Domains in document order (all documents, or one)."""
         if doc not in self._domains:
             seen: dict[str, None] = {}
-            for c in self.clauses:
-                if c.domain and (doc is None or c.doc == doc):
-                    seen.setdefault(c.domain, None)
+            for doc_id, domain in distinct(self.clauses, "doc", "domain"):
+                if domain and (doc is None or doc_id == doc):
+                    seen.setdefault(domain, None)
             self._domains[doc] = list(seen)
         return self._domains[doc]

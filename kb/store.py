@@ -429,7 +429,7 @@ def _write_kb_and_index(work: Path, kbobj: KnowledgeBase, progress=None):
             progress("index", start + len(result), len(clauses))
     kbobj.set_mentions(mentions)
     builder.commit(kbobj)
-    write_json(work / "kb.json", kbobj.to_dict())
+    kbobj.write(work)
 
 
 def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> KnowledgeBase:

@@ -240,6 +240,10 @@ def test_kill_9_during_build_leaves_no_workers_and_no_debris(built, tmp_path):
 DAMAGE = {
     "vocab.json": lambda gen: _truncate(gen / "index" / "vocab.json"),
     "kb.json": lambda gen: _truncate(gen / "kb.json"),
+    "clause codes": lambda gen: _truncate(gen / "clauses.codes.npy"),
+    "clause ids": lambda gen: _truncate(gen / "clauses.ids.txt"),
+    "clause texts": lambda gen: _truncate(gen / "clauses.text.utf16"),
+    "clause text ends": lambda gen: _truncate(gen / "clauses.text.ends.npy", 3),
     "meta.json": lambda gen: (gen / "meta.json").write_text("{\"clauses\": ", encoding="utf-8"),
     "departments.toml": lambda gen: (gen / "departments.toml").write_text("[[unit]\nname = 妇联\n\x00", encoding="utf-8"),
     "substring.txt": lambda gen: _truncate(gen / "index" / "substring.txt"),

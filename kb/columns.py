@@ -1,0 +1,232 @@
+"""The clauses of a generation as columns on disk, read lazily: a clause is made when it is first asked for.
+
+A province's knowledge base holds hundreds of thousands of clauses; a search shows ten. The build writes
+
+- ``clauses.codes.npy``: one row per repeated field (doc, kind, domain, departments …), each clause's value as a
+  code into that field's list of values (kept in kb.json);
+- ``clauses.ids.txt``: the clause ids, NUL-separated (UTF-8);
+- ``clauses.text.utf16`` and ``clauses.text.ends.npy``: the texts one after another and where each ends.
+
+Opening reads the ids and memory-maps the rest; :class:`ClauseColumns` is a sequence of :class:`Clause` that makes
+each clause from the columns on first use and keeps it, so the same position always gives the same object.
+Iterating makes every clause at once (pages that count over the whole knowledge base do that once).
+Questions the query path asks of every clause (which units each document tags, the domains in order) are answered
+from the codes without making clauses (:meth:`ClauseColumns.distinct`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import mmap
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+
+from kb.model import CLAUSE_FIELDS, Clause
+
+# Fields with few distinct values, kept as codes; the others (id, text) as strings.
+CODED_FIELDS = (
+    "doc", "kind", "domain", "number", "departments", "departments_raw", "citation", "lead", "part", "section", "part_title",
+    "section_title", "marker", "tag", "line", "order",
+)
+CODES, IDS, TEXT, TEXT_ENDS = "clauses.codes.npy", "clauses.ids.txt", "clauses.text.utf16", "clauses.text.ends.npy"
+FILES = (CODES, IDS, TEXT, TEXT_ENDS)
+ID_SEP = "\x00"  # no id holds it: ids are made of file names and numbers
+
+
+def _key(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def write_columns(folder: Path, clauses: Sequence[Clause]) -> dict[str, list]:
+    """Write the clause files into folder; return the value lists of the coded fields (for kb.json)."""
+    values: dict[str, list] = {}
+    rows = []
+    for name in CODED_FIELDS:
+        seen: dict[Any, int] = {}
+        listed: list = []
+        codes = []
+        for c in clauses:
+            v = getattr(c, name)
+            k = _key(v)
+            code = seen.get(k)
+            if code is None:
+                code = seen[k] = len(listed)
+                listed.append(list(v) if isinstance(v, list) else v)
+            codes.append(code)
+        values[name] = listed
+        rows.append(codes)
+    top = max((len(v) for v in values.values()), default=0)
+    dtype = np.uint16 if top <= np.iinfo(np.uint16).max else np.uint32
+    codes_array = np.array(rows, dtype=dtype).reshape(len(CODED_FIELDS), len(clauses))
+    _save(folder / CODES, codes_array)
+    ids = [c.id for c in clauses]
+    if any(ID_SEP in i for i in ids):
+        raise ValueError("条款编号含有 NUL 字符")
+    _write_bytes(folder / IDS, ID_SEP.join(ids).encode("utf-8"))
+    texts = [c.text for c in clauses]
+    lengths = np.fromiter((len(t.encode("utf-16-le")) // 2 for t in texts), np.int64, len(texts))
+    ends = np.cumsum(lengths)
+    _write_bytes(folder / TEXT, "".join(texts).encode("utf-16-le"))
+    _save(folder / TEXT_ENDS, ends.astype(np.uint32 if not len(ends) or ends[-1] < 2**32 else np.int64))
+    return values
+
+
+def _write_bytes(path: Path, data: bytes):
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _save(path: Path, array: np.ndarray):
+    with open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+class ClauseColumns(Sequence[Clause]):
+    """A generation's clauses, made from its columns on first use (see the module docstring)."""
+
+    def __init__(self, folder: Path, values: dict[str, list], n: int):
+        if set(values) != set(CODED_FIELDS) or any(not isinstance(v, list) for v in values.values()):
+            raise ValueError("kb.json 的条款值表不完整")
+        self._values = [values[f] for f in CODED_FIELDS]
+        codes = np.load(folder / CODES, mmap_mode="r", allow_pickle=False)
+        if codes.shape != (len(CODED_FIELDS), n) or codes.dtype.kind != "u":
+            raise ValueError("clauses.codes.npy 的形状与 kb.json 不一致")
+        for row, listed in zip(range(len(CODED_FIELDS)), self._values):  # every code points into its list
+            if n and int(codes[row].max()) >= len(listed):
+                raise ValueError("clauses.codes.npy 的编码超出值表")
+        self._codes = codes
+        self.ids: list[str] = (folder / IDS).read_bytes().decode("utf-8").split(ID_SEP) if n else []
+        if len(self.ids) != n:
+            raise ValueError("clauses.ids.txt 的条数与 kb.json 不一致")
+        self._ends = np.load(folder / TEXT_ENDS, mmap_mode="r", allow_pickle=False)
+        size = (folder / TEXT).stat().st_size
+        if self._ends.shape != (n,) or (n and int(self._ends[-1]) * 2 != size) or (n > 1 and bool((np.diff(self._ends.astype(np.int64)) < 0).any())):
+            raise ValueError("clauses.text.utf16 与其结尾表不一致")
+        self._text: mmap.mmap | None = None
+        if size:
+            with open(folder / TEXT, "rb") as fh:
+                self._text = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self._n = n
+        self._made: list[Clause | None] = [None] * n
+        self._all = False
+        self._lock = threading.Lock()
+        self._field_at = {f: i for i, f in enumerate(CODED_FIELDS)}
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> Clause: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Clause]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("clause position out of range")
+        made = self._made[i]
+        if made is None:
+            made = self._make(i)
+            with self._lock:  # two threads asking at once get the same object
+                if self._made[i] is None:
+                    self._made[i] = made
+                made = self._made[i]
+        return made
+
+    def __iter__(self) -> Iterator[Clause]:
+        if not self._all:
+            self._make_all()
+        return iter(self._made)  # type: ignore[arg-type]
+
+    def text(self, i: int) -> str:
+        start = int(self._ends[i - 1]) if i else 0
+        end = int(self._ends[i])
+        if self._text is None or end == start:
+            return ""
+        return codecs.utf_16_le_decode(self._text[2 * start : 2 * end], "strict", True)[0]
+
+    def _make(self, i: int) -> Clause:
+        row = self._codes[:, i].tolist()
+        v = {f: values[code] for f, values, code in zip(CODED_FIELDS, self._values, row)}
+        v["departments"] = list(v["departments"])
+        return Clause(id=self.ids[i], text=self.text(i), **v)
+
+    def _make_all(self):
+        with self._lock:
+            if self._all:
+                return
+            columns: dict[str, list] = {}
+            for f, values, codes in zip(CODED_FIELDS, self._values, self._codes):
+                columns[f] = [values[c] for c in codes.tolist()]
+            columns["departments"] = [list(d) for d in columns["departments"]]
+            whole = codecs.utf_16_le_decode(self._text, "strict", True)[0] if self._text is not None else ""
+            ends = self._ends.tolist()
+            if len(whole) == (ends[-1] if ends else 0):  # no character outside the BMP: units are characters
+                columns["text"] = [whole[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+            else:
+                columns["text"] = [self.text(i) for i in range(self._n)]
+            columns["id"] = self.ids
+            made = self._made
+            for i, clause in enumerate(map(Clause, *(columns[f] for f in CLAUSE_FIELDS))):
+                if made[i] is None:
+                    made[i] = clause
+            self._all = True
+
+    def distinct(self, *fields: str) -> list[tuple]:
+        """The distinct combinations of coded fields' values, in order of first occurrence (lists as tuples)."""
+        if not self._n:
+            return []
+        key = np.zeros(self._n, np.int64)
+        for f in fields:
+            at = self._field_at[f]
+            key = key * len(self._values[at]) + self._codes[at]
+        _, first = np.unique(key, return_index=True)
+        first.sort()
+        rows = self._codes[[self._field_at[f] for f in fields]][:, first].T.tolist()
+        picked = [self._values[self._field_at[f]] for f in fields]
+        return [tuple(_key(values[c]) for values, c in zip(picked, row)) for row in rows]
+
+    def counts(self, *fields: str) -> dict[tuple, int]:
+        """How many clauses have each combination of coded fields' values (lists as tuples)."""
+        if not self._n:
+            return {}
+        key = np.zeros(self._n, np.int64)
+        for f in fields:
+            at = self._field_at[f]
+            key = key * len(self._values[at]) + self._codes[at]
+        uniq, first, count = np.unique(key, return_index=True, return_counts=True)
+        rows = self._codes[[self._field_at[f] for f in fields]][:, first].T.tolist()
+        picked = [self._values[self._field_at[f]] for f in fields]
+        return {tuple(_key(values[c]) for values, c in zip(picked, row)): int(k) for row, k in zip(rows, count.tolist())}
+
+
+def distinct(clauses: Sequence[Clause], *fields: str) -> list[tuple]:
+    """ClauseColumns.distinct for any sequence of clauses."""
+    if isinstance(clauses, ClauseColumns):
+        return clauses.distinct(*fields)
+    seen: dict[tuple, None] = {}
+    for c in clauses:
+        seen.setdefault(tuple(_key(getattr(c, f)) for f in fields), None)
+    return list(seen)
+
+
+def counts(clauses: Sequence[Clause], *fields: str) -> dict[tuple, int]:
+    """ClauseColumns.counts for any sequence of clauses."""
+    if isinstance(clauses, ClauseColumns):
+        return clauses.counts(*fields)
+    out: dict[tuple, int] = {}
+    for c in clauses:
+        k = tuple(_key(getattr(c, f)) for f in fields)
+        out[k] = out.get(k, 0) + 1
+    return out

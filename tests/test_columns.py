@@ -1,0 +1,125 @@
+"""The clauses read from their columns: made on first use, the same clauses as the parser read, nothing lost."""
+
+import threading
+
+import pytest
+
+from kb.columns import ClauseColumns, counts, distinct
+from kb.corpus import parse_file, plan_files
+from kb.departments import Registry
+from kb.generation import load_generation
+from kb.knowledge import KnowledgeBase
+from kb.model import Clause
+from kb.store import build, live_generation
+from tests.helpers import SEED, make_corpus, seed_text
+
+# A second plan whose clauses carry what the seed lacks: a NUL-free id with CJK, a text with a tab,
+# a full-width letter, an emoji outside the BMP and an empty tag.
+ODD = seed_text().replace("镇原县妇女发展规划（2021—2030年）", "某县妇女发展规划（2021—2030年）", 1).replace(
+    "妇女全生命周期享有良好的卫生健康服务", "妇女全生命周期享有良好的卫生健康服务Ａ🙂", 1)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("columns")
+    corpus = make_corpus(base / "corpus", {"zhenyuan.txt": SEED.read_bytes(), "某县.txt": ODD})
+    build(corpus, base / "data")
+    registry = Registry.load(corpus / "departments.toml")
+    parsed = [c for path in plan_files(corpus) for c in parse_file(path, registry, {}).clauses]
+    return live_generation(base / "data"), parsed
+
+
+def test_clauses_read_back_are_the_clauses_parsed(built):
+    gen, parsed = built
+    kb = load_generation(gen)
+    assert isinstance(kb.clauses, ClauseColumns) and len(kb.clauses) == len(parsed) > 192
+    assert any("🙂" in c.text for c in parsed)
+    # One at a time, from the end, before anything is iterated …
+    for i in reversed(range(len(parsed))):
+        assert kb.clauses[i] == parsed[i], i
+    # … and all at once: the same objects as those made one at a time.
+    first = kb.clauses[-1]
+    assert list(kb.clauses) == parsed
+    assert kb.clauses[len(parsed) - 1] is first
+    assert kb.clauses[1:3] == parsed[1:3] and kb.clauses[-1] == parsed[-1]
+    with pytest.raises(IndexError):
+        kb.clauses[len(parsed)]
+    assert list(load_generation(gen).clauses) == parsed  # all at once first (the emoji takes two UTF-16 units)
+
+
+def test_a_search_makes_only_the_clauses_it_shows(built):
+    gen, _ = built
+    from kb.index import Index
+    from kb.search import Searcher
+
+    kb = load_generation(gen)
+    searcher = Searcher(kb, Index(gen / "index", kb))
+    res = searcher.search("宫颈癌", limit=2)
+    assert res["total"] >= 6 and len(res["hits"]) == 2
+    made = sum(c is not None for c in kb.clauses._made)
+    assert made <= 2 + 2 + 2  # the hits, the index's check of the first and last clause, nothing else
+    assert kb.by_id[res["hits"][0]["id"]].text == res["hits"][0]["text"]
+
+
+def test_distinct_and_counts_agree_with_a_loop_over_the_clauses(built):
+    gen, parsed = built
+    kb = load_generation(gen)
+    for fields in (("doc",), ("departments",), ("doc", "departments"), ("doc", "domain"), ("kind", "doc")):
+        assert distinct(kb.clauses, *fields) == distinct(parsed, *fields), fields
+        assert counts(kb.clauses, *fields) == counts(parsed, *fields), fields
+    # What the query path reads from the columns equals a knowledge base built from the parsed clauses.
+    eager = KnowledgeBase(kb.documents, kb.headings, parsed, kb.registry, mentions=kb.mentions)
+    assert kb.department_names() == eager.department_names()
+    assert kb.group_names() == eager.group_names()
+    assert kb.domains() == eager.domains() and kb.kind_counts() == eager.kind_counts()
+    for doc in kb.documents:
+        assert kb.domains(doc.id) == eager.domains(doc.id) and kb.kind_counts(doc.id) == eager.kind_counts(doc.id)
+        assert kb.registry_for(doc.id).departments == eager.registry_for(doc.id).departments
+
+
+def test_threads_asking_for_one_clause_get_one_object(built):
+    gen, _ = built
+    kb = load_generation(gen)
+    got: list[Clause] = []
+    threads = [threading.Thread(target=lambda: got.append(kb.clauses[100])) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(c) for c in got}) == 1
+
+
+def test_indicators_are_read_on_first_use_with_their_clauses_fields(built):
+    gen, _ = built
+    from kb.indicators import clause_indicators, extract
+
+    kb = load_generation(gen)
+    assert kb._stored_indicators is None  # nothing read at open
+    stored = extract(kb)
+    fresh = [i for c in kb.clauses if c.kind in ("goal", "measure") for i in clause_indicators(c)]
+    assert stored == fresh and len(stored) > 40
+
+
+@pytest.mark.parametrize("damage", ["codes", "ids", "ends"])
+def test_columns_that_disagree_are_refused(built, tmp_path, damage):
+    import shutil
+
+    import numpy as np
+
+    from kb.errors import DataDirError
+
+    gen, _ = built
+    copy = tmp_path / gen.name
+    shutil.copytree(gen, copy)
+    if damage == "codes":
+        codes = np.load(copy / "clauses.codes.npy")
+        codes[0, 0] = np.iinfo(codes.dtype).max
+        np.save(copy / "clauses.codes.npy", codes)
+    elif damage == "ids":
+        (copy / "clauses.ids.txt").write_bytes((copy / "clauses.ids.txt").read_bytes().replace(b"\x00", b"\n", 1))
+    else:
+        ends = np.load(copy / "clauses.text.ends.npy")
+        ends[-1] += 1
+        np.save(copy / "clauses.text.ends.npy", ends)
+    with pytest.raises(DataDirError, match="已损坏"):
+        KnowledgeBase.load(copy)
