@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kb.columns import ClauseColumns, counts, distinct, write_columns
 from kb.common_duties import common_sentence
 from kb.departments import Registry
 from kb.errors import (
@@ -18,7 +19,6 @@ from kb.errors import (
     UnknownDepartment,
     UnknownDocument,
 )
-from kb.columns import ClauseColumns, counts, distinct, write_columns
 from kb.model import (
     DUTY_KINDS,
     KINDS,
