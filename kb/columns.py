@@ -34,7 +34,6 @@ CODED_FIELDS = (
     "section_title", "marker", "tag", "line", "order",
 )
 CODES, IDS, TEXT, TEXT_ENDS = "clauses.codes.npy", "clauses.ids.txt", "clauses.text.utf16", "clauses.text.ends.npy"
-FILES = (CODES, IDS, TEXT, TEXT_ENDS)
 ID_SEP = "\x00"  # no id holds it: ids are made of file names and numbers
 
 
@@ -205,7 +204,7 @@ class ClauseColumns(Sequence[Clause]):
         for f in fields:
             at = self._field_at[f]
             key = key * len(self._values[at]) + self._codes[at]
-        uniq, first, count = np.unique(key, return_index=True, return_counts=True)
+        _, first, count = np.unique(key, return_index=True, return_counts=True)
         rows = self._codes[[self._field_at[f] for f in fields]][:, first].T.tolist()
         picked = [self._values[self._field_at[f]] for f in fields]
         return {tuple(_key(values[c]) for values, c in zip(picked, row)): int(k) for row, k in zip(rows, count.tolist())}
