@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
@@ -47,6 +48,18 @@ def _mentions(stored: dict, ids: list[str]) -> dict[str, list[str]]:
     if any(k not in known or not isinstance(v, list) for k, v in stored.items()):
         raise ValueError("kb.json 的 mentions 与条款不一致")
     return stored
+
+
+def keep_source(source: Path, folder: Path) -> Path:
+    """Copy an original plan file into a generation's sources/, gzip-compressed when that saves a tenth or more."""
+    data = source.read_bytes()
+    packed = gzip.compress(data, compresslevel=6, mtime=0)
+    if len(packed) <= 0.9 * len(data):
+        target, data = folder / (source.name + ".gz"), packed
+    else:  # PDF, .docx: compressed already
+        target = folder / source.name
+    target.write_bytes(data)
+    return target
 
 
 class _ById(Mapping[str, Clause]):
@@ -207,12 +220,25 @@ class KnowledgeBase:
         return self._registries[doc_id]
 
     def source_path(self, doc_id: str) -> Path | None:
-        """The original plan file of a document as this generation read it, or None."""
+        """Where this generation keeps the original plan file of a document (maybe compressed), or None."""
         doc = self.document(doc_id)
         if self.path is None or not doc.source:
             return None
         path = self.path / "sources" / Path(doc.source).name
-        return path if path.is_file() else None
+        for kept in (path.with_name(path.name + ".gz"), path):
+            if kept.is_file():
+                return kept
+        return None
+
+    def source_bytes(self, doc_id: str) -> bytes | None:
+        """The original plan file of a document, byte for byte as this generation read it, or None."""
+        path = self.source_path(doc_id)
+        if path is None:
+            return None
+        try:
+            return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise DataDirError(f"知识库 {self.path} 已损坏（原文 {path.name}：{exc}）：请运行 plankb build --force") from None
 
     def clause(self, clause_id: str) -> Clause:
         try:

@@ -50,7 +50,7 @@ from kb.generation import (
     write_indicators,
     write_json,
 )
-from kb.knowledge import KnowledgeBase
+from kb.knowledge import KnowledgeBase, keep_source
 from kb.model import ParsedDocument, ParseWarning
 from kb.sources import PLAN_SUFFIXES
 
@@ -383,7 +383,7 @@ def build(corpus=None, data=None, *, force=False, progress=None, encoding=None, 
         # The original files, as read: the reading view offers them for download.
         (work / "sources").mkdir()
         for pd in parsed_docs:
-            shutil.copyfile(corpus / pd.document.source, work / "sources" / pd.document.source)
+            keep_source(corpus / pd.document.source, work / "sources")
         kbobj = KnowledgeBase.from_parsed(parsed_docs, Registry.load(work / "departments.toml"), work, mentions={})
         _write_kb_and_index(work, kbobj, progress)
         write_indicators(work, kbobj)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -263,15 +264,16 @@ def document_original(doc_id):
     """The original plan file as this generation read it, as a download."""
     kb = get_searcher().kb
     d = kb.document(doc_id[:200])
-    path = kb.source_path(d.id)
-    if path is None:
+    data = kb.source_bytes(d.id)
+    if data is None:
         raise UnknownDocument(d.id, list(kb.docs))
+    path = Path(d.source)
     name = f"{d.title}{path.suffix}" if d.title else path.name
     # Sent as kept; a text file names the encoding it was read in, so a browser shows it right.
     mime = MIME.get(path.suffix.lower(), "application/octet-stream")
     if mime.startswith("text/") and d.encoding:
         mime += f"; charset={d.encoding}"
-    resp = Response(path.read_bytes(), content_type=mime)
+    resp = Response(data, content_type=mime)
     resp.headers["Content-Disposition"] = exports.content_disposition(name)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

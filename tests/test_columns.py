@@ -123,3 +123,19 @@ def test_columns_that_disagree_are_refused(built, tmp_path, damage):
         np.save(copy / "clauses.text.ends.npy", ends)
     with pytest.raises(DataDirError, match="已损坏"):
         KnowledgeBase.load(copy)
+
+
+def test_originals_are_kept_byte_for_byte_compressed_when_it_pays(built, tmp_path):
+    import os
+
+    from kb.knowledge import keep_source
+
+    gen, _ = built
+    kb = load_generation(gen)
+    doc = kb.documents[0]
+    assert kb.source_path(doc.id).name.endswith(".txt.gz") and kb.source_bytes(doc.id) == SEED.read_bytes()
+    assert kb.source_path(doc.id).stat().st_size < len(SEED.read_bytes()) / 2
+    noise = tmp_path / "scan.pdf"
+    noise.write_bytes(os.urandom(4096))  # a compressed format gains nothing: kept as it is
+    kept = keep_source(noise, tmp_path / "out" if (tmp_path / "out").mkdir() is None else tmp_path)
+    assert kept.name == "scan.pdf" and kept.read_bytes() == noise.read_bytes()

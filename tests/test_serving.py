@@ -147,7 +147,7 @@ SHAPE_DAMAGE = {
     "plans.toml": lambda gen: (gen / "plans.toml").write_text(MANIFEST.replace("某县", "别县"), encoding="utf-8"),
     "text.lengths.npy": lambda gen: _flip(gen / "index" / "text.lengths.npy"),
     "posting lists": lambda gen: _flip(gen / "index" / "text.docs.npy"),
-    "sources": lambda gen: _flip(gen / "sources" / "county-plan.txt"),
+    "sources": lambda gen: _flip(next((gen / "sources").glob("county-plan.txt*"))),
     "indicators.json": lambda gen: (gen / "indicators.json").write_text("{}", encoding="utf-8"),
 }
 
