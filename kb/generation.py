@@ -162,6 +162,7 @@ INDICATOR_FILE = "indicators.json"
 
 # What an indicator repeats of its clause is not stored again; its sentence is kept as a span of the clause text.
 _FROM_CLAUSE = ("clause", "departments", "doc", "domain", "kind", "citation")
+_UNSAID = {"comparator": None, "value": None, "unit": "", "direction": None, "extra": {}}  # not stored when so
 
 
 def write_indicators(work: Path, kbobj: KnowledgeBase):
@@ -181,7 +182,9 @@ def write_indicators(work: Path, kbobj: KnowledgeBase):
             at = c.text.find(d["text"]) if d["text"] else -1
             if at >= 0:
                 d["at"] = [at, at + len(d.pop("text"))]
-            items.append(d)
+            if d["id"].startswith(c.id + "."):
+                d["id"] = d["id"][len(c.id) + 1 :]
+            items.append({k: v for k, v in d.items() if k not in _UNSAID or v != _UNSAID[k]})
         if items:
             out[c.id] = items
     write_json(work / INDICATOR_FILE, out)
@@ -204,7 +207,10 @@ def _read_indicators(kbobj: KnowledgeBase, path: Path) -> dict[str, list]:
             c = kbobj.clause(cid)
             found = []
             for d in items:
-                d = {key: getattr(c, "id" if key == "clause" else key) for key in _FROM_CLAUSE} | d
+                d = {key: getattr(c, "id" if key == "clause" else key) for key in _FROM_CLAUSE} | _UNSAID | d
+                d["extra"] = dict(d["extra"])
+                if "." not in d["id"]:
+                    d["id"] = f"{cid}.{d['id']}"
                 d["departments"] = list(d["departments"])
                 if "at" in d:
                     a, b = d.pop("at")

@@ -26,8 +26,8 @@ start-up and no query goes through Whoosh's matchers:
 * ``facets.json`` + ``facets.npz``: for the facet fields and the department
   relations (assigned, shared, mentioned, lead in the text), the values and
   the (clause, value) pairs, grouped both by clause and by value.
-* ``substring.txt`` (UTF-16) and ``substring.starts.npy``: the normalised text
-  and tag of every clause, side by side in one string, scanned for Ctrl+F recall — an exact substring match,
+* ``substring.z`` (UTF-16, zlib-compressed: read whole at open) and ``substring.starts.npy``: the normalised
+  text and tag of every clause, side by side in one string, scanned for Ctrl+F recall — an exact substring match,
   the equivalent of a character n-gram field queried as a phrase.
 * ``vocab.json``: a prefix dictionary of the indexed words for query-time jieba.
 
@@ -43,11 +43,10 @@ from __future__ import annotations
 import codecs
 import json
 import math
-import mmap
-import os
 import re
 import threading
 import unicodedata
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -79,13 +78,14 @@ SCORE_CONTEXT, SCORE_NEAR = 1.5, 3.0
 NEAR_CHARS, NEAR_MAX_CLAUSES = 12, 200
 RE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|/10万|以上|以下|左右)")
 K1, B = 1.2, 0.75
-SEP = "\x00"  # between clauses in substring.txt; never in normalised text
+SEP = "\x00"  # between clauses in substring.z; never in normalised text
+SUBSTRING = "substring.z"
 TAG_SEP = "\x01"  # between a clause's text and its tag
 CACHE_BYTES = 64 * 2**20  # substring results kept in memory
 # jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
 EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
 SCAN_FIND_LIMIT = 64  # clauses found one by one before a needle's scan switches to one split
-FORMAT = 4  # of the index files; an index of another format is rebuilt
+FORMAT = 5  # of the index files; an index of another format is rebuilt
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 # Never required for an all-words match: they carry no topic (the common 妇女/女性 do).
@@ -192,8 +192,8 @@ def _compile_postings(reader, name: str, terms: list[str]) -> tuple[np.ndarray, 
 
 
 def _write_substring(path: Path, hay: list[str]):
-    """substring.txt (UTF-16: two bytes a Chinese character) and where each clause starts in it, in characters."""
-    (path / "substring.txt").write_bytes(SEP.join(hay).encode("utf-16-le"))
+    """substring.z (UTF-16: two bytes a Chinese character; compressed) and where each clause starts in it, in characters."""
+    (path / SUBSTRING).write_bytes(zlib.compress(SEP.join(hay).encode("utf-16-le"), 6))
     starts = np.zeros(max(len(hay), 1), np.int64)
     np.cumsum([len(h) + 1 for h in hay[:-1]], out=starts[1:])
     np.save(path / "substring.starts.npy", starts)
@@ -283,13 +283,9 @@ def _matches_whoosh(path: Path, files: _Files) -> bool:
     return True
 
 
-def _read_utf16(path: Path) -> str:
-    """A UTF-16 file's text, decoded from a memory map (no second copy of its bytes on the heap)."""
-    with open(path, "rb") as fh:
-        if not os.fstat(fh.fileno()).st_size:
-            return ""
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            return codecs.utf_16_le_decode(mm, "strict", True)[0]
+def read_substring(path: Path) -> str:
+    """The text of substring.z (the normalised clauses, side by side)."""
+    return codecs.utf_16_le_decode(zlib.decompress(path.read_bytes()), "strict", True)[0]
 
 
 class _Files:
@@ -304,11 +300,11 @@ class _Files:
         terms = (path / "terms.txt").read_text(encoding="utf-8")
         self.terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
         self.fields = {f: Postings(path, f, n, len(self.terms)) for f in TEXT_FIELDS}
-        self.hay = _read_utf16(path / "substring.txt")
+        self.hay = read_substring(path / SUBSTRING)
         self.starts = np.load(path / "substring.starts.npy")
         last = int(self.starts[-1])
         if len(self.starts) != max(n, 1) or self.starts[0] or last > len(self.hay) or (last and self.hay[last - 1] != SEP) or self.hay.count(SEP) != n - 1:
-            raise ValueError("substring.txt")
+            raise ValueError(SUBSTRING)
         names = json.loads((path / "facets.json").read_text(encoding="utf-8"))
         with np.load(path / "facets.npz") as arrays:
             self.rel = {f: Relation(names[f], arrays, f, n) for f in (*FACET_FIELDS, *RELATION_FIELDS)}

@@ -139,3 +139,16 @@ def test_originals_are_kept_byte_for_byte_compressed_when_it_pays(built, tmp_pat
     noise.write_bytes(os.urandom(4096))  # a compressed format gains nothing: kept as it is
     kept = keep_source(noise, tmp_path / "out" if (tmp_path / "out").mkdir() is None else tmp_path)
     assert kept.name == "scan.pdf" and kept.read_bytes() == noise.read_bytes()
+
+
+def test_clauses_made_one_at_a_time_are_kept_within_a_bound(built, monkeypatch):
+    from kb import columns
+
+    gen, parsed = built
+    monkeypatch.setattr(columns, "KEEP_MADE", 3)
+    kb = load_generation(gen)
+    got = [kb.clauses[i] for i in range(10, 20)]
+    assert sum(c is not None for c in kb.clauses._made) == 3 and got == parsed[10:20]
+    assert kb.clauses[19] is got[-1] and kb.clauses[10] == got[0]
+    assert list(kb.clauses) == parsed and kb.clauses[10] is kb.clauses[10]  # iterated: every clause kept
+    assert sum(c is not None for c in kb.clauses._made) == len(parsed)
