@@ -162,7 +162,7 @@ INDICATOR_FILE = "indicators.json"
 
 # What an indicator repeats of its clause is not stored again; its sentence is kept as a span of the clause text.
 _FROM_CLAUSE = ("clause", "departments", "doc", "domain", "kind", "citation")
-_UNSAID = {"comparator": None, "value": None, "unit": "", "direction": None, "extra": {}}  # not stored when so
+_UNSAID: dict[str, object] = {"comparator": None, "value": None, "unit": "", "direction": None, "extra": {}}  # not stored when so
 
 
 def write_indicators(work: Path, kbobj: KnowledgeBase):
