@@ -7,6 +7,7 @@ Kept apart from the build so that any file a generation holds is checksummed wit
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import json
 import os
@@ -157,7 +158,7 @@ def load_generation(gen: Path) -> KnowledgeBase:
 
 
 # -- indicators: extracted once, at build -------------------------------------------------------
-INDICATOR_FILE = "indicators.json"
+INDICATOR_FILE = "indicators.json.gz"  # JSON, gzip-compressed: read once, on first use
 
 
 # What an indicator repeats of its clause is not stored again; its sentence is kept as a span of the clause text.
@@ -187,7 +188,8 @@ def write_indicators(work: Path, kbobj: KnowledgeBase):
             items.append({k: v for k, v in d.items() if k not in _UNSAID or v != _UNSAID[k]})
         if items:
             out[c.id] = items
-    write_json(work / INDICATOR_FILE, out)
+    data = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    (work / INDICATOR_FILE).write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
 
 
 def attach_indicators(kbobj: KnowledgeBase, gen: Path):
@@ -201,7 +203,7 @@ def _read_indicators(kbobj: KnowledgeBase, path: Path) -> dict[str, list]:
     from kb.indicators import Indicator
 
     try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
+        stored = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
         out = {}
         for cid, items in stored.items():
             c = kbobj.clause(cid)
@@ -218,7 +220,7 @@ def _read_indicators(kbobj: KnowledgeBase, path: Path) -> dict[str, list]:
                 found.append(Indicator(**d))
             out[cid] = found
         return out
-    except (OSError, ValueError, TypeError, AttributeError, PlankbError) as exc:
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, PlankbError) as exc:
         raise DataDirError(f"知识库 {path.parent} 已损坏（{INDICATOR_FILE}：{str(exc)[:100]}）：请运行 plankb build --force") from None
 
 

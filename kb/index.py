@@ -11,9 +11,11 @@ to flat arrays, which queries read memory-mapped, so nothing is re-derived at
 start-up and no query goes through Whoosh's matchers:
 
 * ``whoosh/``: the Whoosh index of record, one segment, written by one writer in
-  clause order (a clause's document number is its position): clause ids and, per
-  text field, the jieba tokens (lower case) with their frequencies; no stored text,
-  no positions.
+  clause order (a clause's document number is its position): per text field, the
+  jieba tokens (lower case) with their frequencies; the id of each plan's first
+  clause, which the build checks against the positions (every clause's id would
+  be a term with a posting list of its own: 60 % of the segment at 1,000 plans);
+  no stored text, no positions.
 * ``terms.txt``: the indexed words, in Whoosh's lexicon order, one per line;
   a word's line number is its id in every field.
 * per field (``text`` is the clause text): ``<field>.offsets.npy``,
@@ -118,7 +120,7 @@ WHOOSH_LIMIT_MB = 64  # the Whoosh writer's posting buffer; beyond it, sorted ru
 
 
 def _whoosh_schema():
-    """The Whoosh schema: clause ids, and each text field's jieba words with their frequencies (nothing stored)."""
+    """The Whoosh schema: each plan's first clause id, and each text field's jieba words with their frequencies (nothing stored)."""
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
     from whoosh.fields import ID, TEXT, Schema
 
@@ -139,13 +141,20 @@ class IndexBuilder:
         self.lengths: list[int] = []
         self.hay: list[str] = []
         self.ids: list[str] = []
+        self._firsts: list[int] = []  # positions of the plans' first clauses, whose ids Whoosh holds
+        self._doc: str | None = None
 
     def add(self, clauses, tokens):
         """Add clauses (in kb order) with their jieba tokens: Whoosh's document number is the clause's position."""
         for c, words in zip(clauses, tokens):
             for w in words:
                 self.vocab[w] = self.vocab.get(w, 0) + 1
-            self._writer.add_document(id=c.id, text=" ".join(words))
+            if not self.ids or c.doc != self._doc:  # a plan's first clause
+                self._writer.add_document(id=c.id, text=" ".join(words))
+                self._firsts.append(len(self.ids))
+                self._doc = c.doc
+            else:
+                self._writer.add_document(text=" ".join(words))
             self.lengths.append(len(words))
             self.hay.append(normalise(c.text) + TAG_SEP + normalise(c.departments_raw))
             self.ids.append(c.id)
@@ -160,7 +169,7 @@ class IndexBuilder:
             # One writer, clauses added in order, no deletions, one segment: document numbers are clause positions.
             if reader.doc_count_all() != n or reader.doc_count() != n or len(reader.segments()) > 1:
                 raise AssertionError(f"Whoosh holds {reader.doc_count_all()} documents in {len(reader.segments())} segments, not {n} in one")
-            if n and [reader.first_id("id", self.ids[i]) for i in (0, n - 1)] != [0, n - 1]:
+            if [reader.first_id("id", self.ids[i]) for i in self._firsts] != self._firsts:
                 raise AssertionError("Whoosh document numbers are not clause positions")
             # The words of every text field, in Whoosh's lexicon order (UTF-8 bytes).
             terms = [t.decode("utf-8") for t in sorted({t for name in TEXT_FIELDS for t in reader.lexicon(name)})]

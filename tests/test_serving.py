@@ -148,7 +148,7 @@ SHAPE_DAMAGE = {
     "text.lengths.npy": lambda gen: _flip(gen / "index" / "text.lengths.npy"),
     "posting lists": lambda gen: _flip(gen / "index" / "text.docs.npy"),
     "sources": lambda gen: _flip(next((gen / "sources").glob("county-plan.txt*"))),
-    "indicators.json": lambda gen: (gen / "indicators.json").write_text("{}", encoding="utf-8"),
+    "indicators.json.gz": lambda gen: (gen / "indicators.json.gz").write_bytes(__import__("gzip").compress(b"{}", mtime=0)),
 }
 
 
@@ -156,7 +156,7 @@ SHAPE_DAMAGE = {
 def test_damage_that_keeps_a_files_shape_is_found(copy, what):
     corpus, data = copy
     gen = live_generation(data)
-    size = {p: p.stat().st_size for p in gen.rglob("*") if p.is_file() and p.name != "indicators.json" and p.name != "plans.toml"}
+    size = {p: p.stat().st_size for p in gen.rglob("*") if p.is_file() and p.name != "indicators.json.gz" and p.name != "plans.toml"}
     SHAPE_DAMAGE[what](gen)
     assert {p: p.stat().st_size for p in size} == size
     with pytest.raises(DataDirError, match="已损坏"):

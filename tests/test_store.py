@@ -179,6 +179,7 @@ def test_whoosh_holds_the_index_the_arrays_are_compiled_from(tmp_path):
         # 宫颈癌 three times in goal 2-1-3, six times in measure 2-1-5, once in measure 2-5-3.
         found = [(kb.clauses[doc].id.split(".")[-1], tf) for doc, tf in reader.postings("text", "宫颈癌").items_as("frequency")]
         assert found == [("2-1-g3", 3), ("2-1-m5", 6), ("2-5-m3", 1)]
+        assert reader.first_id("id", kb.clauses[0].id) == 0 and reader.doc_frequency("id", kb.clauses[1].id) == 0  # the plan's first clause only
     assert index_ok(index)
     # Arrays that are no longer Whoosh's compiled form (here: a Whoosh index one clause short) fail the check.
     writer = create_in(index / "whoosh", ix.schema).writer()
