@@ -159,6 +159,37 @@ class ClauseColumns(Sequence[Clause]):
             self._make_all()
         return iter(self._made)  # type: ignore[arg-type]
 
+    def take(self, positions: list[int]) -> list[Clause]:
+        """The clauses at these positions; those not made yet are made together, in one pass over the columns."""
+        made = self._made
+        missing = list(dict.fromkeys(p for p in positions if made[p] is None))
+        if len(missing) < 32:
+            return [self[p] for p in positions]
+        fresh = dict(zip(missing, self._make_many(missing)))
+        with self._lock:
+            for p, clause in fresh.items():
+                if made[p] is None:
+                    made[p] = clause
+                    if not self._all:
+                        self._recent.append(p)
+            out = [made[p] or self._make(p) for p in positions]  # before the bound drops any of them
+            while not self._all and len(self._recent) > KEEP_MADE:
+                made[self._recent.popleft()] = None
+        return out
+
+    def _make_many(self, positions: list[int]) -> list[Clause]:
+        at = np.asarray(positions, np.int64)
+        columns: dict[str, list] = {}
+        for f, values, codes in zip(CODED_FIELDS, self._values, self._codes[:, at].tolist()):
+            columns[f] = [values[c] for c in codes]
+        columns["departments"] = [list(d) for d in columns["departments"]]
+        ends = self._ends[at].astype(np.int64).tolist()
+        starts = np.where(at > 0, self._ends[np.maximum(at - 1, 0)], 0).astype(np.int64).tolist()
+        text, decode = self._text, codecs.utf_16_le_decode
+        columns["text"] = [decode(text[2 * a : 2 * b], "strict", True)[0] if b > a and text is not None else "" for a, b in zip(starts, ends)]
+        columns["id"] = [self.ids[p] for p in positions]
+        return list(map(Clause, *(columns[f] for f in CLAUSE_FIELDS)))
+
     def text(self, i: int) -> str:
         start = int(self._ends[i - 1]) if i else 0
         end = int(self._ends[i])
@@ -220,6 +251,13 @@ class ClauseColumns(Sequence[Clause]):
         rows = self._codes[[self._field_at[f] for f in fields]][:, first].T.tolist()
         picked = [self._values[self._field_at[f]] for f in fields]
         return {tuple(_key(values[c]) for values, c in zip(picked, row)): int(k) for row, k in zip(rows, count.tolist())}
+
+
+def take(clauses: Sequence[Clause], positions: list[int]) -> list[Clause]:
+    """ClauseColumns.take for any sequence of clauses."""
+    if isinstance(clauses, ClauseColumns):
+        return clauses.take(positions)
+    return [clauses[p] for p in positions]
 
 
 def distinct(clauses: Sequence[Clause], *fields: str) -> list[tuple]:

@@ -553,6 +553,18 @@ class Index:
             hit = self._substrings.get(norm)
         return bool(hit.any()) if hit is not None else self._hay.find(norm) >= 0  # the first hit is enough
 
+    def relations(self, departments: list[str], positions: list[int]) -> list[str]:
+        """How each clause concerns the first of departments it concerns at all (KnowledgeBase.relation,
+        read from the relation arrays), else "text"."""
+        names = [tier for tier, _ in DEPT_TIERS]
+        code = np.full(len(positions), len(names), np.int8)
+        at = np.asarray(positions, np.int64)
+        for dept in departments:
+            for k, (_, fname) in enumerate(DEPT_TIERS):
+                code[(code == len(names)) & self._rel[fname].mask(dept, self.n)[at]] = k
+        names.append("text")
+        return [names[k] for k in code.tolist()]
+
     def _filter_mask(self, filters) -> np.ndarray:
         mask = self._every()
         for fname, values in filters.items():

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.columns import take
 from kb.errors import DataDirError, UnknownDepartment
 from kb.highlight import highlight
 from kb.index import EngineQuery, Index, normalise
@@ -400,8 +401,9 @@ class Searcher:
             needles += [s for s, c in self.spellings if c in it.departments]
         words = res.terms
         hits = []
-        for h in res.hits:
-            c = self.kb.clauses[h.position]
+        positions = [h.position for h in res.hits]
+        matches = self.index.relations(it.departments, positions) if it.departments else ["text"] * len(positions)
+        for h, c, match in zip(res.hits, take(self.kb.clauses, positions), matches):
             hits.append(
                 {
                     "id": c.id,
@@ -413,7 +415,7 @@ class Searcher:
                     "text": c.text,
                     "departments": c.departments,
                     "lead": c.lead,
-                    "match": self._match(c, it),
+                    "match": match,
                     "tier": h.tier,
                     "full": h.tier != "partial",
                     "score": round(h.score, 4),
@@ -430,13 +432,6 @@ class Searcher:
             "hits": hits,
             "facets": self._facets(res.facets, it),
         }
-
-    def _match(self, clause, it) -> str:
-        for d in it.departments:
-            rel = self.kb.relation(clause, d)
-            if rel:
-                return rel
-        return "text"
 
     def _facets(self, counts, it) -> dict:
         depts = it.explicit_departments if it.mode == "department-bare" else it.departments

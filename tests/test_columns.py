@@ -152,3 +152,34 @@ def test_clauses_made_one_at_a_time_are_kept_within_a_bound(built, monkeypatch):
     assert kb.clauses[19] is got[-1] and kb.clauses[10] == got[0]
     assert list(kb.clauses) == parsed and kb.clauses[10] is kb.clauses[10]  # iterated: every clause kept
     assert sum(c is not None for c in kb.clauses._made) == len(parsed)
+
+
+def test_many_clauses_taken_at_once_are_made_together_and_kept_within_the_bound(built, monkeypatch):
+    from kb import columns
+
+    gen, parsed = built
+    monkeypatch.setattr(columns, "KEEP_MADE", 50)
+    kb = load_generation(gen)
+    first = kb.clauses[7]
+    positions = [7, *range(len(parsed) - 1, 0, -3), 7]  # made and unmade, from the end, one twice
+    got = columns.take(kb.clauses, positions)
+    assert got == [parsed[p] for p in positions] and got[0] is first and got[-1] is first
+    assert sum(c is not None for c in kb.clauses._made) <= 50
+    assert columns.take(parsed, [3, 1]) == [parsed[3], parsed[1]]
+
+
+def test_relations_read_from_the_arrays_agree_with_the_knowledge_base(built):
+    gen, _ = built
+    from kb.index import Index
+
+    kb = load_generation(gen)
+    index = Index(gen / "index", kb)
+    every = list(range(len(kb.clauses)))
+    names = kb.department_names() + kb.group_names()
+    assert len(names) > 20
+    for dept in names:
+        want = [kb.relation(c, dept) or "text" for c in kb.clauses]
+        assert index.relations([dept], every) == want, dept
+    pair = ["统计局", "卫健局"]
+    want = [next((r for d in pair if (r := kb.relation(c, d))), "text") for c in kb.clauses]
+    assert index.relations(pair, every) == want and {"assigned", "lead_in_text", "text"} <= set(want)
