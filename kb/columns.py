@@ -159,36 +159,25 @@ class ClauseColumns(Sequence[Clause]):
             self._make_all()
         return iter(self._made)  # type: ignore[arg-type]
 
-    def take(self, positions: list[int]) -> list[Clause]:
-        """The clauses at these positions; those not made yet are made together, in one pass over the columns."""
-        made = self._made
-        missing = list(dict.fromkeys(p for p in positions if made[p] is None))
-        if len(missing) < 32:
-            return [self[p] for p in positions]
-        fresh = dict(zip(missing, self._make_many(missing)))
-        with self._lock:
-            for p, clause in fresh.items():
-                if made[p] is None:
-                    made[p] = clause
-                    if not self._all:
-                        self._recent.append(p)
-            out = [made[p] or self._make(p) for p in positions]  # before the bound drops any of them
-            while not self._all and len(self._recent) > KEEP_MADE:
-                made[self._recent.popleft()] = None
-        return out
-
-    def _make_many(self, positions: list[int]) -> list[Clause]:
+    def fields(self, positions: list[int], names) -> dict[str, list]:
+        """Some fields of the clauses at these positions, as one list per field, without making clauses."""
         at = np.asarray(positions, np.int64)
+        coded = [f for f in names if f in self._field_at]
+        rows = self._codes[[self._field_at[f] for f in coded]][:, at].tolist() if coded else []
         columns: dict[str, list] = {}
-        for f, values, codes in zip(CODED_FIELDS, self._values, self._codes[:, at].tolist()):
+        for f, codes in zip(coded, rows):
+            values = self._values[self._field_at[f]]
             columns[f] = [values[c] for c in codes]
-        columns["departments"] = [list(d) for d in columns["departments"]]
-        ends = self._ends[at].astype(np.int64).tolist()
-        starts = np.where(at > 0, self._ends[np.maximum(at - 1, 0)], 0).astype(np.int64).tolist()
-        text, decode = self._text, codecs.utf_16_le_decode
-        columns["text"] = [decode(text[2 * a : 2 * b], "strict", True)[0] if b > a and text is not None else "" for a, b in zip(starts, ends)]
-        columns["id"] = [self.ids[p] for p in positions]
-        return list(map(Clause, *(columns[f] for f in CLAUSE_FIELDS)))
+        if "departments" in columns:
+            columns["departments"] = [list(d) for d in columns["departments"]]
+        if "text" in names:
+            ends = self._ends[at].astype(np.int64).tolist()
+            starts = np.where(at > 0, self._ends[np.maximum(at - 1, 0)], 0).astype(np.int64).tolist()
+            text, decode = self._text, codecs.utf_16_le_decode
+            columns["text"] = [decode(text[2 * a : 2 * b], "strict", True)[0] if b > a and text is not None else "" for a, b in zip(starts, ends)]
+        if "id" in names:
+            columns["id"] = [self.ids[p] for p in positions]
+        return columns
 
     def text(self, i: int) -> str:
         start = int(self._ends[i - 1]) if i else 0
@@ -253,11 +242,13 @@ class ClauseColumns(Sequence[Clause]):
         return {tuple(_key(values[c]) for values, c in zip(picked, row)): int(k) for row, k in zip(rows, count.tolist())}
 
 
-def take(clauses: Sequence[Clause], positions: list[int]) -> list[Clause]:
-    """ClauseColumns.take for any sequence of clauses."""
+def fields(clauses: Sequence[Clause], positions: list[int], names) -> dict[str, list]:
+    """ClauseColumns.fields for any sequence of clauses."""
     if isinstance(clauses, ClauseColumns):
-        return clauses.take(positions)
-    return [clauses[p] for p in positions]
+        made = clauses.fields(positions, names)
+        return {f: made[f] for f in names}
+    picked = [clauses[p] for p in positions]
+    return {f: [list(v) if isinstance(v := getattr(c, f), list) else v for c in picked] for f in names}
 
 
 def distinct(clauses: Sequence[Clause], *fields: str) -> list[tuple]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.columns import take
+from kb.columns import fields
 from kb.errors import DataDirError, UnknownDepartment
 from kb.highlight import highlight
 from kb.index import EngineQuery, Index, normalise
@@ -26,6 +26,7 @@ from kb.query import VOCABULARY, Lexicon, Reading, analyse, load_vocabulary
 from kb.store import default_data, live_generation, open_kb
 
 MAX_QUERY = 200
+HIT_FIELDS = ("id", "doc", "kind", "domain", "number", "citation", "text", "departments", "lead")  # a hit's clause fields
 MAX_KEYWORDS = 12
 DUTY = ["goal", "measure"]
 KIND_VALUES = {**{k: k for k in KINDS}, **{v: k for k, v in KIND_LABELS.items()}, "目标": "goal", "措施": "measure"}
@@ -403,23 +404,18 @@ class Searcher:
         hits = []
         positions = [h.position for h in res.hits]
         matches = self.index.relations(it.departments, positions) if it.departments else ["text"] * len(positions)
-        for h, c, match in zip(res.hits, take(self.kb.clauses, positions), matches):
+        # The hits' fields read from the columns: an export of every hit makes no clause objects.
+        cols = fields(self.kb.clauses, positions, HIT_FIELDS)
+        for k, h in enumerate(res.hits):
+            text = cols["text"][k]
             hits.append(
                 {
-                    "id": c.id,
-                    "doc": c.doc,
-                    "kind": c.kind,
-                    "domain": c.domain,
-                    "number": c.number,
-                    "citation": c.citation,
-                    "text": c.text,
-                    "departments": c.departments,
-                    "lead": c.lead,
-                    "match": match,
+                    **{f: cols[f][k] for f in HIT_FIELDS},
+                    "match": matches[k],
                     "tier": h.tier,
                     "full": h.tier != "partial",
                     "score": round(h.score, 4),
-                    "highlight": highlight(c.text, needles, fallback=words) if highlights else None,
+                    "highlight": highlight(text, needles, fallback=words) if highlights else None,
                 }
             )
         return {

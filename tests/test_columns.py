@@ -154,18 +154,20 @@ def test_clauses_made_one_at_a_time_are_kept_within_a_bound(built, monkeypatch):
     assert sum(c is not None for c in kb.clauses._made) == len(parsed)
 
 
-def test_many_clauses_taken_at_once_are_made_together_and_kept_within_the_bound(built, monkeypatch):
+def test_fields_of_many_clauses_are_read_without_making_clauses(built):
+    from dataclasses import asdict
+
     from kb import columns
 
     gen, parsed = built
-    monkeypatch.setattr(columns, "KEEP_MADE", 50)
     kb = load_generation(gen)
-    first = kb.clauses[7]
-    positions = [7, *range(len(parsed) - 1, 0, -3), 7]  # made and unmade, from the end, one twice
-    got = columns.take(kb.clauses, positions)
-    assert got == [parsed[p] for p in positions] and got[0] is first and got[-1] is first
-    assert sum(c is not None for c in kb.clauses._made) <= 50
-    assert columns.take(parsed, [3, 1]) == [parsed[3], parsed[1]]
+    positions = [7, *range(len(parsed) - 1, 0, -3), 7]  # from the end, one twice
+    names = ("id", "text", "departments", "citation", "lead", "number")
+    got = columns.fields(kb.clauses, positions, names)
+    assert got == {f: [asdict(parsed[p])[f] for p in positions] for f in names}
+    assert got == columns.fields(parsed, positions, names)
+    assert got["departments"][0] is not got["departments"][-1]  # each hit its own list
+    assert sum(c is not None for c in kb.clauses._made) == 0
 
 
 def test_relations_read_from_the_arrays_agree_with_the_knowledge_base(built):
