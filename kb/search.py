@@ -406,12 +406,19 @@ class Searcher:
         matches = self.index.relations(it.departments, positions) if it.departments else ["text"] * len(positions)
         # The hits' fields read from the columns: an export of every hit makes no clause objects.
         cols = fields(self.kb.clauses, positions, HIT_FIELDS)
-        for k, h in enumerate(res.hits):
-            text = cols["text"][k]
+        for h, match, cid, doc, kind, domain, number, citation, text, departments, lead in zip(res.hits, matches, *(cols[f] for f in HIT_FIELDS)):
             hits.append(
                 {
-                    **{f: cols[f][k] for f in HIT_FIELDS},
-                    "match": matches[k],
+                    "id": cid,
+                    "doc": doc,
+                    "kind": kind,
+                    "domain": domain,
+                    "number": number,
+                    "citation": citation,
+                    "text": text,
+                    "departments": departments,
+                    "lead": lead,
+                    "match": match,
                     "tier": h.tier,
                     "full": h.tier != "partial",
                     "score": round(h.score, 4),
