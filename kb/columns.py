@@ -126,6 +126,7 @@ class ClauseColumns(Sequence[Clause]):
         self._all = False
         self._lock = threading.Lock()
         self._field_at = {f: i for i, f in enumerate(CODED_FIELDS)}
+        self._value_arrays: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return self._n
@@ -163,11 +164,10 @@ class ClauseColumns(Sequence[Clause]):
         """Some fields of the clauses at these positions, as one list per field, without making clauses."""
         at = np.asarray(positions, np.int64)
         coded = [f for f in names if f in self._field_at]
-        rows = self._codes[[self._field_at[f] for f in coded]][:, at].tolist() if coded else []
+        rows = list(self._codes[[self._field_at[f] for f in coded]][:, at]) if coded else []
         columns: dict[str, list] = {}
         for f, codes in zip(coded, rows):
-            values = self._values[self._field_at[f]]
-            columns[f] = [values[c] for c in codes]
+            columns[f] = self._value_array(f)[codes].tolist()
         if "departments" in columns:
             columns["departments"] = [list(d) for d in columns["departments"]]
         if "text" in names:
@@ -178,6 +178,17 @@ class ClauseColumns(Sequence[Clause]):
         if "id" in names:
             columns["id"] = [self.ids[p] for p in positions]
         return columns
+
+    def _value_array(self, field: str) -> np.ndarray:
+        """A coded field's values as an object array (looked up by a whole array of codes at once)."""
+        made = self._value_arrays.get(field)
+        if made is None:
+            values = self._values[self._field_at[field]]
+            made = np.empty(len(values), object)
+            for i, v in enumerate(values):
+                made[i] = v
+            self._value_arrays[field] = made
+        return made
 
     def text(self, i: int) -> str:
         start = int(self._ends[i - 1]) if i else 0

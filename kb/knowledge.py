@@ -40,6 +40,13 @@ LEAD_AFTER = r"(?:[、和及][\u4e00-\u9fff、]{1,20}?)?(?:等(?:部门|单位)?
 KB_FORMAT = 3  # kb.json: documents, headings, warnings, mentions and the clauses' value lists; the clauses in kb.columns' files
 
 
+def _records(stored) -> list[dict]:
+    """kb.json's heading records, checked for shape (made into Headings on first use)."""
+    if not isinstance(stored, list) or not all(isinstance(h, dict) for h in stored):
+        raise TypeError("kb.json 的 headings 不是记录列表")
+    return stored
+
+
 def _mentions(stored: dict, ids: list[str]) -> dict[str, list[str]]:
     """kb.json's mentions (only clauses that name a unit are listed), checked against the clause ids."""
     if not isinstance(stored, dict):
@@ -86,7 +93,7 @@ class KnowledgeBase:
 
     def __init__(self, documents, headings, clauses, registry: Registry, path: Path | None = None, warnings=None, mentions=None):
         self.documents: list[Document] = documents
-        self.headings: list[Heading] = headings
+        self._headings: list[Heading] | list[dict] = headings  # records as read from kb.json until first use
         self.clauses: Sequence[Clause] = clauses  # a list while building, ClauseColumns once loaded
         self.registry = registry
         self.path = path
@@ -134,6 +141,16 @@ class KnowledgeBase:
         self._counts.clear()
 
     @property
+    def headings(self) -> list[Heading]:
+        """Every document's headings, in order (made from kb.json's records on first use: only the reading view needs them)."""
+        if self._headings and isinstance(self._headings[0], dict):
+            try:
+                self._headings = [Heading(**h) for h in self._headings]
+            except TypeError as exc:
+                raise DataDirError(f"知识库 {self.path} 已损坏（kb.json 的 headings：{exc}）：请运行 plankb build --force") from None
+        return self._headings  # type: ignore[return-value]
+
+    @property
     def stored_indicators(self) -> dict[str, list] | None:
         """Targets per clause id as the build stored them, or None when it stored none."""
         if self._stored_indicators is None and self.indicator_loader is not None:
@@ -175,7 +192,7 @@ class KnowledgeBase:
                 raise ValueError(f"departments.toml：{exc}") from None
             return cls(
                 [Document(**d) for d in data["documents"]],
-                [Heading(**h) for h in data["headings"]],
+                _records(data["headings"]),
                 clauses,
                 registry,
                 gen,

@@ -780,7 +780,7 @@ def _engine_report() -> list[str]:
         "plankb answers with facet counts and highlights; the peers return hit ids only. tantivy: plankb's own jieba words per",
         "clause, BM25, any word (`Should`). FTS5: the trigram tokenizer on the normalised text, each keyword a phrase (`LIKE`",
         "for keywords under three characters), ranked by `rank`. *cold*: process start to first answer, wall (CPU). Memory:",
-        "the query process's peak RSS (VmHWM). Size: the generation (plankb: everything but the copied plan files).",
+        "the query process's peak RSS (VmHWM). Size: the whole generation (plankb: the kept plan files included).",
         "",
     ]
     for path in files:
@@ -832,8 +832,8 @@ def _engine_report() -> list[str]:
 
 
 def _generation_bytes(f: dict) -> int:
-    """A generation's size without the copied plan files (or the peer's index size)."""
-    return sum(f["files"].values()) if "files" in f else f["size_bytes"]
+    """A generation's whole size, the kept plan files included (or the peer's index size)."""
+    return f["size_bytes"]
 
 
 def write_report() -> Path:
