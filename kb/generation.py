@@ -13,8 +13,9 @@ import json
 import os
 from pathlib import Path
 
+from kb.columns import write_columns
 from kb.errors import DataDirError, PlankbError
-from kb.knowledge import KnowledgeBase
+from kb.knowledge import KB_FORMAT, KnowledgeBase
 from kb.model import DUTY_KINDS
 
 # -- binding: the plan folder a data dir is built from ------------------------------------------
@@ -155,6 +156,19 @@ def load_generation(gen: Path) -> KnowledgeBase:
     kbobj = KnowledgeBase.load(gen)
     attach_indicators(kbobj, gen)
     return kbobj
+
+
+def write_kb(folder: Path, kbobj: KnowledgeBase):
+    """Write kb.json and the clause columns (kb.columns) into a generation folder being built."""
+    values = write_columns(folder, kbobj.clauses)
+    write_json(folder / "kb.json", {
+        "format": KB_FORMAT,
+        "documents": [d.to_dict() for d in kbobj.documents],
+        "headings": [h.to_dict() for h in kbobj.headings],
+        "clauses": {"n": len(kbobj.clauses), "values": values},
+        "warnings": [w.to_dict() for w in kbobj.warnings],
+        "mentions": {k: v for k, v in kbobj.mentions.items() if v},
+    })
 
 
 # -- indicators: extracted once, at build -------------------------------------------------------

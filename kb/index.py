@@ -50,6 +50,8 @@ import threading
 import unicodedata
 import zlib
 from collections import OrderedDict
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -294,7 +296,42 @@ def _matches_whoosh(path: Path, files: _Files) -> bool:
 
 def read_substring(path: Path) -> str:
     """The text of substring.z (the normalised clauses, side by side)."""
-    return codecs.utf_16_le_decode(zlib.decompress(path.read_bytes()), "strict", True)[0]
+    with _inflating_lock:
+        started = _inflating.pop(str(path), None)
+    raw = started.result() if started is not None else _inflate(path)
+    return codecs.utf_16_le_decode(raw, "strict", True)[0]
+
+
+def _inflate(path: Path) -> bytes:
+    return zlib.decompress(path.read_bytes())
+
+
+_inflating: dict[str, Future] = {}
+_inflating_lock = threading.Lock()
+
+
+@contextmanager
+def inflating(index_dir: Path):
+    """Inflate an index's substring.z in a thread while the caller loads the knowledge base (zlib lets go of
+    the GIL): the index opened within picks it up; nothing is left behind if it is not opened."""
+    path = str(Path(index_dir) / SUBSTRING)
+    future: Future = Future()
+
+    def run():
+        try:
+            future.set_result(_inflate(Path(path)))
+        except BaseException as exc:  # read_substring raises it where it would have
+            future.set_exception(exc)
+
+    with _inflating_lock:
+        _inflating[path] = future
+    threading.Thread(target=run, name="plankb-inflate", daemon=True).start()
+    try:
+        yield
+    finally:
+        with _inflating_lock:
+            if _inflating.get(path) is future:
+                del _inflating[path]
 
 
 class _Files:
@@ -508,19 +545,30 @@ class Index:
             hit = self._substrings.get(needle)
             if hit is not None:
                 self._substrings.move_to_end(needle)
-        if hit is not None:  # kept as bits: eight times as many strings fit in the cache as masks would
-            return np.unpackbits(hit, count=self.n).view(bool)
+        if hit is not None:
+            return self._unpack(hit)
+        found = self._scan(needle)
         mask = self._none()
-        mask[self._scan(needle)] = True
-        size = len(mask) // 8 + 64
+        mask[found] = True
+        # Kept as the clause positions while they are few (most strings), else as bits: either way a
+        # fraction of a mask, so many strings fit in the cache.
+        kept = found.astype(np.uint32) if len(found) * 32 < self.n else np.packbits(mask)
         with self._lock:
             if needle not in self._substrings:
-                self._substrings[needle] = np.packbits(mask)
-                self._cache_bytes += size
+                self._substrings[needle] = kept
+                self._cache_bytes += kept.nbytes + 64
                 while self._cache_bytes > CACHE_BYTES and len(self._substrings) > 1:
-                    self._substrings.popitem(last=False)
-                    self._cache_bytes -= size
+                    _, dropped = self._substrings.popitem(last=False)
+                    self._cache_bytes -= dropped.nbytes + 64
         return mask
+
+    def _unpack(self, kept: np.ndarray) -> np.ndarray:
+        """A cached substring result as a mask: positions (uint32) or bits (uint8)."""
+        if kept.dtype == np.uint32:
+            mask = self._none()
+            mask[kept] = True
+            return mask
+        return np.unpackbits(kept, count=self.n).view(bool)
 
     def _scan(self, needle: str) -> np.ndarray:
         """Positions of the clauses holding needle: one find per clause while they are few, else one split."""
@@ -551,7 +599,9 @@ class Index:
             return False
         with self._lock:
             hit = self._substrings.get(norm)
-        return bool(hit.any()) if hit is not None else self._hay.find(norm) >= 0  # the first hit is enough
+        if hit is not None:
+            return bool(len(hit)) if hit.dtype == np.uint32 else bool(hit.any())
+        return self._hay.find(norm) >= 0  # the first hit is enough
 
     def relations(self, departments: list[str], positions: list[int]) -> list[str]:
         """How each clause concerns the first of departments it concerns at all (KnowledgeBase.relation,
@@ -828,7 +878,8 @@ class Index:
                     order = cand[np.argsort(-bm[cand], kind="stable")][:hi]
                 else:
                     order = np.argsort(-bm, kind="stable")
-                hits += [EngineHit(int(sel[i]), score + round(float(bm[i]), 4), tier) for i in order[lo:hi].tolist()]
+                page = order[lo:hi]
+                hits += [EngineHit(p, score + round(b, 4), tier) for p, b in zip(sel[page].tolist(), bm[page].tolist())]
             else:
                 hits += [EngineHit(p, float(score), tier) for p in sel[lo:hi].tolist()]
             seen += count

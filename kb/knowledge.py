@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kb.columns import ClauseColumns, counts, distinct, write_columns
+from kb.columns import ClauseColumns, counts, distinct
 from kb.common_duties import common_sentence
 from kb.departments import Registry
 from kb.errors import (
@@ -37,7 +37,7 @@ from kb.model import (
 LEAD_AFTER = r"(?:[、和及][\u4e00-\u9fff、]{1,20}?)?(?:等(?:部门|单位)?)?(?:牵头|负责(?!同志|人)|主导|主抓|统筹|组织(?!机构|建设|体系))"
 
 
-KB_FORMAT = 3  # kb.json: documents, headings, warnings, mentions and the clauses' value lists; the clauses in kb.columns' files
+KB_FORMAT = 3  # kb.json (kb.generation.write_kb): documents, headings, warnings, mentions and the clauses' value lists; the clauses in kb.columns' files
 
 
 def _records(stored) -> list[dict]:
@@ -201,20 +201,6 @@ class KnowledgeBase:
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise DataDirError(f"知识库 {gen} 已损坏（{str(exc)[:200]}）：请运行 plankb build --force") from None
-
-    def write(self, folder: Path):
-        """Write kb.json and the clause columns (kb.columns) into a generation folder being built."""
-        from kb.generation import write_json
-
-        values = write_columns(folder, self.clauses)
-        write_json(folder / "kb.json", {
-            "format": KB_FORMAT,
-            "documents": [d.to_dict() for d in self.documents],
-            "headings": [h.to_dict() for h in self.headings],
-            "clauses": {"n": len(self.clauses), "values": values},
-            "warnings": [w.to_dict() for w in self.warnings],
-            "mentions": {k: v for k, v in self.mentions.items() if v},
-        })
 
     def export(self) -> dict:
         """The public JSON contract of ``plankb export``."""

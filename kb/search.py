@@ -13,13 +13,14 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.columns import fields
 from kb.errors import DataDirError, UnknownDepartment
 from kb.highlight import highlight
-from kb.index import EngineQuery, Index, normalise
+from kb.index import EngineQuery, Index, inflating, normalise
 from kb.knowledge import KnowledgeBase
 from kb.model import KIND_LABELS, KINDS
 from kb.query import VOCABULARY, Lexicon, Reading, analyse, load_vocabulary
@@ -513,8 +514,9 @@ def open_searcher(data=None, corpus=None, *, rebuild=True, notify=None, cache_si
         if hit and gen is not None and hit[0] == gen.name:
             return hit[1]  # every request comes here: no more than CURRENT is read
         pending: list[str] = []  # warnings about serving an old KB matter only once its index opened
-        kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify, warn=pending.append)
-        index = Index(_generation(kbobj) / "index", kbobj)
+        with inflating(gen / "index") if gen is not None and (gen / "index").is_dir() else nullcontext():
+            kbobj = open_kb(data, corpus, rebuild=rebuild, notify=notify, warn=pending.append)
+            index = Index(_generation(kbobj) / "index", kbobj)
         for message in pending:
             if notify:
                 notify(message)

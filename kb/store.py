@@ -49,6 +49,7 @@ from kb.generation import (
     write_checksums,
     write_indicators,
     write_json,
+    write_kb,
 )
 from kb.knowledge import KnowledgeBase, keep_source
 from kb.model import ParsedDocument, ParseWarning
@@ -429,7 +430,7 @@ def _write_kb_and_index(work: Path, kbobj: KnowledgeBase, progress=None):
             progress("index", start + len(result), len(clauses))
     kbobj.set_mentions(mentions)
     builder.commit(kbobj)
-    kbobj.write(work)
+    write_kb(work, kbobj)
 
 
 def open_kb(data=None, corpus=None, *, rebuild=True, notify=None, warn=None) -> KnowledgeBase:

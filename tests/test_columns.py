@@ -2,6 +2,7 @@
 
 import threading
 
+import numpy as np
 import pytest
 
 from kb.columns import ClauseColumns, counts, distinct
@@ -185,3 +186,24 @@ def test_relations_read_from_the_arrays_agree_with_the_knowledge_base(built):
     pair = ["统计局", "卫健局"]
     want = [next((r for d in pair if (r := kb.relation(c, d))), "text") for c in kb.clauses]
     assert index.relations(pair, every) == want and {"assigned", "lead_in_text", "text"} <= set(want)
+
+
+def test_cached_substring_results_equal_fresh_scans(built, monkeypatch):
+    gen, _ = built
+    from kb import index as kbindex
+    from kb.index import Index
+
+    kb = load_generation(gen)
+    index = Index(gen / "index", kb)
+    first = kbindex.normalise(kb.clauses[0].text[:12])  # a string only the plans' first clauses hold
+    needles = [first, "妇女", "宫颈癌", "卫健局", "没有这个词"]
+    fresh = {n: index._substring(n).copy() for n in needles}
+    assert fresh[first].nonzero()[0].tolist() == [0, 192] and fresh["妇女"].sum() * 32 >= len(kb.clauses)
+    kept = {n: index._substrings[n] for n in needles}
+    assert kept[first].dtype == np.uint32 and kept["妇女"].dtype == np.uint8  # positions while few, bits when many
+    for n in needles:
+        assert (index._substring(n) == fresh[n]).all()
+    assert index.contains(kb.clauses[0].text[:12]) and not index.contains("没有这个词")
+    monkeypatch.setattr(kbindex, "CACHE_BYTES", 0)  # the cache keeps only the newest string, and counts right
+    index._substring("宫颈")
+    assert list(index._substrings) == ["宫颈"] and index._cache_bytes == index._substrings["宫颈"].nbytes + 64
