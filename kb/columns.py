@@ -198,26 +198,19 @@ class ClauseColumns(Sequence[Clause]):
         return codecs.utf_16_le_decode(self._text[2 * start : 2 * end], "strict", True)[0]
 
     def _make(self, i: int) -> Clause:
-        row = self._codes[:, i].tolist()
-        v = {f: values[code] for f, values, code in zip(CODED_FIELDS, self._values, row)}
-        v["departments"] = list(v["departments"])
-        return Clause(id=self.ids[i], text=self.text(i), **v)
+        return Clause(**{f: column[0] for f, column in self.fields([i], CLAUSE_FIELDS).items()})
 
     def _make_all(self):
         with self._lock:
             if self._all:
                 return
-            columns: dict[str, list] = {}
-            for f, values, codes in zip(CODED_FIELDS, self._values, self._codes):
-                columns[f] = [values[c] for c in codes.tolist()]
-            columns["departments"] = [list(d) for d in columns["departments"]]
+            columns = self.fields(range(self._n), ("id", *CODED_FIELDS))
             whole = codecs.utf_16_le_decode(self._text, "strict", True)[0] if self._text is not None else ""
             ends = self._ends.tolist()
             if len(whole) == (ends[-1] if ends else 0):  # no character outside the BMP: units are characters
                 columns["text"] = [whole[a:b] for a, b in zip([0, *ends[:-1]], ends)]
             else:
                 columns["text"] = [self.text(i) for i in range(self._n)]
-            columns["id"] = self.ids
             made = self._made
             for i, clause in enumerate(map(Clause, *(columns[f] for f in CLAUSE_FIELDS))):
                 if made[i] is None:
@@ -227,22 +220,18 @@ class ClauseColumns(Sequence[Clause]):
 
     def distinct(self, *fields: str) -> list[tuple]:
         """The distinct combinations of coded fields' values, in order of first occurrence (lists as tuples)."""
-        if not self._n:
-            return []
-        key = np.zeros(self._n, np.int64)
-        for f in fields:
-            at = self._field_at[f]
-            key = key * len(self._values[at]) + self._codes[at]
-        _, first = np.unique(key, return_index=True)
-        first.sort()
-        rows = self._codes[[self._field_at[f] for f in fields]][:, first].T.tolist()
-        picked = [self._values[self._field_at[f]] for f in fields]
-        return [tuple(_key(values[c]) for values, c in zip(picked, row)) for row in rows]
+        combos, first, _ = self._groups(fields)
+        return [combos[k] for k in np.argsort(first, kind="stable").tolist()]
 
     def counts(self, *fields: str) -> dict[tuple, int]:
         """How many clauses have each combination of coded fields' values (lists as tuples)."""
+        combos, _, count = self._groups(fields)
+        return dict(zip(combos, count.tolist()))
+
+    def _groups(self, fields) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+        """The combinations of coded fields' values the clauses hold, each with its first position and count."""
         if not self._n:
-            return {}
+            return [], np.zeros(0, np.int64), np.zeros(0, np.int64)
         key = np.zeros(self._n, np.int64)
         for f in fields:
             at = self._field_at[f]
@@ -250,14 +239,13 @@ class ClauseColumns(Sequence[Clause]):
         _, first, count = np.unique(key, return_index=True, return_counts=True)
         rows = self._codes[[self._field_at[f] for f in fields]][:, first].T.tolist()
         picked = [self._values[self._field_at[f]] for f in fields]
-        return {tuple(_key(values[c]) for values, c in zip(picked, row)): int(k) for row, k in zip(rows, count.tolist())}
+        return [tuple(_key(values[c]) for values, c in zip(picked, row)) for row in rows], first, count
 
 
 def fields(clauses: Sequence[Clause], positions: list[int], names) -> dict[str, list]:
     """ClauseColumns.fields for any sequence of clauses."""
     if isinstance(clauses, ClauseColumns):
-        made = clauses.fields(positions, names)
-        return {f: made[f] for f in names}
+        return clauses.fields(positions, names)
     picked = [clauses[p] for p in positions]
     return {f: [list(v) if isinstance(v := getattr(c, f), list) else v for c in picked] for f in names}
 

@@ -180,6 +180,11 @@ _FROM_CLAUSE = ("clause", "departments", "doc", "domain", "kind", "citation")
 _UNSAID: dict[str, object] = {"comparator": None, "value": None, "unit": "", "direction": None, "extra": {}}  # not stored when so
 
 
+def _clause_value(clause, key: str):
+    """What an indicator's field holds when it repeats its clause (its clause field is the clause's id)."""
+    return getattr(clause, "id" if key == "clause" else key)
+
+
 def write_indicators(work: Path, kbobj: KnowledgeBase):
     """Every target of every goal and measure, by clause, so no page runs extraction."""
     from kb.indicators import clause_indicators
@@ -192,7 +197,7 @@ def write_indicators(work: Path, kbobj: KnowledgeBase):
         for ind in clause_indicators(c):
             d = dataclasses.asdict(ind)
             for key in _FROM_CLAUSE:
-                if d[key] == getattr(c, "id" if key == "clause" else key):
+                if d[key] == _clause_value(c, key):
                     del d[key]
             at = c.text.find(d["text"]) if d["text"] else -1
             if at >= 0:
@@ -223,7 +228,7 @@ def _read_indicators(kbobj: KnowledgeBase, path: Path) -> dict[str, list]:
             c = kbobj.clause(cid)
             found = []
             for d in items:
-                d = {key: getattr(c, "id" if key == "clause" else key) for key in _FROM_CLAUSE} | _UNSAID | d
+                d = {key: _clause_value(c, key) for key in _FROM_CLAUSE} | _UNSAID | d
                 d["extra"] = dict(d["extra"])
                 if "." not in d["id"]:
                     d["id"] = f"{cid}.{d['id']}"

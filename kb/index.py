@@ -468,6 +468,15 @@ class Relation:
             out[self.inv_doc[self.inv_off[vid] : self.inv_off[vid + 1]]] = True
         return out
 
+    def holds(self, value: str, positions: np.ndarray) -> np.ndarray:
+        """For each of these clause positions, whether the clause has value (mask() for a few clauses)."""
+        vid = self.ids.get(value)
+        if vid is None:
+            return np.zeros(len(positions), bool)
+        docs = self.inv_doc[self.inv_off[vid] : self.inv_off[vid + 1]]  # ascending
+        at = np.searchsorted(docs, positions)
+        return (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == positions) if len(docs) else np.zeros(len(positions), bool)
+
     def counts(self, matched: np.ndarray, positions: np.ndarray) -> dict[str, int]:
         """Clauses per value among the matched ones (values with none left out, in first-use order)."""
         if self.single:
@@ -611,7 +620,7 @@ class Index:
         at = np.asarray(positions, np.int64)
         for dept in departments:
             for k, (_, fname) in enumerate(DEPT_TIERS):
-                code[(code == len(names)) & self._rel[fname].mask(dept, self.n)[at]] = k
+                code[(code == len(names)) & self._rel[fname].holds(dept, at)] = k
         names.append("text")
         return [names[k] for k in code.tolist()]
 
