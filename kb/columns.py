@@ -25,6 +25,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, overload
 
@@ -169,14 +170,14 @@ class ClauseColumns(Sequence[Clause]):
         for f, codes in zip(coded, rows):
             columns[f] = self._value_array(f)[codes].tolist()
         if "departments" in columns:
-            columns["departments"] = [list(d) for d in columns["departments"]]
+            columns["departments"] = list(map(list, columns["departments"]))
         if "text" in names:
             ends = self._ends[at].astype(np.int64).tolist()
             starts = np.where(at > 0, self._ends[np.maximum(at - 1, 0)], 0).astype(np.int64).tolist()
             text, decode = self._text, codecs.utf_16_le_decode
             columns["text"] = [decode(text[2 * a : 2 * b], "strict", True)[0] if b > a and text is not None else "" for a, b in zip(starts, ends)]
         if "id" in names:
-            columns["id"] = [self.ids[p] for p in positions]
+            columns["id"] = [self.ids[p] for p in positions] if len(positions) < 2 else list(itemgetter(*positions)(self.ids))
         return columns
 
     def _value_array(self, field: str) -> np.ndarray:

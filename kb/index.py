@@ -388,11 +388,19 @@ class EngineHit:
 
 @dataclass
 class EngineResult:
+    """The requested page as parallel lists (an export of every hit makes no object per hit)."""
+
     total: int
-    hits: list[EngineHit]
+    positions: list[int]  # indexes into kb.clauses, in rank order
+    scores: np.ndarray  # float64
+    tiers: list[str]  # exact, words or partial
     facets: dict[str, dict[str, int]]
     terms: list[str]  # the words the engine matched on, for highlighting
     full: int = 0  # hits holding every keyword (they come first)
+
+    @property
+    def hits(self) -> list[EngineHit]:
+        return [EngineHit(p, s, t) for p, s, t in zip(self.positions, self.scores.tolist(), self.tiers)]
 
 
 class Postings:
@@ -776,9 +784,9 @@ class Index:
         if eq.carry is None and duty:
             for bits, weight in duty:
                 level += bits[positions] * weight
-        hits = self._page(positions, level, matched, exact, full, {"text": terms} if terms else {}, eq)
+        page = self._page(positions, level, matched, exact, full, {"text": terms} if terms else {}, eq)
         marks = list(dict.fromkeys([*units, *(t for t in terms if len(t) > 1 and t not in FUNCTION_WORDS)]))
-        return EngineResult(len(positions), hits, facets, marks, int(full.sum()))
+        return EngineResult(len(positions), *page, facets, marks, int(full.sum()))
 
     def _analysed_parts(self, eq: EngineQuery, groups, units, matched) -> list[tuple[np.ndarray, int]]:
         """Tier weights of an analysed query: every carrying word, each group by its rarity, kinds, figures."""
@@ -858,10 +866,12 @@ class Index:
                 if _window(spots) <= NEAR_CHARS + sum(len(v[0]) for v in needles):
                     bm[k] += SCORE_NEAR
 
-    def _page(self, positions, level, matched, exact, full, terms, eq: EngineQuery) -> list[EngineHit]:
-        """The requested page: by tier score, BM25 within a tier, then document order."""
+    def _page(self, positions, level, matched, exact, full, terms, eq: EngineQuery) -> tuple[list[int], np.ndarray, list[str]]:
+        """The requested page (positions, scores, tiers): by tier score, BM25 within a tier, then document order."""
         end = None if eq.limit is None else eq.offset + eq.limit
-        hits: list[EngineHit] = []
+        at: list[int] = []
+        scores: list[np.ndarray] = []
+        tiers: list[str] = []
         seen = 0  # hits in the levels before this one
         single = not len(level) or level.min() == level.max()
         for score, sel in _levels(positions, level, single, end is None):
@@ -888,11 +898,28 @@ class Index:
                 else:
                     order = np.argsort(-bm, kind="stable")
                 page = order[lo:hi]
-                hits += [EngineHit(p, score + round(b, 4), tier) for p, b in zip(sel[page].tolist(), bm[page].tolist())]
+                at += sel[page].tolist()
+                scores.append(score + round4(bm[page]))
             else:
-                hits += [EngineHit(p, float(score), tier) for p in sel[lo:hi].tolist()]
+                at += sel[lo:hi].tolist()
+                scores.append(np.full(max(0, hi - lo), float(score)))
+            tiers += [tier] * (len(at) - len(tiers))
             seen += count
-        return hits
+        return at, np.concatenate(scores) if scores else np.zeros(0), tiers
+
+
+def round4(values: np.ndarray) -> np.ndarray:
+    """round(v, 4) of every value, exactly as Python rounds floats, as one array operation.
+
+    ``rint(v * 1e4) / 1e4`` agrees with Python's correctly rounded ``round`` except where the scaled
+    value lies on (or within float error of) a half: those few are rounded by Python itself.
+    """
+    scaled = values * 1e4
+    out = np.rint(scaled) / 1e4
+    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if len(near):
+        out[near] = [round(v, 4) for v in values[near].tolist()]
+    return out
 
 
 def _finds(text: str, needle: str, most: int = 8) -> list[int]:

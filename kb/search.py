@@ -20,7 +20,7 @@ from pathlib import Path
 from kb.columns import fields
 from kb.errors import DataDirError, UnknownDepartment
 from kb.highlight import highlight
-from kb.index import EngineQuery, Index, inflating, normalise
+from kb.index import EngineQuery, Index, inflating, normalise, round4
 from kb.knowledge import KnowledgeBase
 from kb.model import KIND_LABELS, KINDS
 from kb.query import VOCABULARY, Lexicon, Reading, analyse, load_vocabulary
@@ -402,30 +402,33 @@ class Searcher:
         if it.departments:
             needles += [s for s, c in self.spellings if c in it.departments]
         words = res.terms
-        hits = []
-        positions = [h.position for h in res.hits]
+        positions = res.positions
         matches = self.index.relations(it.departments, positions) if it.departments else ["text"] * len(positions)
         # The hits' fields read from the columns: an export of every hit makes no clause objects.
         cols = fields(self.kb.clauses, positions, HIT_FIELDS)
-        for h, match, cid, doc, kind, domain, number, citation, text, departments, lead in zip(res.hits, matches, *(cols[f] for f in HIT_FIELDS)):
-            hits.append(
-                {
-                    "id": cid,
-                    "doc": doc,
-                    "kind": kind,
-                    "domain": domain,
-                    "number": number,
-                    "citation": citation,
-                    "text": text,
-                    "departments": departments,
-                    "lead": lead,
-                    "match": match,
-                    "tier": h.tier,
-                    "full": h.tier != "partial",
-                    "score": round(h.score, 4),
-                    "highlight": highlight(text, needles, fallback=words) if highlights else None,
-                }
+        texts = cols["text"]
+        marked = [highlight(text, needles, fallback=words) for text in texts] if highlights else [None] * len(texts)
+        hits = [
+            {
+                "id": cid,
+                "doc": doc,
+                "kind": kind,
+                "domain": domain,
+                "number": number,
+                "citation": citation,
+                "text": text,
+                "departments": departments,
+                "lead": lead,
+                "match": match,
+                "tier": tier,
+                "full": tier != "partial",
+                "score": score,
+                "highlight": mark,
+            }
+            for cid, doc, kind, domain, number, citation, text, departments, lead, match, tier, score, mark in zip(
+                *(cols[f] for f in HIT_FIELDS), matches, res.tiers, round4(res.scores).tolist(), marked
             )
+        ]
         return {
             "query": it.query,
             "interpreted": it.to_dict(),

@@ -16,6 +16,7 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb import segment
@@ -36,6 +37,7 @@ from kb.index import (
     B,
     EngineQuery,
     normalise,
+    round4,
     userdict_for,
 )
 from kb.search import open_searcher
@@ -279,3 +281,19 @@ def test_jieba_reads_its_own_dictionary_without_pkg_resources():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, cwd=Path(__file__).parents[1])
     assert out.stdout.decode("utf-8").split() == ["False", "妇女/发展/规划"]
+
+
+def test_round4_rounds_every_value_as_python_does():
+    """Scores are rounded as arrays; every value, ties at the fifth decimal included, as round(v, 4)."""
+    rng = np.random.default_rng(7)
+    values = np.concatenate(
+        [
+            rng.random(200_000) * 40,  # BM25-sized scores
+            rng.random(50_000) * 1000 + 100_000,  # a tier score plus BM25
+            np.round(rng.random(50_000) * 40, 5),  # many exact ties at the fifth decimal
+            np.array([0.0, 0.00005, 0.00015, 2.675, 1.00005, 999.0]),
+        ]
+    )
+    expected = [round(v, 4) for v in values.tolist()]
+    assert round4(values).tolist() == expected
+    assert (np.round(values, 4) != np.array(expected)).any()  # the plain array rounding would not do
