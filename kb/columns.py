@@ -9,7 +9,7 @@ A province's knowledge base holds hundreds of thousands of clauses; a search sho
   UTF-16 units). Kept uncompressed: an export of 70,000 hits slices them from the memory map in milliseconds,
   where decompressing blocks took ten times as long.
 
-Opening reads the ids and memory-maps the rest; :class:`ClauseColumns` is a sequence of :class:`Clause` that makes
+Opening reads the ids (kept as one string, :class:`IdColumn`) and memory-maps the rest; :class:`ClauseColumns` is a sequence of :class:`Clause` that makes
 each clause from the columns on first use and keeps the most recent ``KEEP_MADE`` of them (a search shows the same
 hits again without making them twice; an export of 70,000 hits does not keep them all). Iterating makes every clause
 at once and keeps them all (pages that count over the whole knowledge base do that once).
@@ -25,7 +25,6 @@ import os
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, overload
 
@@ -96,6 +95,49 @@ def _save(path: Path, array: np.ndarray):
         os.fsync(fh.fileno())
 
 
+class IdColumn(Sequence[str]):
+    """The clause ids as one string and where each starts: 176,000 separate strings weigh 13 MB, this 4."""
+
+    def __init__(self, raw: bytes, n: int):
+        self._joined = raw.decode("utf-8")
+        seps = np.flatnonzero(np.frombuffer(raw, np.uint8) == 0)
+        if not self._joined.isascii():  # byte offsets to character offsets: count the bytes that start a character
+            starts_char = np.cumsum((np.frombuffer(raw, np.uint8) & 0xC0) != 0x80) - 1
+            seps = starts_char[seps]
+        if (len(seps) + 1 if raw else 0) != n:
+            raise ValueError("clauses.ids.txt 的条数与 kb.json 不一致")
+        # bounds[i]: where id i starts; bounds[n]: one past the end, as if a separator followed the last id.
+        self._bounds = np.concatenate(([0], seps + 1, [len(self._joined) + 1]))[: n + 1].astype(np.int64 if len(self._joined) >= 2**31 else np.int32)
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._joined[int(self._bounds[i]) : int(self._bounds[i + 1]) - 1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._joined.split(ID_SEP) if self._n else [])
+
+    def take(self, positions: list[int]) -> list[str]:
+        """The ids at these positions."""
+        at = np.asarray(positions, np.int64)
+        joined = self._joined
+        return [joined[a:b] for a, b in zip(self._bounds[at].tolist(), (self._bounds[at + 1] - 1).tolist())]
+
+
 class ClauseColumns(Sequence[Clause]):
     """A generation's clauses, made from its columns on first use (see the module docstring)."""
 
@@ -103,17 +145,15 @@ class ClauseColumns(Sequence[Clause]):
         if set(values) != set(CODED_FIELDS) or any(not isinstance(v, list) for v in values.values()):
             raise ValueError("kb.json 的条款值表不完整")
         self._values = [values[f] for f in CODED_FIELDS]
-        codes = np.load(folder / CODES, mmap_mode="r", allow_pickle=False)
+        codes = np.asarray(np.load(folder / CODES, mmap_mode="r", allow_pickle=False))  # a plain view of the map (memmap slicing is slow)
         if codes.shape != (len(CODED_FIELDS), n) or codes.dtype.kind != "u":
             raise ValueError("clauses.codes.npy 的形状与 kb.json 不一致")
         for row, listed in zip(range(len(CODED_FIELDS)), self._values):  # every code points into its list
             if n and int(codes[row].max()) >= len(listed):
                 raise ValueError("clauses.codes.npy 的编码超出值表")
         self._codes = codes
-        self.ids: list[str] = (folder / IDS).read_bytes().decode("utf-8").split(ID_SEP) if n else []
-        if len(self.ids) != n:
-            raise ValueError("clauses.ids.txt 的条数与 kb.json 不一致")
-        self._ends = np.load(folder / TEXT_ENDS, mmap_mode="r", allow_pickle=False)
+        self.ids = IdColumn((folder / IDS).read_bytes(), n)
+        self._ends = np.asarray(np.load(folder / TEXT_ENDS, mmap_mode="r", allow_pickle=False))
         size = (folder / TEXT).stat().st_size
         if self._ends.shape != (n,) or (n and int(self._ends[-1]) * 2 != size) or (n > 1 and bool((np.diff(self._ends.astype(np.int64)) < 0).any())):
             raise ValueError("clauses.text.utf16 与其结尾表不一致")
@@ -177,7 +217,7 @@ class ClauseColumns(Sequence[Clause]):
             text, decode = self._text, codecs.utf_16_le_decode
             columns["text"] = [decode(text[2 * a : 2 * b], "strict", True)[0] if b > a and text is not None else "" for a, b in zip(starts, ends)]
         if "id" in names:
-            columns["id"] = [self.ids[p] for p in positions] if len(positions) < 2 else list(itemgetter(*positions)(self.ids))
+            columns["id"] = self.ids.take(positions)
         return columns
 
     def _value_array(self, field: str) -> np.ndarray:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kb.columns import write_columns
 from kb.errors import DataDirError, PlankbError
-from kb.knowledge import KB_FORMAT, KnowledgeBase
+from kb.knowledge import HEADING_FIELDS, HEADINGS, KB_FORMAT, KnowledgeBase
 from kb.model import DUTY_KINDS
 
 # -- binding: the plan folder a data dir is built from ------------------------------------------
@@ -164,11 +164,11 @@ def write_kb(folder: Path, kbobj: KnowledgeBase):
     write_json(folder / "kb.json", {
         "format": KB_FORMAT,
         "documents": [d.to_dict() for d in kbobj.documents],
-        "headings": [h.to_dict() for h in kbobj.headings],
         "clauses": {"n": len(kbobj.clauses), "values": values},
         "warnings": [w.to_dict() for w in kbobj.warnings],
         "mentions": {k: v for k, v in kbobj.mentions.items() if v},
     })
+    write_json(folder / HEADINGS, {"fields": HEADING_FIELDS, "rows": [[getattr(h, f) for f in HEADING_FIELDS] for h in kbobj.headings]})
 
 
 # -- indicators: extracted once, at build -------------------------------------------------------

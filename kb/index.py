@@ -88,6 +88,7 @@ TAG_SEP = "\x01"  # between a clause's text and its tag
 CACHE_BYTES = 64 * 2**20  # substring results kept in memory
 # jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
 EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
+SCAN_BLOCK_CLAUSES = 4096  # clauses split at once by a scan that finds many (about 1 MB of text)
 SCAN_FIND_LIMIT = 64  # clauses found one by one before a needle's scan switches to one split
 FORMAT = 5  # of the index files; an index of another format is rebuilt
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
@@ -407,9 +408,10 @@ class Postings:
     """One field's posting lists (memory-mapped) and the BM25 length norm of every clause."""
 
     def __init__(self, path: Path, name: str, n: int, nterms: int):
-        self.offsets = np.load(path / f"{name}.offsets.npy", mmap_mode="r")
-        self.docs = np.load(path / f"{name}.docs.npy", mmap_mode="r")
-        self.tfs = np.load(path / f"{name}.tfs.npy", mmap_mode="r")
+        # Plain views of the maps: numpy's memmap subclass costs tens of microseconds per slice.
+        self.offsets = np.asarray(np.load(path / f"{name}.offsets.npy", mmap_mode="r"))
+        self.docs = np.asarray(np.load(path / f"{name}.docs.npy", mmap_mode="r"))
+        self.tfs = np.asarray(np.load(path / f"{name}.tfs.npy", mmap_mode="r"))
         lengths = np.load(path / f"{name}.lengths.npy")
         if len(self.offsets) != nterms + 1 or len(lengths) != n or len(self.docs) != len(self.tfs) or int(self.offsets[-1]) != len(self.docs):
             raise ValueError(name)
@@ -454,20 +456,35 @@ class Postings:
 _EMPTY_U32 = np.zeros(0, np.uint32)
 
 
+def _offsets(stored: np.ndarray) -> np.ndarray:
+    """Offsets into a posting array, as 32-bit integers while they fit (half the memory of the stored int64)."""
+    return stored.astype(np.int32 if not len(stored) or int(stored[-1]) < 2**31 else np.int64)
+
+
 class Relation:
     """A facet or relation field: each clause's values and each value's clauses, as arrays."""
 
     def __init__(self, values: list[str], arrays, name: str, n: int):
         self.values = values
         self.ids = {v: i for i, v in enumerate(values)}
-        self.fwd_off = arrays[f"{name}.fwd_off"].astype(np.int64)
+        self._value_array = np.empty(len(values), object)  # looked up by a whole array of value ids at once
+        self._value_array[:] = values
+        self._normalised: list[str] | None = None
+        self.fwd_off = _offsets(arrays[f"{name}.fwd_off"])
         self.fwd_val = arrays[f"{name}.fwd_val"]
-        self.inv_off = arrays[f"{name}.inv_off"].astype(np.int64)
+        self.inv_off = _offsets(arrays[f"{name}.inv_off"])
         self.inv_doc = arrays[f"{name}.inv_doc"]
         if len(self.fwd_off) != n + 1 or len(self.inv_off) != len(values) + 1 or len(self.fwd_val) != len(self.inv_doc):
             raise ValueError(name)
-        self.fwd_doc = np.repeat(np.arange(n, dtype=np.uint32), np.diff(self.fwd_off))
         self.single = len(self.fwd_val) == n and bool((np.diff(self.fwd_off) == 1).all())  # one value per clause
+        # Each posting's clause (for one value per clause, the posting's own place: not kept).
+        self.fwd_doc = _EMPTY_U32 if self.single else np.repeat(np.arange(n, dtype=np.uint32), np.diff(self.fwd_off))
+
+    def normalised(self) -> list[str]:
+        """The values as queries match them (normalise), made once."""
+        if self._normalised is None:
+            self._normalised = [normalise(v) for v in self.values]
+        return self._normalised
 
     def mask(self, value: str, n: int) -> np.ndarray:
         out = np.zeros(n, bool)
@@ -499,7 +516,8 @@ class Relation:
             starts = np.repeat(lo - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
             vals = self.fwd_val[starts + np.arange(int(sizes.sum()))]
         counts = np.bincount(vals, minlength=len(self.values))
-        return {self.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+        held = np.flatnonzero(counts)
+        return dict(zip(self._value_array[held].tolist(), counts[held].tolist()))
 
 
 class Index:
@@ -600,9 +618,19 @@ class Index:
             pos = hay.find(needle, int(starts[i + 1]))  # one hit per clause is enough
         if pos < 0:
             return np.array(found, np.int64)
-        pieces = hay.split(needle)
-        at = np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces))[:-1] + len(needle)) - len(needle)
-        return np.unique(np.searchsorted(starts, at, "right") - 1)
+        # Many clauses: split the rest a block of clauses at a time (a needle never spans two clauses), so the
+        # pieces in memory at once are a block's, not a copy of the whole text.
+        out = [np.array(found, np.int64)]
+        first = int(np.searchsorted(starts, pos, "right")) - 1
+        bounds = [*range(first, len(starts), SCAN_BLOCK_CLAUSES), len(starts)]
+        for a, b in pairwise(bounds):
+            lo = int(starts[a])
+            hi = int(starts[b]) if b < len(starts) else len(hay)
+            pieces = hay[lo:hi].split(needle)
+            if len(pieces) > 1:
+                at = np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces))[:-1] + len(needle)) - len(needle) + lo
+                out.append(np.searchsorted(starts, at, "right") - 1)
+        return np.unique(np.concatenate(out))
 
     def share(self, word: str) -> float:
         """The share of clauses whose text or tag holds word."""
@@ -829,9 +857,10 @@ class Index:
             return np.unpackbits(packed, count=self.n).view(bool)
         hit = self._none()
         for table in ("domain", "departments"):
-            for value in self._rel[table].values:
-                if norm and norm in normalise(value):
-                    hit |= self._rel[table].mask(value, self.n)
+            rel = self._rel[table]
+            for vid, value in enumerate(rel.normalised()):
+                if norm and norm in value:
+                    hit[rel.inv_doc[rel.inv_off[vid] : rel.inv_off[vid + 1]]] = True
         with self._lock:
             self._contexts[norm] = np.packbits(hit)
             while len(self._contexts) > 256:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -37,17 +38,23 @@ from kb.model import (
 LEAD_AFTER = r"(?:[、和及][\u4e00-\u9fff、]{1,20}?)?(?:等(?:部门|单位)?)?(?:牵头|负责(?!同志|人)|主导|主抓|统筹|组织(?!机构|建设|体系))"
 
 
-KB_FORMAT = 3  # kb.json (kb.generation.write_kb): documents, headings, warnings, mentions and the clauses' value lists; the clauses in kb.columns' files
+KB_FORMAT = 4  # kb.json (kb.generation.write_kb): documents, warnings, mentions and the clauses' value lists; the clauses in kb.columns' files; headings in HEADINGS
+HEADINGS = "headings.json"  # {"fields": [...], "rows": [[...], ...]}: read on first use (only the reading view needs them)
+HEADING_FIELDS = [f.name for f in dataclasses.fields(Heading)]
 
 
-def _records(stored) -> list[dict]:
-    """kb.json's heading records, checked for shape (made into Headings on first use)."""
-    if not isinstance(stored, list) or not all(isinstance(h, dict) for h in stored):
-        raise TypeError("kb.json 的 headings 不是记录列表")
-    return stored
+def read_headings(gen: Path) -> list[Heading]:
+    """A generation's headings, from HEADINGS; damage is one line naming the file."""
+    try:
+        data = json.loads((gen / HEADINGS).read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("fields") != HEADING_FIELDS or not isinstance(data.get("rows"), list):
+            raise ValueError("字段与本版本不符")
+        return [Heading(*row) for row in data["rows"]]
+    except (OSError, ValueError, TypeError) as exc:
+        raise DataDirError(f"知识库 {gen} 已损坏（{HEADINGS}：{str(exc)[:100]}）：请运行 plankb build --force") from None
 
 
-def _mentions(stored: dict, ids: list[str]) -> dict[str, list[str]]:
+def _mentions(stored: dict, ids: Sequence[str]) -> dict[str, list[str]]:
     """kb.json's mentions (only clauses that name a unit are listed), checked against the clause ids."""
     if not isinstance(stored, dict):
         raise TypeError("kb.json 的 mentions 不是对象")
@@ -93,7 +100,9 @@ class KnowledgeBase:
 
     def __init__(self, documents, headings, clauses, registry: Registry, path: Path | None = None, warnings=None, mentions=None):
         self.documents: list[Document] = documents
-        self._headings: list[Heading] | list[dict] = headings  # records as read from kb.json until first use
+        self._headings: list[Heading] | None = headings  # None until first use when loaded (heading_loader)
+        self.heading_loader: Callable[[], list[Heading]] | None = None
+        self._heading_lock = threading.Lock()
         self.clauses: Sequence[Clause] = clauses  # a list while building, ClauseColumns once loaded
         self.registry = registry
         self.path = path
@@ -142,13 +151,12 @@ class KnowledgeBase:
 
     @property
     def headings(self) -> list[Heading]:
-        """Every document's headings, in order (made from kb.json's records on first use: only the reading view needs them)."""
-        if self._headings and isinstance(self._headings[0], dict):
-            try:
-                self._headings = [Heading(**h) for h in self._headings]
-            except TypeError as exc:
-                raise DataDirError(f"知识库 {self.path} 已损坏（kb.json 的 headings：{exc}）：请运行 plankb build --force") from None
-        return self._headings  # type: ignore[return-value]
+        """Every document's headings, in order (a loaded generation's are read on first use: only the reading view needs them)."""
+        if self._headings is None:
+            with self._heading_lock:
+                if self._headings is None:
+                    self._headings = self.heading_loader() if self.heading_loader is not None else []
+        return self._headings
 
     @property
     def stored_indicators(self) -> dict[str, list] | None:
@@ -190,15 +198,19 @@ class KnowledgeBase:
                 registry = Registry.load(gen / "departments.toml")
             except PlankbError as exc:
                 raise ValueError(f"departments.toml：{exc}") from None
-            return cls(
+            if not (gen / HEADINGS).is_file():
+                raise ValueError(f"缺少 {HEADINGS}")
+            kbobj = cls(
                 [Document(**d) for d in data["documents"]],
-                _records(data["headings"]),
+                None,
                 clauses,
                 registry,
                 gen,
                 [ParseWarning(**w) for w in data.get("warnings", [])],
                 _mentions(data.get("mentions", {}), clauses.ids),
             )
+            kbobj.heading_loader = lambda: read_headings(gen)
+            return kbobj
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise DataDirError(f"知识库 {gen} 已损坏（{str(exc)[:200]}）：请运行 plankb build --force") from None
 

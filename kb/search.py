@@ -444,7 +444,7 @@ class Searcher:
         depts = it.explicit_departments if it.mode == "department-bare" else it.departments
         selected = {"kind": it.kinds, "domain": it.domains, "departments": _unique([*depts, *it.also]), "doc": it.docs}
         out = {}
-        label: Callable[[str], str | None]
+        label: Callable[[str], str | None] | None
         for name, values in counts.items():
             if name == "kind":
                 order = [k for k in KINDS if k in values]
@@ -455,13 +455,17 @@ class Searcher:
             elif name == "domain":
                 order = [d for d in self.index.values("domain") if d in values]
                 label = _short
-            else:
-                order = sorted(values, key=lambda v: (-values[v], v))
-                label = lambda v: v
+            else:  # by count, then name: sorted by name, then stably by count (two sorts without a Python key)
+                order = sorted(values)
+                order.sort(key=values.__getitem__, reverse=True)
+                label = None
+            chosen = selected[name]
             out[name] = {
                 "name": name,
                 "label": FACET_LABELS[name],
-                "values": [{"value": v, "label": label(v), "count": values[v], "selected": v in selected[name]} for v in order],
+                "values": [{"value": v, "label": v, "count": values[v], "selected": v in chosen} for v in order]
+                if label is None
+                else [{"value": v, "label": label(v), "count": values[v], "selected": v in chosen} for v in order],
                 "truncated": False,
             }
         return out

@@ -4,7 +4,7 @@ Layout of the data dir::
 
     CURRENT            name of the live generation (swapped atomically with os.replace)
     corpus.json        the plan folder this data dir is built from (also in every meta.json)
-    gen-<stamp>/       kb.json, clauses.*, meta.json, indicators.json.gz, the copied data files, sources/, index/,
+    gen-<stamp>/       kb.json, clauses.*, headings.json, meta.json, indicators.json.gz, the copied data files, sources/, index/,
                        checksums.json (size and sha256 of every other file, checked at open)
     parsed/<key>.json  parsed documents cached by content hash (re-parse only what changed)
     monitor.sqlite     observed indicator values (kb.monitor)

@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 
-from kb.columns import ClauseColumns, counts, distinct
+from kb.columns import ClauseColumns, IdColumn, counts, distinct
 from kb.corpus import parse_file, plan_files
 from kb.departments import Registry
 from kb.generation import load_generation
@@ -46,6 +46,26 @@ def test_clauses_read_back_are_the_clauses_parsed(built):
     with pytest.raises(IndexError):
         kb.clauses[len(parsed)]
     assert list(load_generation(gen).clauses) == parsed  # all at once first (the emoji takes two UTF-16 units)
+
+
+def test_ids_are_one_string_read_by_position(built):
+    gen, parsed = built
+    ids = load_generation(gen).clauses.ids
+    expected = [c.id for c in parsed]
+    assert list(ids) == expected and len(ids) == len(expected)
+    assert [ids[i] for i in range(len(ids))] == expected
+    assert ids[-1] == expected[-1] and ids[2:5] == expected[2:5]
+    picks = [len(expected) - 1, 0, 7, 7, len(expected) // 2]
+    assert ids.take(picks) == [expected[i] for i in picks]
+    with pytest.raises(IndexError):
+        ids[len(expected)]
+    # Ids that are not ASCII: offsets counted in characters, not bytes.
+    odd = ["甲县.1", "b.2-m3", "丙丁🙂.3"]
+    column = IdColumn("\x00".join(odd).encode("utf-8"), 3)
+    assert list(column) == odd and [column[i] for i in range(3)] == odd and column.take([2, 0]) == [odd[2], odd[0]]
+    assert len(IdColumn(b"", 0)) == 0 and list(IdColumn(b"", 0)) == []
+    with pytest.raises(ValueError):
+        IdColumn("\x00".join(odd).encode("utf-8"), 2)
 
 
 def test_a_search_makes_only_the_clauses_it_shows(built):
@@ -99,6 +119,28 @@ def test_indicators_are_read_on_first_use_with_their_clauses_fields(built):
     stored = extract(kb)
     fresh = [i for c in kb.clauses if c.kind in ("goal", "measure") for i in clause_indicators(c)]
     assert stored == fresh and len(stored) > 40
+
+
+def test_headings_are_read_on_first_use_as_parsed(built, tmp_path):
+    import shutil
+
+    from kb.errors import DataDirError
+    from kb.index import Index
+    from kb.search import Searcher
+
+    gen, _ = built
+    kb = load_generation(gen)
+    Searcher(kb, Index(gen / "index", kb)).search("妇联负责哪些措施")
+    assert kb._headings is None  # a search reads none
+    registry = Registry.load(gen / "departments.toml")
+    parsed = [h for path in plan_files(gen.parent.parent / "corpus") for h in parse_file(path, registry, {}).headings]
+    assert kb.headings == parsed and len(parsed) > 20
+    # Damage the checksums do not see (a copy loaded without them): one line naming the file, on first use.
+    copy = tmp_path / "gen"
+    shutil.copytree(gen, copy)
+    (copy / "headings.json").write_text('{"fields": ["doc"], "rows": []}', encoding="utf-8")
+    with pytest.raises(DataDirError, match="headings.json"):
+        _ = KnowledgeBase.load(copy).headings
 
 
 @pytest.mark.parametrize("damage", ["codes", "ids", "ends"])

@@ -297,3 +297,18 @@ def test_round4_rounds_every_value_as_python_does():
     expected = [round(v, 4) for v in values.tolist()]
     assert round4(values).tolist() == expected
     assert (np.round(values, 4) != np.array(expected)).any()  # the plain array rounding would not do
+
+
+@pytest.mark.parametrize("block", [1, 7, 4096])
+def test_a_scan_that_finds_many_clauses_finds_what_ctrl_f_finds(engines, monkeypatch, block):
+    """Past the first few clauses the scan splits a block of clauses at a time: every block, and every edge."""
+    import kb.index
+
+    searcher, ref = engines
+    monkeypatch.setattr(kb.index, "SCAN_FIND_LIMIT", 2)
+    monkeypatch.setattr(kb.index, "SCAN_BLOCK_CLAUSES", block)
+    last = ref.hay[-1].split(TAG_SEP)[0][-3:]  # a string at the very end of the text
+    for needle in ["妇女", "的", "卫健局", "发展", "2030", "%", last, "不在任何条款里的字串"]:
+        got = searcher.index._scan(normalise(needle)).tolist()
+        assert got == sorted(ref.having(normalise(needle))), needle
+        assert needle == "不在任何条款里的字串" or len(got) > 0, needle

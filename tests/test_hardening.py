@@ -244,6 +244,7 @@ DAMAGE = {
     "clause ids": lambda gen: _truncate(gen / "clauses.ids.txt"),
     "clause texts": lambda gen: _truncate(gen / "clauses.text.utf16"),
     "clause text ends": lambda gen: _truncate(gen / "clauses.text.ends.npy", 3),
+    "headings.json": lambda gen: _truncate(gen / "headings.json"),
     "meta.json": lambda gen: (gen / "meta.json").write_text("{\"clauses\": ", encoding="utf-8"),
     "departments.toml": lambda gen: (gen / "departments.toml").write_text("[[unit]\nname = 妇联\n\x00", encoding="utf-8"),
     "substring.z": lambda gen: _truncate(gen / "index" / "substring.z"),

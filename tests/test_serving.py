@@ -149,6 +149,7 @@ SHAPE_DAMAGE = {
     "posting lists": lambda gen: _flip(gen / "index" / "text.docs.npy"),
     "sources": lambda gen: _flip(next((gen / "sources").glob("county-plan.txt*"))),
     "indicators.json.gz": lambda gen: (gen / "indicators.json.gz").write_bytes(__import__("gzip").compress(b"{}", mtime=0)),
+    "headings.json": lambda gen: _flip(gen / "headings.json"),
 }
 
 
