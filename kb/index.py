@@ -28,9 +28,9 @@ start-up and no query goes through Whoosh's matchers:
 * ``facets.json`` + ``facets.npz``: for the facet fields and the department
   relations (assigned, shared, mentioned, lead in the text), the values and
   the (clause, value) pairs, grouped both by clause and by value.
-* ``substring.z`` (UTF-16, zlib-compressed: read whole at open) and ``substring.starts.npy``: the normalised
-  text and tag of every clause, side by side in one string, scanned for Ctrl+F recall — an exact substring match,
-  the equivalent of a character n-gram field queried as a phrase.
+* ``substring.z`` (UTF-16, zlib-compressed: read whole at open, kept as code units): the normalised text and tag
+  of every clause, side by side with SEP between them, scanned for Ctrl+F recall (:class:`Haystack`) — an exact
+  substring match, the equivalent of a character n-gram field queried as a phrase.
 * ``vocab.json``: a prefix dictionary of the indexed words for query-time jieba.
 
 Matching: ``words`` are ranked with BM25 (K1 1.2, B 0.75) over the posting
@@ -88,9 +88,9 @@ TAG_SEP = "\x01"  # between a clause's text and its tag
 CACHE_BYTES = 64 * 2**20  # substring results kept in memory
 # jieba reads a base dictionary before words can be added; query-time segmentation needs none but the index's.
 EMPTY_DICTIONARY = Path(__file__).with_name("jieba_empty.txt")
-SCAN_BLOCK_CLAUSES = 4096  # clauses split at once by a scan that finds many (about 1 MB of text)
-SCAN_FIND_LIMIT = 64  # clauses found one by one before a needle's scan switches to one split
-FORMAT = 5  # of the index files; an index of another format is rebuilt
+SCAN_BLOCK_CLAUSES = 4096  # clauses decoded at once when a pattern is searched in every clause (about 1 MB of text)
+SCAN_FIND_LIMIT = 64  # clauses found one by one before a needle's scan switches to array comparisons
+FORMAT = 6  # of the index files; an index of another format is rebuilt
 # Words too common or too empty to carry a relaxed (any-word) match on their own.
 STOPWORDS = set("的 了 是 和 与 及 或 在 有 为 对 把 被 等 中 上 下 个 这 那 哪 吗 呢 啊 请问 多少 什么 如何 怎么 怎样 哪些 哪个 哪条 规定 要求 关于 有关 相关 妇女 女性".split())
 # Never required for an all-words match: they carry no topic (the common 妇女/女性 do).
@@ -204,11 +204,8 @@ def _compile_postings(reader, name: str, terms: list[str]) -> tuple[np.ndarray, 
 
 
 def _write_substring(path: Path, hay: list[str]):
-    """substring.z (UTF-16: two bytes a Chinese character; compressed) and where each clause starts in it, in characters."""
+    """substring.z: UTF-16 (two bytes a Chinese character), compressed; where each clause starts is read from its SEPs."""
     (path / SUBSTRING).write_bytes(zlib.compress(SEP.join(hay).encode("utf-16-le"), 6))
-    starts = np.zeros(max(len(hay), 1), np.int64)
-    np.cumsum([len(h) + 1 for h in hay[:-1]], out=starts[1:])
-    np.save(path / "substring.starts.npy", starts)
 
 
 def _relations(kb) -> dict[str, list[list[str]]]:
@@ -295,12 +292,88 @@ def _matches_whoosh(path: Path, files: _Files) -> bool:
     return True
 
 
-def read_substring(path: Path) -> str:
-    """The text of substring.z (the normalised clauses, side by side)."""
+def read_substring(path: Path) -> bytes:
+    """The text of substring.z (the normalised clauses side by side, SEP between them) as UTF-16-LE bytes."""
     with _inflating_lock:
         started = _inflating.pop(str(path), None)
-    raw = started.result() if started is not None else _inflate(path)
-    return codecs.utf_16_le_decode(raw, "strict", True)[0]
+    return started.result() if started is not None else _inflate(path)
+
+
+class Haystack:
+    """The normalised clauses side by side, kept as the UTF-16 code units substring.z holds (never decoded whole:
+    two bytes a character, whatever the text).
+
+    A needle is found with ``bytes.find`` while it is in few clauses, and past SCAN_FIND_LIMIT of them by array
+    comparisons: the rarest of its code units marks the places to check, the others confirm them.  A needle
+    never holds SEP or TAG_SEP (normalise drops them), so no match spans two clauses or a text and its tag;
+    a surrogate pair is matched as the two units it is.
+    """
+
+    def __init__(self, raw: bytes, n: int):
+        if len(raw) % 2:
+            raise ValueError(SUBSTRING)
+        self.raw = raw
+        self.units = np.frombuffer(raw, np.uint16)
+        seps = np.flatnonzero(self.units == ord(SEP))
+        if len(seps) != max(n - 1, 0) or (not n and raw):
+            raise ValueError(SUBSTRING)
+        self.starts = np.concatenate(([0], seps + 1)).astype(np.int64)
+        self.ends = np.concatenate((seps, [len(self.units)])).astype(np.int64)  # each clause's end (its SEP)
+        self._freq: np.ndarray | None = None  # how often each code unit occurs (made on the first many-clause scan)
+
+    def clause(self, i: int) -> str:
+        """Clause i's normalised text and tag."""
+        return codecs.utf_16_le_decode(self.raw[2 * int(self.starts[i]) : 2 * int(self.ends[i])], "strict", True)[0]
+
+    def _find(self, pattern: bytes, start: int) -> int:
+        """The first code unit at or after start where pattern begins (-1: none); odd byte offsets are not units."""
+        pos = self.raw.find(pattern, 2 * start)
+        while pos >= 0 and pos % 2:
+            pos = self.raw.find(pattern, pos + 1)
+        return pos // 2 if pos >= 0 else -1
+
+    def contains(self, needle: str) -> bool:
+        return self._find(needle.encode("utf-16-le"), 0) >= 0
+
+    def scan(self, needle: str) -> np.ndarray:
+        """Positions (ascending) of the clauses holding needle."""
+        pattern = needle.encode("utf-16-le")
+        starts = self.starts
+        found: list[int] = []
+        at = self._find(pattern, 0)
+        while at >= 0 and len(found) < SCAN_FIND_LIMIT:
+            i = int(np.searchsorted(starts, at, "right")) - 1
+            found.append(i)
+            if i + 1 >= len(starts):
+                return np.array(found, np.int64)
+            at = self._find(pattern, int(starts[i + 1]))  # one hit per clause is enough
+        if at < 0:
+            return np.array(found, np.int64)
+        lo = int(starts[np.searchsorted(starts, at, "right") - 1])  # the rest, from the clause of this hit on
+        return np.unique(np.concatenate([np.array(found, np.int64), np.searchsorted(starts, self._places(pattern, lo), "right") - 1]))
+
+    def _places(self, pattern: bytes, lo: int) -> np.ndarray:
+        """Every code unit at or after lo where pattern begins."""
+        want = np.frombuffer(pattern, np.uint16)
+        if self._freq is None:
+            self._freq = np.bincount(self.units, minlength=1 << 16)
+        k = int(np.argmin(self._freq[want]))
+        region = self.units[lo:]
+        places = np.flatnonzero(region == want[k]) - k
+        places = places[(places >= 0) & (places <= len(region) - len(want))]
+        for j, unit in enumerate(want.tolist()):
+            if j != k:
+                places = places[region[places + j] == unit]
+        return places + lo
+
+    def figures(self, pattern: re.Pattern) -> np.ndarray:
+        """Positions of the clauses pattern finds something in (decoded a block of clauses at a time)."""
+        hits: list[int] = []
+        for a in range(0, len(self.starts), SCAN_BLOCK_CLAUSES):
+            b = min(a + SCAN_BLOCK_CLAUSES, len(self.starts))
+            block = codecs.utf_16_le_decode(self.raw[2 * int(self.starts[a]) : 2 * int(self.ends[b - 1])], "strict", True)[0]
+            hits += [a + k for k, text in enumerate(block.split(SEP)) if pattern.search(text)]
+        return np.array(hits, np.int64)
 
 
 def _inflate(path: Path) -> bytes:
@@ -347,11 +420,7 @@ class _Files:
         terms = (path / "terms.txt").read_text(encoding="utf-8")
         self.terms = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
         self.fields = {f: Postings(path, f, n, len(self.terms)) for f in TEXT_FIELDS}
-        self.hay = read_substring(path / SUBSTRING)
-        self.starts = np.load(path / "substring.starts.npy")
-        last = int(self.starts[-1])
-        if len(self.starts) != max(n, 1) or self.starts[0] or last > len(self.hay) or (last and self.hay[last - 1] != SEP) or self.hay.count(SEP) != n - 1:
-            raise ValueError(SUBSTRING)
+        self.hay = Haystack(read_substring(path / SUBSTRING), n)
         names = json.loads((path / "facets.json").read_text(encoding="utf-8"))
         with np.load(path / "facets.npz") as arrays:
             self.rel = {f: Relation(names[f], arrays, f, n) for f in (*FACET_FIELDS, *RELATION_FIELDS)}
@@ -536,7 +605,7 @@ class Index:
         if n and files.ends != (kb.clauses[0].id, kb.clauses[-1].id):
             raise DataDirError(f"索引 {self.path} 的顺序与知识库不一致：请运行 plankb build --force")
         self.n = n
-        self._terms, self.fields, self._hay, self._starts = files.terms, files.fields, files.hay, files.starts
+        self._terms, self.fields, self._hay = files.terms, files.fields, files.hay
         self._rel, self._vocab = files.rel, files.vocab
         self._tok = None
         self._figure_mask: np.ndarray | None = None
@@ -606,31 +675,8 @@ class Index:
         return np.unpackbits(kept, count=self.n).view(bool)
 
     def _scan(self, needle: str) -> np.ndarray:
-        """Positions of the clauses holding needle: one find per clause while they are few, else one split."""
-        hay, starts = self._hay, self._starts
-        found: list[int] = []
-        pos = hay.find(needle)
-        while pos >= 0 and len(found) < SCAN_FIND_LIMIT:
-            i = int(np.searchsorted(starts, pos, "right")) - 1
-            found.append(i)
-            if i + 1 >= len(starts):
-                return np.array(found, np.int64)
-            pos = hay.find(needle, int(starts[i + 1]))  # one hit per clause is enough
-        if pos < 0:
-            return np.array(found, np.int64)
-        # Many clauses: split the rest a block of clauses at a time (a needle never spans two clauses), so the
-        # pieces in memory at once are a block's, not a copy of the whole text.
-        out = [np.array(found, np.int64)]
-        first = int(np.searchsorted(starts, pos, "right")) - 1
-        bounds = [*range(first, len(starts), SCAN_BLOCK_CLAUSES), len(starts)]
-        for a, b in pairwise(bounds):
-            lo = int(starts[a])
-            hi = int(starts[b]) if b < len(starts) else len(hay)
-            pieces = hay[lo:hi].split(needle)
-            if len(pieces) > 1:
-                at = np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces))[:-1] + len(needle)) - len(needle) + lo
-                out.append(np.searchsorted(starts, at, "right") - 1)
-        return np.unique(np.concatenate(out))
+        """Positions of the clauses holding needle (Haystack.scan)."""
+        return self._hay.scan(needle)
 
     def share(self, word: str) -> float:
         """The share of clauses whose text or tag holds word."""
@@ -646,7 +692,7 @@ class Index:
             hit = self._substrings.get(norm)
         if hit is not None:
             return bool(len(hit)) if hit.dtype == np.uint32 else bool(hit.any())
-        return self._hay.find(norm) >= 0  # the first hit is enough
+        return self._hay.contains(norm)  # the first hit is enough
 
     def relations(self, departments: list[str], positions: list[int]) -> list[str]:
         """How each clause concerns the first of departments it concerns at all (KnowledgeBase.relation,
@@ -843,10 +889,8 @@ class Index:
         """Clauses stating a figure (70%以上, 12/10万): the targets a 多少 question asks for."""
         mask = self._figure_mask
         if mask is None:
-            at = [m.start() for m in RE_FIGURE.finditer(self._hay)]
             mask = self._none()
-            if at:
-                mask[np.searchsorted(self._starts, np.array(at, np.int64), "right") - 1] = True
+            mask[self._hay.figures(RE_FIGURE)] = True
             self._figure_mask = mask
         return mask
 
@@ -881,10 +925,8 @@ class Index:
         if not whole or len(keywords) < 2 or len(sel) > NEAR_MAX_CLAUSES:
             return
         needles = [[normalise(v) for v in group if normalise(v)] for group in keywords]
-        hay, starts = self._hay, self._starts
         for k, p in enumerate(sel.tolist()):
-            end = int(starts[p + 1]) - 1 if p + 1 < len(starts) else len(hay)
-            text = hay[int(starts[p]) : end]
+            text = self._hay.clause(p)
             spots = []
             for variants in needles:
                 found = [(i, i + len(v)) for v in variants for i in _finds(text, v)]

@@ -1038,7 +1038,7 @@ def _peer_docs(gen: Path):
     meta = json.loads((ix / "plankb-index.json").read_text(encoding="utf-8"))
     from kb.index import SUBSTRING, read_substring
 
-    hay = read_substring(ix / SUBSTRING).split("\x00")
+    hay = read_substring(ix / SUBSTRING).decode("utf-16-le").split("\x00")
     terms = (ix / "terms.txt").read_text(encoding="utf-8").split("\n")
     offsets, docs, tfs = (np.load(ix / f"text.{p}.npy") for p in ("offsets", "docs", "tfs"))
     term_of = np.repeat(np.arange(len(terms)), np.diff(offsets))

@@ -299,16 +299,42 @@ def test_round4_rounds_every_value_as_python_does():
     assert (np.round(values, 4) != np.array(expected)).any()  # the plain array rounding would not do
 
 
-@pytest.mark.parametrize("block", [1, 7, 4096])
-def test_a_scan_that_finds_many_clauses_finds_what_ctrl_f_finds(engines, monkeypatch, block):
-    """Past the first few clauses the scan splits a block of clauses at a time: every block, and every edge."""
+@pytest.mark.parametrize("few", [0, 1, 2, 64])
+def test_a_scan_finds_what_ctrl_f_finds(engines, monkeypatch, few):
+    """Found one by one while few, then by array comparisons from that clause on: both, and the switch between."""
     import kb.index
 
     searcher, ref = engines
-    monkeypatch.setattr(kb.index, "SCAN_FIND_LIMIT", 2)
-    monkeypatch.setattr(kb.index, "SCAN_BLOCK_CLAUSES", block)
-    last = ref.hay[-1].split(TAG_SEP)[0][-3:]  # a string at the very end of the text
-    for needle in ["妇女", "的", "卫健局", "发展", "2030", "%", last, "不在任何条款里的字串"]:
+    monkeypatch.setattr(kb.index, "SCAN_FIND_LIMIT", few)
+    last = ref.hay[-1][-3:]  # a string at the very end of the text
+    first = ref.hay[0][:2]
+    for needle in ["妇女", "的", "卫健局", "发展", "2030", "%", "儿童", last, first, "不在任何条款里的字串"]:
         got = searcher.index._scan(normalise(needle)).tolist()
         assert got == sorted(ref.having(normalise(needle))), needle
         assert needle == "不在任何条款里的字串" or len(got) > 0, needle
+
+
+def test_a_needle_is_found_at_character_boundaries_only():
+    """Code units, not bytes: a needle's bytes straddling two characters is no match; a pair outside the BMP is one."""
+    from kb.index import SEP, Haystack
+
+    texts = ["\u4e2d\u6587", "a\U0001f642b", "\u6587\u4e2d"]  # 中文 | a🙂b | 文中
+    hay = Haystack(SEP.join(texts).encode("utf-16-le"), 3)
+    assert hay.scan("\u874e").tolist() == []  # its bytes (4e 87) sit inside 中文 (2d 4e 87 65), at an odd offset
+    assert hay.scan("\U0001f642").tolist() == [1] and hay.scan("\u6587").tolist() == [0, 2]
+    assert [hay.clause(i) for i in range(3)] == texts and not hay.contains("\u874e")
+    with pytest.raises(ValueError):
+        Haystack(SEP.join(texts).encode("utf-16-le"), 2)
+
+
+@pytest.mark.parametrize("block", [1, 7, 4096])
+def test_figures_are_found_in_every_block(engines, monkeypatch, block):
+    import re
+
+    import kb.index
+
+    searcher, ref = engines
+    monkeypatch.setattr(kb.index, "SCAN_BLOCK_CLAUSES", block)
+    pattern = re.compile(r"\d+%")
+    got = searcher.index._hay.figures(pattern).tolist()
+    assert got == [i for i, h in enumerate(ref.hay) if pattern.search(h)] and got
