@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +120,7 @@ class Searcher:
         # Results per (query, filters, page) for this generation; the web app turns it on,
         # since staff ask the same questions (妇联负责哪些措施) over and over.
         self.cache_size = cache_size
+        self._titles: dict[str, str] | None = None
         self._cache: OrderedDict = OrderedDict()
         self._cache_lock = threading.Lock()
         # The shipped everyday-to-plan vocabulary, with the corpus's own synonyms.txt added to it.
@@ -444,31 +444,35 @@ class Searcher:
         depts = it.explicit_departments if it.mode == "department-bare" else it.departments
         selected = {"kind": it.kinds, "domain": it.domains, "departments": _unique([*depts, *it.also]), "doc": it.docs}
         out = {}
-        label: Callable[[str], str | None] | None
         for name, values in counts.items():
             if name == "kind":
                 order = [k for k in KINDS if k in values]
-                label = KIND_LABELS.get
+                labels = [KIND_LABELS.get(k, k) for k in order]
             elif name == "doc":
-                order = [d.id for d in self.kb.documents if d.id in values]
-                label = lambda v: self.kb.docs[v].title if v in self.kb.docs else v
+                titles = self._doc_titles()
+                order = [d for d in titles if d in values]
+                labels = [titles[d] for d in order]
             elif name == "domain":
                 order = [d for d in self.index.values("domain") if d in values]
-                label = _short
+                labels = [_short(d) for d in order]
             else:  # by count, then name: sorted by name, then stably by count (two sorts without a Python key)
                 order = sorted(values)
                 order.sort(key=values.__getitem__, reverse=True)
-                label = None
+                labels = order
             chosen = selected[name]
             out[name] = {
                 "name": name,
                 "label": FACET_LABELS[name],
-                "values": [{"value": v, "label": v, "count": values[v], "selected": v in chosen} for v in order]
-                if label is None
-                else [{"value": v, "label": label(v), "count": values[v], "selected": v in chosen} for v in order],
+                "values": [{"value": v, "label": label, "count": values[v], "selected": v in chosen} for v, label in zip(order, labels)],
                 "truncated": False,
             }
         return out
+
+    def _doc_titles(self) -> dict[str, str]:
+        """Document id → title, in the knowledge base's order (made once)."""
+        if self._titles is None:
+            self._titles = {d.id: d.title for d in self.kb.documents}
+        return self._titles
 
 
 def _short(domain: str) -> str:
