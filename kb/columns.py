@@ -107,7 +107,7 @@ class IdColumn(Sequence[str]):
         if (len(seps) + 1 if raw else 0) != n:
             raise ValueError("clauses.ids.txt 的条数与 kb.json 不一致")
         # bounds[i]: where id i starts; bounds[n]: one past the end, as if a separator followed the last id.
-        self._bounds = np.concatenate(([0], seps + 1, [len(self._joined) + 1]))[: n + 1].astype(np.int64 if len(self._joined) >= 2**31 else np.int32)
+        self._bounds = np.concatenate(([0], seps + 1, [len(self._joined) + 1]))[: n + 1].astype(np.int64 if len(self._joined) + 1 >= 2**31 else np.int32)
         self._n = n
 
     def __len__(self) -> int:

@@ -317,6 +317,12 @@ class Haystack:
         seps = np.flatnonzero(self.units == ord(SEP))
         if len(seps) != max(n - 1, 0) or (not n and raw):
             raise ValueError(SUBSTRING)
+        # Valid UTF-16 (each high surrogate followed by a low one, and no other low one), as decoding it would check.
+        pairs = np.flatnonzero((self.units & 0xF800) == 0xD800)
+        if len(pairs):
+            high = pairs[self.units[pairs] < 0xDC00]
+            if len(pairs) != 2 * len(high) or not np.array_equal(pairs[1::2], high + 1) or not np.array_equal(pairs[::2], high):
+                raise ValueError(SUBSTRING)
         self.starts = np.concatenate(([0], seps + 1)).astype(np.int64)
         self.ends = np.concatenate((seps, [len(self.units)])).astype(np.int64)  # each clause's end (its SEP)
         self._freq: np.ndarray | None = None  # about how often each code unit occurs (made on the first many-clause scan)
@@ -332,12 +338,23 @@ class Haystack:
             pos = self.raw.find(pattern, pos + 1)
         return pos // 2 if pos >= 0 else -1
 
+    @staticmethod
+    def _pattern(needle: str) -> bytes | None:
+        """needle's code units; None for a lone surrogate (from undecodable command-line bytes), which no text holds."""
+        try:
+            return needle.encode("utf-16-le")
+        except UnicodeEncodeError:
+            return None
+
     def contains(self, needle: str) -> bool:
-        return self._find(needle.encode("utf-16-le"), 0) >= 0
+        pattern = self._pattern(needle)
+        return pattern is not None and self._find(pattern, 0) >= 0
 
     def scan(self, needle: str) -> np.ndarray:
         """Positions (ascending) of the clauses holding needle."""
-        pattern = needle.encode("utf-16-le")
+        pattern = self._pattern(needle)
+        if pattern is None:
+            return np.zeros(0, np.int64)
         starts = self.starts
         found: list[int] = []
         at = self._find(pattern, 0)
@@ -462,7 +479,7 @@ class EngineResult:
 
     total: int
     positions: list[int]  # indexes into kb.clauses, in rank order
-    scores: np.ndarray  # float64
+    scores: np.ndarray = field(compare=False)  # float64 (compared through hits)
     tiers: list[str]  # exact, words or partial
     facets: dict[str, dict[str, int]]
     terms: list[str]  # the words the engine matched on, for highlighting
@@ -983,7 +1000,8 @@ def round4(values: np.ndarray) -> np.ndarray:
     """round(v, 4) of every value, exactly as Python rounds floats, as one array operation.
 
     ``rint(v * 1e4) / 1e4`` agrees with Python's correctly rounded ``round`` except where the scaled
-    value lies on (or within float error of) a half: those few are rounded by Python itself.
+    value lies on (or within float error of) a half: those few are rounded by Python itself.  Exact
+    while v * 1e4 < 2**52 (scores stay below 1e10).
     """
     scaled = values * 1e4
     out = np.rint(scaled) / 1e4

@@ -49,7 +49,10 @@ def read_headings(gen: Path) -> list[Heading]:
         data = json.loads((gen / HEADINGS).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("fields") != HEADING_FIELDS or not isinstance(data.get("rows"), list):
             raise ValueError("字段与本版本不符")
-        return [Heading(*row) for row in data["rows"]]
+        rows = data["rows"]
+        if not all(isinstance(row, list) and len(row) == len(HEADING_FIELDS) for row in rows):
+            raise ValueError("行的字段数不对")
+        return [Heading(*row) for row in rows]
     except (OSError, ValueError, TypeError) as exc:
         raise DataDirError(f"知识库 {gen} 已损坏（{HEADINGS}：{str(exc)[:100]}）：请运行 plankb build --force") from None
 

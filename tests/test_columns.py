@@ -1,5 +1,6 @@
 """The clauses read from their columns: made on first use, the same clauses as the parser read, nothing lost."""
 
+import json
 import threading
 
 import numpy as np
@@ -138,9 +139,11 @@ def test_headings_are_read_on_first_use_as_parsed(built, tmp_path):
     # Damage the checksums do not see (a copy loaded without them): one line naming the file, on first use.
     copy = tmp_path / "gen"
     shutil.copytree(gen, copy)
-    (copy / "headings.json").write_text('{"fields": ["doc"], "rows": []}', encoding="utf-8")
-    with pytest.raises(DataDirError, match="headings.json"):
-        _ = KnowledgeBase.load(copy).headings
+    fields = ["doc", "level", "marker", "text", "line", "part", "section"]
+    for damaged in ({"fields": ["doc"], "rows": []}, {"fields": fields, "rows": [{"doc": 1}]}, {"fields": fields, "rows": ["1234567"]}):
+        (copy / "headings.json").write_text(json.dumps(damaged), encoding="utf-8")
+        with pytest.raises(DataDirError, match="headings.json"):
+            _ = KnowledgeBase.load(copy).headings
 
 
 @pytest.mark.parametrize("damage", ["codes", "ids", "ends"])

@@ -291,6 +291,8 @@ def test_round4_rounds_every_value_as_python_does():
             rng.random(200_000) * 40,  # BM25-sized scores
             rng.random(50_000) * 1000 + 100_000,  # a tier score plus BM25
             np.round(rng.random(50_000) * 40, 5),  # many exact ties at the fifth decimal
+            rng.random(50_000) * 1e10,  # tier scores reach a few 1e9
+            np.round(rng.random(20_000) * 4e9, 5),
             np.array([0.0, 0.00005, 0.00015, 2.675, 1.00005, 999.0]),
         ]
     )
@@ -306,7 +308,7 @@ def test_a_scan_finds_what_ctrl_f_finds(engines, monkeypatch, few):
 
     searcher, ref = engines
     monkeypatch.setattr(kb.index, "SCAN_FIND_LIMIT", few)
-    last = ref.hay[-1][-3:]  # a string at the very end of the text
+    last = ref.hay[-1].split(TAG_SEP)[0][-3:]  # the end of the last clause's text (the very end: the unit test above)
     first = ref.hay[0][:2]
     for needle in ["妇女", "的", "卫健局", "发展", "2030", "%", "儿童", last, first, "不在任何条款里的字串"]:
         got = searcher.index._scan(normalise(needle)).tolist()
@@ -314,17 +316,28 @@ def test_a_scan_finds_what_ctrl_f_finds(engines, monkeypatch, few):
         assert needle == "不在任何条款里的字串" or len(got) > 0, needle
 
 
-def test_a_needle_is_found_at_character_boundaries_only():
-    """Code units, not bytes: a needle's bytes straddling two characters is no match; a pair outside the BMP is one."""
+@pytest.mark.parametrize("few", [0, 64])
+def test_a_needle_is_found_at_character_boundaries_only(monkeypatch, few):
+    """Code units, not bytes: a needle's bytes straddling two characters is no match; a pair outside the BMP is one.
+    Both ways of finding (one by one, array comparisons), at the first and the last unit of the text."""
+    import kb.index
     from kb.index import SEP, Haystack
 
+    monkeypatch.setattr(kb.index, "SCAN_FIND_LIMIT", few)
     texts = ["\u4e2d\u6587", "a\U0001f642b", "\u6587\u4e2d"]  # 中文 | a🙂b | 文中
     hay = Haystack(SEP.join(texts).encode("utf-16-le"), 3)
     assert hay.scan("\u874e").tolist() == []  # its bytes (4e 87) sit inside 中文 (2d 4e 87 65), at an odd offset
     assert hay.scan("\U0001f642").tolist() == [1] and hay.scan("\u6587").tolist() == [0, 2]
+    assert hay.scan("\u6587\u4e2d").tolist() == [2] and hay.scan("\u4e2d").tolist() == [0, 2]  # the last units, the first
+    assert hay.scan("b").tolist() == [1] and hay.scan("\u4e2d\u6587").tolist() == [0]
     assert [hay.clause(i) for i in range(3)] == texts and not hay.contains("\u874e")
+    # A lone surrogate (undecodable bytes on a command line) is in no clause; it is not an error.
+    assert hay.scan("\udcff").tolist() == [] and not hay.contains("\udcff")
     with pytest.raises(ValueError):
         Haystack(SEP.join(texts).encode("utf-16-le"), 2)
+    for half in (b"\x3d\xd8", b"\x42\xde"):  # half a pair: damaged text is refused at open, as decoding it would be
+        with pytest.raises(ValueError):
+            Haystack(SEP.join(["\u4e2d", "a", "b"]).encode("utf-16-le").replace(b"a\x00", half), 3)
 
 
 @pytest.mark.parametrize("block", [1, 7, 4096])
