@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import hashlib
 import html
+import inspect
 import json
 import math
 import os
@@ -776,7 +777,7 @@ def _engine_report() -> list[str]:
         "mix of words, unit names, unspaced and spaced phrases and questions, drawn from the corpus with a fixed seed. Times are",
         "CPU time of the calling thread per call (the machine is shared: CPU time is what noise disturbs least). *unseen*: every",
         "query asked for the first time in the process; *top 10*: the same queries again; *all*: every hit (plankb: the export",
-        "path, no highlights — main's export path highlights every hit); *N=1000*: the first 1,000 hits with highlights.",
+        "path, no highlights — also for main when its search can skip them); *N=1000*: the first 1,000 hits with highlights.",
         "plankb answers with facet counts and highlights; the peers return hit ids only. tantivy: plankb's own jieba words per",
         "clause, BM25, any word (`Should`). FTS5: the trigram tokenizer on the normalised text, each keyword a phrase (`LIKE`",
         "for keywords under three characters), ranked by `rank`. *cold*: process start to first answer, wall (CPU). Memory:",
@@ -1089,9 +1090,9 @@ def _open_engine(name: str, data: Path):
         from kb.search import open_searcher
 
         s = open_searcher(data, rebuild=False)
-        if name == "plankb":
+        if name == "plankb" or "highlights" in inspect.signature(s.search).parameters:
             everything = lambda q: [h["id"] for h in s.search(q, limit=None, highlights=False)["hits"]]
-        else:  # main's export path: every hit, highlighted
+        else:  # a main without an export path that skips highlights: every hit, highlighted
             everything = lambda q: [h["id"] for h in s.search(q, limit=None)["hits"]]
 
         def top(q):
