@@ -95,15 +95,31 @@ def _save(path: Path, array: np.ndarray):
         os.fsync(fh.fileno())
 
 
+def _position(i: int, n: int) -> int:
+    """A sequence index as a position in range(n) (a negative one counts from the end), else IndexError."""
+    at = i + n if i < 0 else i
+    if not 0 <= at < n:
+        raise IndexError(f"position {i} out of range for {n}")
+    return at
+
+
+def object_array(values: Sequence) -> np.ndarray:
+    """values as a one-dimensional object array (tuples and lists stay elements), to be indexed by arrays of codes."""
+    made = np.empty(len(values), object)
+    for i, v in enumerate(values):
+        made[i] = v
+    return made
+
+
 class IdColumn(Sequence[str]):
     """The clause ids as one string and where each starts: 176,000 separate strings weigh 13 MB, this 4."""
 
     def __init__(self, raw: bytes, n: int):
         self._joined = raw.decode("utf-8")
-        seps = np.flatnonzero(np.frombuffer(raw, np.uint8) == 0)
+        octets = np.frombuffer(raw, np.uint8)
+        seps = np.flatnonzero(octets == 0)
         if not self._joined.isascii():  # byte offsets to character offsets: count the bytes that start a character
-            starts_char = np.cumsum((np.frombuffer(raw, np.uint8) & 0xC0) != 0x80) - 1
-            seps = starts_char[seps]
+            seps = (np.cumsum((octets & 0xC0) != 0x80) - 1)[seps]
         if (len(seps) + 1 if raw else 0) != n:
             raise ValueError("clauses.ids.txt 的条数与 kb.json 不一致")
         # bounds[i]: where id i starts; bounds[n]: one past the end, as if a separator followed the last id.
@@ -122,10 +138,7 @@ class IdColumn(Sequence[str]):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(self._n))]
-        if i < 0:
-            i += self._n
-        if not 0 <= i < self._n:
-            raise IndexError(i)
+        i = _position(i, self._n)
         return self._joined[int(self._bounds[i]) : int(self._bounds[i + 1]) - 1]
 
     def __iter__(self) -> Iterator[str]:
@@ -179,10 +192,7 @@ class ClauseColumns(Sequence[Clause]):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._n))]
-        if i < 0:
-            i += self._n
-        if not 0 <= i < self._n:
-            raise IndexError("clause position out of range")
+        i = _position(i, self._n)
         made = self._made[i]
         if made is None:
             made = self._make(i)
@@ -224,11 +234,7 @@ class ClauseColumns(Sequence[Clause]):
         """A coded field's values as an object array (looked up by a whole array of codes at once)."""
         made = self._value_arrays.get(field)
         if made is None:
-            values = self._values[self._field_at[field]]
-            made = np.empty(len(values), object)
-            for i, v in enumerate(values):
-                made[i] = v
-            self._value_arrays[field] = made
+            made = self._value_arrays[field] = object_array(self._values[self._field_at[field]])
         return made
 
     def text(self, i: int) -> str:

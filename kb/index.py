@@ -59,6 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from kb import segment
+from kb.columns import object_array
 from kb.errors import DataDirError
 from kb.segment import RE_SKIP
 
@@ -553,8 +554,7 @@ class Relation:
     def __init__(self, values: list[str], arrays, name: str, n: int):
         self.values = values
         self.ids = {v: i for i, v in enumerate(values)}
-        self._value_array = np.empty(len(values), object)  # looked up by a whole array of value ids at once
-        self._value_array[:] = values
+        self._value_array = object_array(values)  # looked up by a whole array of value ids at once
         self._normalised: list[str] | None = None
         self.fwd_off = _offsets(arrays[f"{name}.fwd_off"])
         self.fwd_val = arrays[f"{name}.fwd_val"]
@@ -572,11 +572,15 @@ class Relation:
             self._normalised = [normalise(v) for v in self.values]
         return self._normalised
 
+    def docs(self, vid: int) -> np.ndarray:
+        """The clauses holding value vid, ascending."""
+        return self.inv_doc[self.inv_off[vid] : self.inv_off[vid + 1]]
+
     def mask(self, value: str, n: int) -> np.ndarray:
         out = np.zeros(n, bool)
         vid = self.ids.get(value)
         if vid is not None:
-            out[self.inv_doc[self.inv_off[vid] : self.inv_off[vid + 1]]] = True
+            out[self.docs(vid)] = True
         return out
 
     def holds(self, value: str, positions: np.ndarray) -> np.ndarray:
@@ -584,7 +588,7 @@ class Relation:
         vid = self.ids.get(value)
         if vid is None:
             return np.zeros(len(positions), bool)
-        docs = self.inv_doc[self.inv_off[vid] : self.inv_off[vid + 1]]  # ascending
+        docs = self.docs(vid)
         at = np.searchsorted(docs, positions)
         return (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == positions) if len(docs) else np.zeros(len(positions), bool)
 
@@ -921,7 +925,7 @@ class Index:
             rel = self._rel[table]
             for vid, value in enumerate(rel.normalised()):
                 if norm and norm in value:
-                    hit[rel.inv_doc[rel.inv_off[vid] : rel.inv_off[vid + 1]]] = True
+                    hit[rel.docs(vid)] = True
         with self._lock:
             self._contexts[norm] = np.packbits(hit)
             while len(self._contexts) > 256:
