@@ -267,13 +267,15 @@ def _phrase_spans(
     bounds: set[int] | None = None,
     in_plan: Callable[[str], bool] | None = None,
 ) -> list[tuple[int, int, str]]:
-    """Non-overlapping occurrences of phrases (longest first) in the free parts of text.
+    """Non-overlapping occurrences of phrases (longest first, then the one met first in the text) in
+    the free parts of text, in the order of the text.
 
     With bounds: a phrase the plan uses must start and end on a word boundary.
     """
     out = []
     low = text.lower()
-    for p in sorted(set(phrases), key=len, reverse=True):
+    # Never in the set's own order, which varies from process to process.
+    for p in sorted(set(phrases), key=lambda p: (-len(p), low.find(p.lower()), p)):
         pl = p.lower()
         start = low.find(pl)
         while start >= 0:
@@ -287,7 +289,7 @@ def _phrase_spans(
                 for i in range(start, end):
                     taken[i] = True
             start = low.find(pl, start + 1)
-    return out
+    return sorted(out)
 
 
 def analyse(text: str, lex: Lexicon) -> Reading:

@@ -244,3 +244,26 @@ def test_shipped_vocabulary_speaks_the_plan():
     for key, expansions in vocabulary.items():
         assert key not in expansions
         assert any(e in plan for e in expansions), key
+
+
+def test_phrases_are_read_the_same_in_every_process():
+    """Phrases of one length are tried in a fixed order and reported in the text's order, whatever order
+    the process's string hashing gives a set (a web worker and the CLI read a question alike)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "from kb.query import _phrase_spans; t = '有哪些要求和哪些有关'; "
+        "print(_phrase_spans(t, ['要求', '哪些', '有哪', '有关', '和哪'], [False] * len(t)))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, check=True, cwd=Path(__file__).parents[1], env={**os.environ, "PYTHONHASHSEED": str(seed)}
+        ).stdout.decode()
+        for seed in range(8)
+    }
+    # Of one length, the phrase met first in the text is placed first: 有哪 before 哪些, which then
+    # takes its second place (6) before 和哪 (5) is tried.
+    assert outs == {"[(0, 2, '有哪'), (3, 5, '要求'), (6, 8, '哪些'), (8, 10, '有关')]\n"}
