@@ -465,6 +465,7 @@ class EngineQuery:
     duty_of: str | None = None  # matched within the unit's assigned, lead-in-text and shared clauses
     offset: int = 0
     limit: int | None = 20  # None: all hits
+    facets: bool = True  # False: no facet counts (exports, which list hits only)
 
 
 @dataclass
@@ -666,18 +667,23 @@ class Index:
     # -- matching --
     def _substring(self, needle: str) -> np.ndarray:
         """Clauses whose normalised text or tag contains needle (what Ctrl+F finds), as a mask (cached)."""
+        return self._unpack(self._found(needle))
+
+    def _found(self, needle: str) -> np.ndarray:
+        """The clauses holding needle as kept in the cache: their positions (uint32) while they are few
+        (most strings), else the mask's bits (uint8); either way a fraction of a mask, so many strings fit."""
         with self._lock:
-            hit = self._substrings.get(needle)
-            if hit is not None:
+            kept = self._substrings.get(needle)
+            if kept is not None:
                 self._substrings.move_to_end(needle)
-        if hit is not None:
-            return self._unpack(hit)
+                return kept
         found = self._scan(needle)
-        mask = self._none()
-        mask[found] = True
-        # Kept as the clause positions while they are few (most strings), else as bits: either way a
-        # fraction of a mask, so many strings fit in the cache.
-        kept = found.astype(np.uint32) if len(found) * 32 < self.n else np.packbits(mask)
+        if len(found) * 32 < self.n:
+            kept = found.astype(np.uint32)
+        else:
+            mask = self._none()
+            mask[found] = True
+            kept = np.packbits(mask)
         with self._lock:
             if needle not in self._substrings:
                 self._substrings[needle] = kept
@@ -685,7 +691,7 @@ class Index:
                 while self._cache_bytes > CACHE_BYTES and len(self._substrings) > 1:
                     _, dropped = self._substrings.popitem(last=False)
                     self._cache_bytes -= dropped.nbytes + 64
-        return mask
+        return kept
 
     def _unpack(self, kept: np.ndarray) -> np.ndarray:
         """A cached substring result as a mask: positions (uint32) or bits (uint8)."""
@@ -702,7 +708,10 @@ class Index:
     def share(self, word: str) -> float:
         """The share of clauses whose text or tag holds word."""
         norm = normalise(word)
-        return float(self._substring(norm).sum()) / self.n if norm and self.n else 0.0
+        if not norm or not self.n:
+            return 0.0
+        kept = self._found(norm)
+        return (len(kept) if kept.dtype == np.uint32 else int(np.count_nonzero(self._unpack(kept)))) / self.n
 
     def contains(self, text: str) -> bool:
         """True when some clause's text or tag contains text (after normalisation)."""
@@ -859,7 +868,7 @@ class Index:
         matched &= fmask
         full &= matched
         positions = np.flatnonzero(matched)
-        facets = {f: self._rel[f].counts(matched, positions) for f in FACET_FIELDS}
+        facets = {f: self._rel[f].counts(matched, positions) for f in FACET_FIELDS} if eq.facets else {}
         # Each clause's tier score: the sum of the weights of the sets holding it.
         level = np.zeros(len(positions), np.int64)
         parts = [(exact, SCORE_EXACT), (full, SCORE_FULL)]
@@ -881,7 +890,7 @@ class Index:
                 level += bits[positions] * weight
         page = self._page(positions, level, matched, exact, full, {"text": terms} if terms else {}, eq)
         marks = list(dict.fromkeys([*units, *(t for t in terms if len(t) > 1 and t not in FUNCTION_WORDS)]))
-        return EngineResult(len(positions), *page, facets, marks, int(full.sum()))
+        return EngineResult(len(positions), *page, facets, marks, int(np.count_nonzero(full)))
 
     def _analysed_parts(self, eq: EngineQuery, groups, units, matched) -> list[tuple[np.ndarray, int]]:
         """Tier weights of an analysed query: every carrying word, each group by its rarity, kinds, figures."""
@@ -901,7 +910,7 @@ class Index:
 
     def _coordination(self, mask: np.ndarray) -> int:
         """A keyword group's weight when held: SCORE_SUBSTRING scaled by its rarity (idf), at least a tenth."""
-        df = int(mask.sum())
+        df = int(np.count_nonzero(mask))
         idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
         top = math.log(1 + (self.n - 0.5) / 1.5)
         return int(SCORE_SUBSTRING * max(0.1, min(1.0, idf / top)))
@@ -939,7 +948,7 @@ class Index:
             ctx = self._none()
             for variant in group:
                 ctx |= self._context(normalise(variant))
-            df = int(ctx.sum())
+            df = int(np.count_nonzero(ctx))
             if df:
                 weight = SCORE_CONTEXT * math.log(1 + (self.n - df + 0.5) / (df + 0.5))
                 bm += np.where(ctx[sel] & (bm > 0), weight, 0.0)  # context never outranks a word held

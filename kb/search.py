@@ -347,29 +347,32 @@ class Searcher:
         return spans
 
     # -- searching ---------------------------------------------------------
-    def search(self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None, highlights=True) -> dict:
+    def search(
+        self, query: str = "", *, dept=None, kind=None, domain=None, doc=None, literal=False, page=1, limit=20, also=None, highlights=True, facets=True
+    ) -> dict:
         """Search and return the public result contract (query, interpreted, total, full_matches, hits, facets).
 
         With a cache, repeated searches return the same dict: callers must not modify it.
 
         :param highlights: False for exports: every hit's ``highlight`` is None, none is computed.
+        :param facets: False for exports: ``facets`` is empty, no value is counted.
         """
         if not self.cache_size:
-            return self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights)
-        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also), bool(highlights))
+            return self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights, facets)
+        key = (query, _freeze(dept), _freeze(kind), _freeze(domain), _freeze(doc), bool(literal), page, limit, _freeze(also), bool(highlights), bool(facets))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights)
+        result = self._search(query, dept, kind, domain, doc, literal, page, limit, also, highlights, facets)
         with self._cache_lock:
             self._cache[key] = result
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return result
 
-    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None, highlights=True) -> dict:
+    def _search(self, query, dept, kind, domain, doc, literal, page, limit, also=None, highlights=True, facets=True) -> dict:
         it = self.interpret(query, dept=dept, kind=kind, domain=domain, doc=doc, literal=literal, also=also)
         page = max(1, int(page or 1))
         offset = 0 if limit is None else (page - 1) * limit
@@ -393,6 +396,7 @@ class Searcher:
             duty_of=it.departments[0] if it.duty else None,
             offset=offset,
             limit=limit,
+            facets=facets,
         )
         res = self.index.search(eq)
         if it.keywords and res.total and not res.full:

@@ -17,7 +17,7 @@ EXAMPLES = ["妇联负责哪些措施", "宫颈癌", "家暴"]
 FACET_PARAM = {"kind": "kind", "domain": "domain", "departments": "dept", "doc": "doc"}
 
 
-def run_search(params: dict, limit=PAGE_SIZE, highlights=True) -> dict:
+def run_search(params: dict, limit=PAGE_SIZE, highlights=True, facets=True) -> dict:
     """Search with clamped paging: a page past the end shows the last page."""
     s = get_searcher()
     call = dict(params)
@@ -26,10 +26,10 @@ def run_search(params: dict, limit=PAGE_SIZE, highlights=True) -> dict:
         dept=call["dept"] or None, kind=call["kind"] or None, domain=call["domain"] or None, doc=call["doc"] or None,
         literal=call["literal"], also=call.get("also") or None,
     )
-    res = s.search(query, page=call["page"], limit=limit, highlights=highlights, **args)
+    res = s.search(query, page=call["page"], limit=limit, highlights=highlights, facets=facets, **args)
     if limit and res["total"] and not res["hits"]:
         last = (res["total"] - 1) // limit + 1
-        res = s.search(query, page=last, limit=limit, **args)
+        res = s.search(query, page=last, limit=limit, highlights=highlights, facets=facets, **args)
     return res
 
 

@@ -88,7 +88,7 @@ def search_export(ext):
     params = search_args()
     params["page"] = 1
     kb = get_searcher().kb
-    res = run_search(params, limit=None, highlights=False)
+    res = run_search(params, limit=None, highlights=False, facets=False)
     titles = {d.id: d.title for d in kb.documents}
     label = res["query"][:30].strip() or res["interpreted"]["description"][:30] or "全部"
     body = {"xlsx": exports.results_xlsx, "docx": exports.results_docx, "csv": exports.results_csv}[ext](res, titles)

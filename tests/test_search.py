@@ -276,6 +276,19 @@ def test_facets_count_the_whole_result(searcher):
     assert set(res["facets"]) == {"kind", "domain", "departments", "doc"}
 
 
+@pytest.mark.parametrize("q", ["妇联", "宫颈癌筛查率要达到多少", "人社局要干些什么", "dept:卫健局 kind:measure", ""])
+def test_an_answer_without_facets_is_the_same_answer(searcher, q):
+    """facets=False (exports) skips the counting only: the same hits, in the same order, with the same totals."""
+    from kb.search import Searcher
+
+    whole = searcher.search(q, limit=None, highlights=False)
+    bare = searcher.search(q, limit=None, highlights=False, facets=False)
+    assert bare["facets"] == {} and (whole["facets"] or not whole["total"])
+    assert {k: v for k, v in bare.items() if k != "facets"} == {k: v for k, v in whole.items() if k != "facets"}
+    cached = Searcher(searcher.kb, searcher.index, cache_size=4)  # the cache keeps the two apart
+    assert cached.search(q, facets=False)["facets"] == {} and cached.search(q)["facets"] == searcher.search(q)["facets"]
+
+
 def test_result_contract(searcher):
     res = searcher.search("宫颈癌", limit=2)
     assert set(res) >= {"query", "interpreted", "total", "hits", "facets"}
