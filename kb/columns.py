@@ -215,7 +215,8 @@ class ClauseColumns(Sequence[Clause]):
         """Some fields of the clauses at these positions, as one list per field, without making clauses."""
         at = np.asarray(positions, np.int64)
         coded = [f for f in names if f in self._field_at]
-        rows = list(self._codes[[self._field_at[f] for f in coded]][:, at]) if coded else []
+        picked = np.array([self._field_at[f] for f in coded], np.int64)
+        rows = list(self._codes[np.ix_(picked, at)]) if coded else []  # these clauses only, not whole rows
         columns: dict[str, list] = {}
         for f, codes in zip(coded, rows):
             columns[f] = self._value_array(f)[codes].tolist()
