@@ -31,31 +31,28 @@ def snippet_start(text: str, lo: int, first: int) -> int:
     return lo
 
 
-# Per character, its normalised form where that differs from the character (full-width → ASCII,
-# upper → lower case, "" for white space), as in normalise(); learnt for the characters met.
-_NORM: dict[int, str] = {}
-_KNOWN: set[str] = set()
-_RE_ODD: re.Pattern | None = None  # the characters that do not map to exactly one character
-_NORM_LOCK = threading.Lock()
+class _Forms(dict):
+    """Per character (code point), its normalised form as in normalise(): full-width → ASCII, upper →
+    lower case, "" for white space, else the character itself; learnt by str.translate as it meets them."""
+
+    def __missing__(self, cp: int) -> str:
+        global _RE_ODD
+        ch = chr(cp)
+        form = unicodedata.normalize("NFKC", ch).lower()
+        if form.isspace():
+            form = ""
+        if len(form) != 1:
+            with _FORMS_LOCK:
+                _ODD.add(ch)
+                _RE_ODD = re.compile("[" + "".join(re.escape(c) for c in sorted(_ODD)) + "]")
+        self[cp] = form
+        return form
 
 
-def _learn(text: str) -> re.Pattern | None:
-    global _RE_ODD
-    new = set(text) - _KNOWN
-    if new:
-        with _NORM_LOCK:
-            odd = False
-            for ch in new:
-                n = unicodedata.normalize("NFKC", ch).lower()
-                if n.isspace():
-                    n = ""
-                if n != ch:
-                    _NORM[ord(ch)] = n
-                    odd = odd or len(n) != 1
-            _KNOWN.update(new)
-            if odd:
-                _RE_ODD = re.compile("[" + "".join(re.escape(chr(c)) for c, n in _NORM.items() if len(n) != 1) + "]")
-    return _RE_ODD
+_FORMS = _Forms()
+_ODD: set[str] = set()  # the characters met that do not map to exactly one character
+_RE_ODD: re.Pattern | None = None  # any of them
+_FORMS_LOCK = threading.Lock()
 
 
 def _normalised(text: str) -> tuple[str, list[int], list[int], list[bool]]:
@@ -64,8 +61,8 @@ def _normalised(text: str) -> tuple[str, list[int], list[int], list[bool]]:
     Returns (norm, run starts in norm, run starts in text, run is one-to-one): a run is either
     characters that each map to one character, or one character that maps to several.
     """
-    odd = _learn(text)
-    norm = text.translate(_NORM)
+    norm = text.translate(_FORMS)
+    odd = _RE_ODD
     if odd is None or not odd.search(text):
         return norm, [0], [0], [True]
     nstarts, tstarts, plain = [], [], []
@@ -76,7 +73,7 @@ def _normalised(text: str) -> tuple[str, list[int], list[int], list[bool]]:
             tstarts.append(done)
             plain.append(True)
             at += m.start() - done
-        rep = _NORM[ord(m.group())]
+        rep = _FORMS[ord(m.group())]
         if rep:
             nstarts.append(at)
             tstarts.append(m.start())

@@ -272,6 +272,18 @@ def test_highlight_marks_ranges_of_the_original_text():
     assert highlight("妇女妇女", ["妇女", "女妇"]) == "<mark>妇女妇女</mark>"
 
 
+def test_highlight_learns_characters_as_it_meets_them():
+    """A fresh process: every form is learnt while the text is translated, the first time included."""
+    import subprocess
+
+    code = (
+        "from kb.highlight import highlight; "
+        "print(highlight('面积１０㎡，ＡＢ　Ｃ组', ['10m2', 'ab c']), highlight('ＨＰＶ疫苗', ['hpv']), highlight('①项', ['1项']), sep='|')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, cwd=Path(__file__).parents[1])
+    assert out.stdout.decode("utf-8").strip().split("|") == ["面积<mark>１０㎡</mark>，<mark>ＡＢ　Ｃ</mark>组", "<mark>ＨＰＶ</mark>疫苗", "<mark>①项</mark>"]
+
+
 def test_jieba_reads_its_own_dictionary_without_pkg_resources():
     import subprocess
 
