@@ -778,7 +778,8 @@ def _engine_report() -> list[str]:
         "CPU time of the calling thread per call (the machine is shared: CPU time is what noise disturbs least). *unseen*: every",
         "query asked for the first time in the process; *top 10*: the same queries again; *all*: every hit (plankb: the export",
         "path, no highlights — also for main when its search can skip them); *N=1000*: the first 1,000 hits with highlights.",
-        "plankb answers with facet counts and highlights; the peers return hit ids only. tantivy: plankb's own jieba words per",
+        "plankb answers with facet counts and highlights; the peers return hit ids only, and so does *plankb-bare* (plankb's",
+        "search with `facets=False, highlights=False`, its own processes). tantivy: plankb's own jieba words per",
         "clause, BM25, any word (`Should`). FTS5: the trigram tokenizer on the normalised text, each keyword a phrase (`LIKE`",
         "for keywords under three characters), ranked by `rank`. *cold*: process start to first answer, wall (CPU). Memory:",
         "the query process's peak RSS (VmHWM). Size: the whole generation (plankb: the kept plan files included).",
@@ -807,6 +808,13 @@ def _engine_report() -> list[str]:
         out += ["", "| plankb ÷ | unseen p50 | top 10 p50 |", "|---|---:|---:|"]
         for name, x in r["ratios_p50"].items():
             out.append(f"| {name} | {x.get('unseen', 0):.2f}× | {x.get('top10', 0):.2f}× |")
+        if r.get("ratios_bare_p50"):
+            b = r["bare_identical"]
+            out += ["", "| plankb-bare ÷ (ids and total only, as the peers) | unseen p50 | top 10 p50 |", "|---|---:|---:|"]
+            out += [f"| {name} | {x.get('unseen', 0):.2f}× | {x.get('top10', 0):.2f}× |" for name, x in r["ratios_bare_p50"].items()]
+            out += ["", f"plankb-bare: the same search without facet counts and highlights; same top-10 ids and totals as plankb for {b['identical']} "
+                    f"of {b['queries']} queries. Reading the question alone (`Searcher.interpret`, warm) p50 "
+                    f"{e['plankb-bare']['reading']['p50']:.2f} ms."]
         same = r.get("before_after_identical")
         if same:
             out += ["", f"Same answers as main (top-10 ids, total, facet counts, every hit's id in order): {same['identical']} of {same['queries']} queries"
@@ -1084,22 +1092,31 @@ def build_peer(name: str, gen: Path, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def _open_engine(name: str, data: Path):
-    """(top10(q), all(q) or None, n1000(q) or None) for one engine, opened in this process."""
-    if name in ("plankb", "plankb-main"):
+def _open_engine(name: str, data: Path) -> dict:
+    """One engine opened in this process: top (q → ids, total, facets) and, where it has them, all, n1000, reading."""
+    if name in ("plankb", "plankb-main", "plankb-bare"):
         from kb.search import open_searcher
 
         s = open_searcher(data, rebuild=False)
-        if name == "plankb" or "highlights" in inspect.signature(s.search).parameters:
-            everything = lambda q: [h["id"] for h in s.search(q, limit=None, highlights=False)["hits"]]
-        else:  # a main without an export path that skips highlights: every hit, highlighted
-            everything = lambda q: [h["id"] for h in s.search(q, limit=None)["hits"]]
+        params = inspect.signature(s.search).parameters
+        if name == "plankb-bare":  # the answer tantivy gives: ids and total, no facet counts, no highlights
+
+            def bare(q):
+                r = s.search(q, limit=10, highlights=False, facets=False)
+                return [h["id"] for h in r["hits"]], r["total"], None
+
+            return {"top": bare, "reading": s.interpret}
+        skip = {k: False for k in ("highlights", "facets") if k in params}  # the export path, as far as this tree has one
 
         def top(q):
             r = s.search(q, limit=10)
             return [h["id"] for h in r["hits"]], r["total"], r["facets"]
 
-        return top, everything, lambda q: [h["id"] for h in s.search(q, limit=1000)["hits"]]
+        return {
+            "top": top,
+            "all": lambda q: [h["id"] for h in s.search(q, limit=None, **skip)["hits"]],
+            "n1000": lambda q: [h["id"] for h in s.search(q, limit=1000)["hits"]],
+        }
     if name == "tantivy":
         import jieba
         import tantivy
@@ -1121,7 +1138,7 @@ def _open_engine(name: str, data: Path):
             res = searcher.search(tq, limit=10, count=True)
             return [a.doc for _, a in res.hits], res.count, None
 
-        return top, None, None
+        return {"top": top}
     import sqlite3
 
     con = sqlite3.connect(data / "fts.db", check_same_thread=False)
@@ -1136,7 +1153,7 @@ def _open_engine(name: str, data: Path):
         rows = con.execute(f"SELECT rowid FROM clauses WHERE {where}{order} LIMIT 10", args).fetchall()
         return [r[0] for r in rows], None, None
 
-    return top, None, None
+    return {"top": top}
 
 
 def child_engine(name: str, data: str, qfile: str, rounds: str):
@@ -1145,10 +1162,11 @@ def child_engine(name: str, data: str, qfile: str, rounds: str):
 
     started = psutil.Process().create_time()
     queries = json.loads(Path(qfile).read_text(encoding="utf-8"))
-    top, everything, n1000 = _open_engine(name, Path(data))
+    engine = _open_engine(name, Path(data))
+    top = engine["top"]
     top(queries[0])
     cold, cold_cpu = time.time() - started, time.process_time()
-    times: dict[str, list[float]] = {"unseen": [], "top10": [], "all": [], "n1000": []}
+    times: dict[str, list[float]] = {"unseen": [], "top10": [], "all": [], "n1000": [], "reading": []}
     answers = {}
     for r in range(int(rounds) + 1):  # round 0: every query for the first time
         for q in queries[1:]:
@@ -1158,8 +1176,11 @@ def child_engine(name: str, data: str, qfile: str, rounds: str):
             if r == 0:  # facet counts kept as a digest, as every hit's id below: the harness's own lists are not the engine's memory
                 ids, total, facets = res
                 answers[q] = (ids, total, facets if facets is None else hashlib.sha256(json.dumps(facets, ensure_ascii=False).encode()).hexdigest())
-            if r == 1 and everything:
-                for key, fn in (("all", everything), ("n1000", n1000)):
+            if r == 1:
+                for key in ("all", "n1000", "reading"):
+                    fn = engine.get(key)
+                    if fn is None:
+                        continue
                     t0 = time.thread_time()
                     got = fn(q)
                     times[key].append((time.thread_time() - t0) * 1000)
@@ -1182,7 +1203,8 @@ def bench_engines(n: str, seed: int, rounds: int, nqueries: int, before: Path | 
     report = build(corpus, data / "plankb", replace=True)
     print(f"  plankb build {'reused' if report.skipped else f'{time.perf_counter() - t0:.0f} s'}", file=sys.stderr)
     gen = live_generation(data / "plankb")
-    engines = {"plankb": (data / "plankb", None)}
+    # plankb-bare: this tree's engine giving the peers' answer (ids and total; no facets, no highlights).
+    engines = {"plankb": (data / "plankb", None), "plankb-bare": (data / "plankb", None)}
     if before is not None:
         env = {**os.environ, "PYTHONPATH": str(before)}
         main_data = data / "plankb-main"
@@ -1210,8 +1232,8 @@ def bench_engines(n: str, seed: int, rounds: int, nqueries: int, before: Path | 
     figures = {}
     for name, rs in runs.items():
         f = {key: round(statistics.median(r[key] for r in rs), 3) for key in ("cold_s", "cold_cpu_s", "peak_mb")}
-        for key in ("unseen", "top10", "all", "n1000"):
-            per_run = [r["times"][key] for r in rs if r["times"][key]]
+        for key in ("unseen", "top10", "all", "n1000", "reading"):
+            per_run = [r["times"].get(key) for r in rs if r["times"].get(key)]
             if per_run:
                 f[key] = {"p50": round(statistics.median(statistics.median(v) for v in per_run), 3), "p99": round(statistics.median(percentile(v, 99) for v in per_run), 3)}
         path = engines[name][0]
@@ -1225,16 +1247,24 @@ def bench_engines(n: str, seed: int, rounds: int, nqueries: int, before: Path | 
         a, b = runs["plankb"][0]["answers"], runs["plankb-main"][0]["answers"]
         same = {"queries": len(a), "identical": sum(1 for q in a if a[q] == b.get(q))}
         same["differ"] = [q for q in a if a[q] != b.get(q)][:20]
+    # The bare answer is the full one without facets and highlights: the same ids and totals.
+    full, bare_answers = runs["plankb"][0]["answers"], runs["plankb-bare"][0]["answers"]
+    bare_same = {"queries": len(full), "identical": sum(1 for q in full if full[q][:2] == bare_answers.get(q, [None, None])[:2])}
     for name in runs:
         for r in runs[name]:
             r.pop("answers")
-    ratios = {e: {k: round(figures["plankb"][k]["p50"] / figures[e][k]["p50"], 2) for k in ("unseen", "top10") if k in figures[e]} for e in engines if e != "plankb"}
+    def ratios_of(mine: str) -> dict:
+        return {e: {k: round(figures[mine][k]["p50"] / figures[e][k]["p50"], 2) for k in ("unseen", "top10") if k in figures[e]} for e in engines if e != mine}
+
+    ratios, bare = ratios_of("plankb"), ratios_of("plankb-bare")
     return {
         "n_docs": len(list(_plan_names(corpus))),
         "clauses": json.loads((gen / "meta.json").read_text(encoding="utf-8"))["clauses"],
         "engines": figures,
         "ratios_p50": ratios,
+        "ratios_bare_p50": {e: bare[e] for e in PEERS},
         "before_after_identical": same,
+        "bare_identical": bare_same,
         "peer_build_s": built,
         "machine": machine(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
