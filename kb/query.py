@@ -274,10 +274,11 @@ def _phrase_spans(
     """
     out = []
     low = text.lower()
+    present = {p: at for p in set(phrases) if (at := low.find(p.lower())) >= 0}  # where each is first met
     # Never in the set's own order, which varies from process to process.
-    for p in sorted(set(phrases), key=lambda p: (-len(p), low.find(p.lower()), p)):
+    for p in sorted(present, key=lambda p: (-len(p), present[p], p)):
         pl = p.lower()
-        start = low.find(pl)
+        start = present[p]
         while start >= 0:
             end = start + len(pl)
             ascii_ok = not pl.isascii() or (
