@@ -36,7 +36,6 @@ class _Forms(dict):
     lower case, "" for white space, else the character itself; learnt by str.translate as it meets them."""
 
     def __missing__(self, cp: int) -> str:
-        global _RE_ODD
         ch = chr(cp)
         form = unicodedata.normalize("NFKC", ch).lower()
         if form.isspace():
@@ -44,15 +43,27 @@ class _Forms(dict):
         if len(form) != 1:
             with _FORMS_LOCK:
                 _ODD.add(ch)
-                _RE_ODD = re.compile("[" + "".join(re.escape(c) for c in sorted(_ODD)) + "]")
         self[cp] = form
         return form
 
 
 _FORMS = _Forms()
 _ODD: set[str] = set()  # the characters met that do not map to exactly one character
-_RE_ODD: re.Pattern | None = None  # any of them
+_RE_ODD: re.Pattern | None = None  # any of them, compiled after a translation that met new ones
+_RE_ODD_OF: frozenset[str] = frozenset()  # the characters _RE_ODD matches
 _FORMS_LOCK = threading.Lock()
+
+
+def _odd() -> re.Pattern | None:
+    """The pattern of every odd character met so far (recompiled only when new ones were met)."""
+    global _RE_ODD, _RE_ODD_OF
+    if len(_ODD) != len(_RE_ODD_OF):
+        with _FORMS_LOCK:
+            if len(_ODD) != len(_RE_ODD_OF):
+                chars = frozenset(_ODD)
+                _RE_ODD = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+                _RE_ODD_OF = chars  # after the pattern: whoever sees the new count sees the new pattern
+    return _RE_ODD
 
 
 def _normalised(text: str) -> tuple[str, list[int], list[int], list[bool]]:
@@ -62,7 +73,7 @@ def _normalised(text: str) -> tuple[str, list[int], list[int], list[bool]]:
     characters that each map to one character, or one character that maps to several.
     """
     norm = text.translate(_FORMS)
-    odd = _RE_ODD
+    odd = _odd()
     if odd is None or not odd.search(text):
         return norm, [0], [0], [True]
     nstarts, tstarts, plain = [], [], []
