@@ -267,29 +267,34 @@ def _phrase_spans(
     bounds: set[int] | None = None,
     in_plan: Callable[[str], bool] | None = None,
 ) -> list[tuple[int, int, str]]:
-    """Non-overlapping occurrences of phrases (longest first, then the one met first in the text) in
-    the free parts of text, in the order of the text.
+    """Non-overlapping occurrences of phrases in the free parts of text, in the order of the text:
+    longer phrases first; of one length, from the left (where two start together, in code point order),
+    so a phrase is read by what stands around it, never by the order of a set, which varies by process.
 
     With bounds: a phrase the plan uses must start and end on a word boundary.
     """
     out = []
     low = text.lower()
-    present = {p: at for p in set(phrases) if (at := low.find(p.lower())) >= 0}  # where each is first met
-    # Never in the set's own order, which varies from process to process.
-    for p in sorted(present, key=lambda p: (-len(p), present[p], p)):
+    places: dict[int, list[tuple[int, str]]] = {}  # length → (start, phrase) of every occurrence
+    for p in set(phrases):
         pl = p.lower()
-        start = present[p]
+        start = low.find(pl)
         while start >= 0:
-            end = start + len(pl)
-            ascii_ok = not pl.isascii() or (
+            places.setdefault(len(pl), []).append((start, p))
+            start = low.find(pl, start + 1)
+    for length in sorted(places, reverse=True):
+        for start, p in sorted(places[length]):
+            end = start + length
+            if any(taken[start:end]):
+                continue
+            ascii_ok = not p.lower().isascii() or (
                 (start == 0 or not low[start - 1].isalnum()) and (end == len(low) or not low[end].isalnum())
             )
             aligned = bounds is None or (start in bounds and end in bounds) or not (in_plan and in_plan(p))
-            if ascii_ok and aligned and not any(taken[start:end]):
+            if ascii_ok and aligned:
                 out.append((start, end, p))
                 for i in range(start, end):
                     taken[i] = True
-            start = low.find(pl, start + 1)
     return sorted(out)
 
 

@@ -264,6 +264,5 @@ def test_phrases_are_read_the_same_in_every_process():
         ).stdout.decode()
         for seed in range(8)
     }
-    # Of one length, the phrase met first in the text is placed first: 有哪 before 哪些, which then
-    # takes its second place (6) before 和哪 (5) is tried.
-    assert outs == {"[(0, 2, '有哪'), (3, 5, '要求'), (6, 8, '哪些'), (8, 10, '有关')]\n"}
+    # Of one length, from the left: 有哪 (0) before 哪些 (1), 和哪 (5) before the second 哪些 (6).
+    assert outs == {"[(0, 2, '有哪'), (3, 5, '要求'), (5, 7, '和哪'), (8, 10, '有关')]\n"}
