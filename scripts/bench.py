@@ -782,7 +782,8 @@ def _engine_report() -> list[str]:
         "plankb answers with facet counts and highlights; the peers return hit ids only, and so does *plankb-bare* (plankb's",
         "search with `facets=False, highlights=False`, its own processes). tantivy: plankb's own jieba words per",
         "clause, BM25, any word (`Should`). FTS5: the trigram tokenizer on the normalised text, each keyword a phrase (`LIKE`",
-        "for keywords under three characters), ranked by `rank`. *cold*: process start to first answer, wall (CPU). Memory:",
+        "for keywords under three characters), ranked by `rank`. *cold*: from the parent's clock as it spawns the",
+        "process to the first answer, wall (CPU of all the process's threads, so it can exceed wall). Memory:",
         "the query process's peak RSS (VmHWM). Size: the whole generation (plankb: the kept plan files included).",
         "",
     ]
