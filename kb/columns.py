@@ -215,8 +215,7 @@ class ClauseColumns(Sequence[Clause]):
         """Some fields of the clauses at these positions, as one list per field, without making clauses."""
         at = np.asarray(positions, np.int64)
         coded = [f for f in names if f in self._field_at]
-        picked = np.array([self._field_at[f] for f in coded], np.int64)
-        rows = list(self._codes[np.ix_(picked, at)]) if coded else []  # these clauses only, not whole rows
+        rows = list(self._codes_of(coded, at)) if coded else []
         columns: dict[str, list] = {}
         for f, codes in zip(coded, rows):
             columns[f] = self._value_array(f)[codes].tolist()
@@ -230,6 +229,10 @@ class ClauseColumns(Sequence[Clause]):
         if "id" in names:
             columns["id"] = self.ids.take(positions)
         return columns
+
+    def _codes_of(self, names, at: np.ndarray) -> np.ndarray:
+        """The codes of these coded fields (a row each) at these positions: those clauses only, no whole row copied."""
+        return self._codes[np.ix_(np.array([self._field_at[f] for f in names], np.int64), at)]
 
     def _value_array(self, field: str) -> np.ndarray:
         """A coded field's values as an object array (looked up by a whole array of codes at once)."""
@@ -285,7 +288,7 @@ class ClauseColumns(Sequence[Clause]):
             at = self._field_at[f]
             key = key * len(self._values[at]) + self._codes[at]
         _, first, count = np.unique(key, return_index=True, return_counts=True)
-        rows = self._codes[[self._field_at[f] for f in fields]][:, first].T.tolist()
+        rows = self._codes_of(fields, first).T.tolist()
         picked = [self._values[self._field_at[f]] for f in fields]
         return [tuple(_key(values[c]) for values, c in zip(picked, row)) for row in rows], first, count
 
