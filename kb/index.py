@@ -677,7 +677,7 @@ class Index:
             if kept is not None:
                 self._substrings.move_to_end(needle)
                 return kept
-        found = self._scan(needle)
+        found = self._hay.scan(needle)
         if len(found) * 32 < self.n:
             kept = found.astype(np.uint32)
         else:
@@ -700,10 +700,6 @@ class Index:
             mask[kept] = True
             return mask
         return np.unpackbits(kept, count=self.n).view(bool)
-
-    def _scan(self, needle: str) -> np.ndarray:
-        """Positions of the clauses holding needle (Haystack.scan)."""
-        return self._hay.scan(needle)
 
     def share(self, word: str) -> float:
         """The share of clauses whose text or tag holds word."""

@@ -323,7 +323,7 @@ def test_a_scan_finds_what_ctrl_f_finds(engines, monkeypatch, few):
     last = ref.hay[-1].split(TAG_SEP)[0][-3:]  # the end of the last clause's text (the very end: the unit test above)
     first = ref.hay[0][:2]
     for needle in ["妇女", "的", "卫健局", "发展", "2030", "%", "儿童", last, first, "不在任何条款里的字串"]:
-        got = searcher.index._scan(normalise(needle)).tolist()
+        got = searcher.index._hay.scan(normalise(needle)).tolist()
         assert got == sorted(ref.having(normalise(needle))), needle
         assert needle == "不在任何条款里的字串" or len(got) > 0, needle
 
